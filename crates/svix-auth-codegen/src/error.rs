@@ -1,0 +1,165 @@
+//! Errors and diagnostics: every problem names where it is (a JSON pointer into the document and,
+//! when there is one, the operationId) and what to do about it.
+
+use std::fmt;
+use std::path::PathBuf;
+
+/// How serious a [`Diagnostic`] is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Severity {
+    /// Generation goes on; something was approximated (an error under `--strict`).
+    Warning,
+    /// Generation stops.
+    Error,
+}
+
+/// One finding about the input document.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Diagnostic {
+    /// How serious it is.
+    pub severity: Severity,
+    /// JSON pointer into the input document (`/paths/~1api~1v1/post/responses/200`).
+    pub pointer: String,
+    /// The operation the finding belongs to, if any.
+    pub operation_id: Option<String>,
+    /// What is wrong and what to do about it.
+    pub message: String,
+}
+
+impl Diagnostic {
+    /// An error at `pointer`.
+    pub fn error(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Error,
+            pointer: pointer.into(),
+            operation_id: None,
+            message: message.into(),
+        }
+    }
+
+    /// A warning at `pointer`.
+    pub fn warning(pointer: impl Into<String>, message: impl Into<String>) -> Self {
+        Self {
+            severity: Severity::Warning,
+            pointer: pointer.into(),
+            operation_id: None,
+            message: message.into(),
+        }
+    }
+
+    /// Attaches the operation this finding belongs to.
+    pub fn in_operation(mut self, operation_id: Option<&str>) -> Self {
+        self.operation_id = operation_id.map(str::to_owned);
+        self
+    }
+}
+
+impl fmt::Display for Diagnostic {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let level = match self.severity {
+            Severity::Warning => "warning",
+            Severity::Error => "error",
+        };
+        write!(
+            f,
+            "{level}: {} (at {}",
+            self.message,
+            if self.pointer.is_empty() {
+                "/"
+            } else {
+                &self.pointer
+            }
+        )?;
+        if let Some(op) = &self.operation_id {
+            write!(f, ", operation {op}")?;
+        }
+        f.write_str(")")
+    }
+}
+
+/// Everything that can stop generation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The document could not be read.
+    #[error("cannot read {path}: {source}")]
+    Read {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+    /// The document is not valid JSON or YAML.
+    #[error("{path} is not a valid {format} document: {message}")]
+    Parse {
+        /// The file.
+        path: PathBuf,
+        /// `JSON` or `YAML`.
+        format: &'static str,
+        /// The parser's message, with line and column.
+        message: String,
+    },
+    /// The document is readable but cannot be generated from.
+    #[error("{} problem(s) in the document:\n{}", .0.len(), render(.0))]
+    Invalid(Vec<Diagnostic>),
+    /// A backend (progenitor, typify) refused or panicked on the normalized document.
+    #[error("{stage} failed{}: {message}", operation.as_ref().map(|o| format!(" on operation {o}")).unwrap_or_default())]
+    Backend {
+        /// Which stage (`progenitor`, `typify`, `prettyplease`).
+        stage: &'static str,
+        /// The operation the backend was working on, when known.
+        operation: Option<String>,
+        /// What it said.
+        message: String,
+    },
+    /// Writing or checking the output failed.
+    #[error("cannot write {path}: {source}")]
+    Write {
+        /// The file.
+        path: PathBuf,
+        /// The I/O error.
+        source: std::io::Error,
+    },
+}
+
+fn render(diagnostics: &[Diagnostic]) -> String {
+    diagnostics
+        .iter()
+        .map(|d| format!("  {d}"))
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// Result with this crate's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+/// Escapes one JSON-pointer segment (RFC 6901).
+pub fn escape_pointer(segment: &str) -> String {
+    segment.replace('~', "~0").replace('/', "~1")
+}
+
+/// Runs `f`, turning a panic inside a backend into an [`Error::Backend`].
+pub(crate) fn catch_backend<T>(
+    stage: &'static str,
+    operation: Option<String>,
+    f: impl FnOnce() -> Result<T> + std::panic::UnwindSafe,
+) -> Result<T> {
+    let hook = std::panic::take_hook();
+    std::panic::set_hook(Box::new(|_| {}));
+    let outcome = std::panic::catch_unwind(f);
+    std::panic::set_hook(hook);
+    match outcome {
+        Ok(result) => result,
+        Err(panic) => {
+            let message = panic
+                .downcast_ref::<String>()
+                .cloned()
+                .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                .unwrap_or_else(|| "unknown panic".to_owned());
+            Err(Error::Backend {
+                stage,
+                operation,
+                message: format!("panicked: {message}"),
+            })
+        }
+    }
+}

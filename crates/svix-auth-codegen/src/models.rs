@@ -1,0 +1,183 @@
+//! Models: every component schema becomes one Rust type (typify), emitted into the models crate
+//! and shared by the client (progenitor replacements) and the server (trait signatures).
+
+use proc_macro2::TokenStream;
+use serde_json::{Map, Value, json};
+use typify::{TypeSpace, TypeSpaceSettings};
+
+use crate::error::{Error, Result, catch_backend};
+use crate::normalize::Api;
+
+/// The typed models of a document.
+pub struct Models {
+    space: TypeSpace,
+    /// Component schema name → Rust type name, in document order.
+    pub names: Vec<(String, String)>,
+}
+
+impl Models {
+    /// Builds the type space of all component schemas.
+    pub fn build(api: &Api) -> Result<Self> {
+        let schemas: Vec<(String, schemars::schema::Schema)> = api
+            .schemas
+            .iter()
+            .map(|(name, schema)| {
+                let converted = to_json_schema(schema);
+                serde_json::from_value(converted)
+                    .map(|s| (name.clone(), s))
+                    .map_err(|e| Error::Backend {
+                        stage: "typify",
+                        operation: None,
+                        message: format!("schema `{name}` cannot be read as JSON Schema: {e}"),
+                    })
+            })
+            .collect::<Result<_>>()?;
+        let mut space = catch_backend("typify", None, move || {
+            let mut settings = TypeSpaceSettings::default();
+            settings
+                .with_derive("PartialEq".to_owned())
+                .with_map_type("::std::collections::BTreeMap");
+            let mut space = TypeSpace::new(&settings);
+            space.add_ref_types(schemas).map_err(|e| Error::Backend {
+                stage: "typify",
+                operation: None,
+                message: e.to_string(),
+            })?;
+            Ok(space)
+        })?;
+        let mut names = Vec::new();
+        for name in api.schemas.keys() {
+            let rust = type_name_of(&mut space, name)?;
+            names.push((name.clone(), rust));
+        }
+        Ok(Self { space, names })
+    }
+
+    /// The code of the models crate's generated module.
+    pub fn tokens(&self) -> TokenStream {
+        self.space.to_stream()
+    }
+
+    /// The Rust type name of component schema `name`.
+    pub fn rust_name(&self, name: &str) -> Option<&str> {
+        self.names
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.as_str())
+    }
+}
+
+fn type_name_of(space: &mut TypeSpace, name: &str) -> Result<String> {
+    let reference: schemars::schema::Schema = serde_json::from_value(
+        json!({ "$ref": format!("#/components/schemas/{name}") }),
+    )
+    .map_err(|e| Error::Backend {
+        stage: "typify",
+        operation: None,
+        message: e.to_string(),
+    })?;
+    let id = space.add_type(&reference).map_err(|e| Error::Backend {
+        stage: "typify",
+        operation: None,
+        message: e.to_string(),
+    })?;
+    let ty = space.get_type(&id).map_err(|e| Error::Backend {
+        stage: "typify",
+        operation: None,
+        message: e.to_string(),
+    })?;
+    Ok(ty.name())
+}
+
+/// Converts a normalized (OpenAPI 3.0 flavoured) schema into JSON Schema (draft 7) for typify.
+pub fn to_json_schema(schema: &Value) -> Value {
+    let Value::Object(src) = schema else {
+        return schema.clone();
+    };
+    let mut out = Map::new();
+    for (key, value) in src {
+        let converted = match key.as_str() {
+            "properties" | "patternProperties" => match value {
+                Value::Object(props) => Value::Object(
+                    props
+                        .iter()
+                        .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            "items" | "not" | "additionalProperties" if value.is_object() => to_json_schema(value),
+            "allOf" | "anyOf" | "oneOf" => match value {
+                Value::Array(list) => Value::Array(list.iter().map(to_json_schema).collect()),
+                other => other.clone(),
+            },
+            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => continue,
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), converted);
+    }
+    for (bound, exclusive) in [
+        ("minimum", "exclusiveMinimum"),
+        ("maximum", "exclusiveMaximum"),
+    ] {
+        if out.get(exclusive) == Some(&Value::Bool(true)) {
+            if let Some(v) = out.remove(bound) {
+                out.insert(exclusive.into(), v);
+            }
+        } else if out.get(exclusive) == Some(&Value::Bool(false)) {
+            out.remove(exclusive);
+        }
+    }
+    if let Some(example) = src.get("example") {
+        out.insert("examples".into(), json!([example]));
+    }
+    if src.get("nullable") == Some(&Value::Bool(true)) {
+        match out.get("type") {
+            Some(Value::String(t)) if !out.contains_key("enum") => {
+                let t = t.clone();
+                out.insert("type".into(), json!([t, "null"]));
+            }
+            _ => {
+                // Wrap: annotations stay outside, the value schema moves into an `anyOf` with null.
+                let mut wrapper = Map::new();
+                for key in [
+                    "description",
+                    "title",
+                    "default",
+                    "deprecated",
+                    "readOnly",
+                    "writeOnly",
+                    "examples",
+                ] {
+                    if let Some(v) = out.remove(key) {
+                        wrapper.insert(key.into(), v);
+                    }
+                }
+                let inner = match out.get("allOf") {
+                    Some(Value::Array(list)) if list.len() == 1 && out.len() == 1 => {
+                        list[0].clone()
+                    }
+                    _ => Value::Object(out),
+                };
+                if let Some(Value::Array(values)) = inner.get("enum") {
+                    let mut inner = inner.clone();
+                    let mut values = values.clone();
+                    if !values.contains(&Value::Null) {
+                        values.push(Value::Null);
+                    }
+                    inner["enum"] = Value::Array(values);
+                    if let Some(Value::String(t)) = inner.get("type").cloned() {
+                        inner["type"] = json!([t, "null"]);
+                    }
+                    for (k, v) in wrapper {
+                        inner[k] = v;
+                    }
+                    return inner;
+                }
+                wrapper.insert("anyOf".into(), json!([inner, { "type": "null" }]));
+                return Value::Object(wrapper);
+            }
+        }
+    }
+    Value::Object(out)
+}

@@ -1,0 +1,404 @@
+//! Request extraction: bearer credentials, path/query/header parameters and JSON bodies, with
+//! failures answered as Svix-shaped JSON errors.
+
+use std::fmt;
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::RawPathParams;
+use axum::extract::rejection::RawPathParamsRejection;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde::Serialize;
+use serde_json::Value;
+
+use crate::validate::Validator;
+
+/// Settings of a generated router.
+#[derive(Debug, Clone, Copy)]
+pub struct RouterOptions {
+    /// Largest accepted request body in bytes; larger ones get 413.
+    pub body_limit: usize,
+}
+
+impl Default for RouterOptions {
+    fn default() -> Self {
+        Self {
+            body_limit: 1024 * 1024,
+        }
+    }
+}
+
+/// State of a generated router: the implementation and the router's options.
+pub struct ServerState<A: ?Sized> {
+    /// The API implementation.
+    pub api: Arc<A>,
+    /// The router's options.
+    pub options: RouterOptions,
+}
+
+impl<A: ?Sized> Clone for ServerState<A> {
+    fn clone(&self) -> Self {
+        Self {
+            api: Arc::clone(&self.api),
+            options: self.options,
+        }
+    }
+}
+
+/// A bearer credential taken from `Authorization: Bearer <token>`. Its `Debug` output hides the
+/// token, so it never reaches logs by accident.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Bearer(String);
+
+impl Bearer {
+    /// Wraps a token (for tests and clients).
+    pub fn new(token: impl Into<String>) -> Self {
+        Self(token.into())
+    }
+
+    /// The token.
+    pub fn token(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Debug for Bearer {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Bearer(<redacted>)")
+    }
+}
+
+#[derive(Serialize)]
+struct HttpErrorBody<'a> {
+    code: &'a str,
+    detail: &'a str,
+}
+
+/// An `HttpErrorOut`-shaped JSON response.
+pub fn error_response(status: StatusCode, code: &str, detail: &str) -> Response {
+    json_response(status, &HttpErrorBody { code, detail })
+}
+
+/// A JSON response with `status`.
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Err(_) => error_response_static(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "response could not be serialized",
+        ),
+    }
+}
+
+fn error_response_static(status: StatusCode, code: &'static str, detail: &'static str) -> Response {
+    let body = format!(r#"{{"code":"{code}","detail":"{detail}"}}"#);
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
+
+fn unauthorized(detail: &str) -> Response {
+    let mut response = error_response(StatusCode::UNAUTHORIZED, "authentication_failed", detail);
+    response.headers_mut().insert(
+        header::WWW_AUTHENTICATE,
+        header::HeaderValue::from_static("Bearer"),
+    );
+    response
+}
+
+/// Extracts a required bearer credential; a missing or malformed one is answered with 401.
+pub fn bearer(headers: &HeaderMap) -> Result<Bearer, Response> {
+    optional_bearer(headers)?
+        .ok_or_else(|| unauthorized("missing `Authorization: Bearer <token>` header"))
+}
+
+/// Extracts an optional bearer credential; a malformed one is answered with 401.
+pub fn optional_bearer(headers: &HeaderMap) -> Result<Option<Bearer>, Response> {
+    let mut values = headers.get_all(header::AUTHORIZATION).iter();
+    let Some(value) = values.next() else {
+        return Ok(None);
+    };
+    if values.next().is_some() {
+        return Err(unauthorized("more than one `Authorization` header"));
+    }
+    let Ok(value) = value.to_str() else {
+        return Err(unauthorized("the `Authorization` header is not valid text"));
+    };
+    let (scheme, token) = value.split_once(' ').unwrap_or((value, ""));
+    if !scheme.eq_ignore_ascii_case("bearer") {
+        return Err(unauthorized(
+            "the `Authorization` header must use the Bearer scheme",
+        ));
+    }
+    let token = token.trim();
+    if token.is_empty() || !token.bytes().all(|b| b.is_ascii_graphic()) {
+        return Err(unauthorized("the bearer token is empty or malformed"));
+    }
+    Ok(Some(Bearer(token.to_owned())))
+}
+
+/// Path parameters of the matched route (percent-decoded).
+#[derive(Debug, Default)]
+pub struct PathParams(Vec<(String, String)>);
+
+impl PathParams {
+    /// Takes axum's raw path parameters; undecodable ones become a validation error at `["path"]`.
+    pub fn new(raw: Result<RawPathParams, RawPathParamsRejection>, val: &mut Validator) -> Self {
+        match raw {
+            Ok(raw) => Self(
+                raw.iter()
+                    .map(|(k, v)| (k.to_owned(), v.to_owned()))
+                    .collect(),
+            ),
+            Err(rejection) => {
+                val.push("path");
+                val.error(
+                    format!(
+                        "path parameters could not be decoded: {}",
+                        rejection.body_text()
+                    ),
+                    "value_error.path",
+                );
+                val.pop();
+                Self::default()
+            }
+        }
+    }
+
+    /// The values of parameter `name` (zero or one).
+    pub fn get(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// The decoded query string.
+#[derive(Debug, Default)]
+pub struct QueryParams(Vec<(String, String)>);
+
+impl QueryParams {
+    /// Decodes `application/x-www-form-urlencoded` pairs.
+    pub fn parse(query: Option<&str>) -> Self {
+        Self(
+            query
+                .map(|q| form_urlencoded::parse(q.as_bytes()).into_owned().collect())
+                .unwrap_or_default(),
+        )
+    }
+
+    /// Every value of `name`, in order.
+    pub fn get(&self, name: &str) -> Vec<String> {
+        self.0
+            .iter()
+            .filter(|(k, _)| k == name)
+            .map(|(_, v)| v.clone())
+            .collect()
+    }
+}
+
+/// Every value of header `name`; values that are not visible ASCII are reported at
+/// `["header", name]`.
+pub fn header_values(headers: &HeaderMap, name: &str, val: &mut Validator) -> Vec<String> {
+    let mut out = Vec::new();
+    for value in headers.get_all(name) {
+        match value.to_str() {
+            Ok(s) => out.push(s.to_owned()),
+            Err(_) => {
+                val.push("header");
+                val.push(name);
+                val.error(
+                    "header value is not valid visible ASCII",
+                    "value_error.header",
+                );
+                val.pop();
+                val.pop();
+            }
+        }
+    }
+    out
+}
+
+fn is_json_media_type(content_type: &str) -> bool {
+    let essence = content_type
+        .split(';')
+        .next()
+        .unwrap_or_default()
+        .trim()
+        .to_ascii_lowercase();
+    essence == "application/json"
+        || (essence.starts_with("application/") && essence.ends_with("+json"))
+}
+
+/// Reads a JSON request body of at most `limit` bytes.
+///
+/// An absent or empty body is `Ok(None)`, reported at `["body"]` when `required`. A body that is
+/// not declared as JSON gets 415, a body over the limit 413, and bytes that are not JSON a
+/// validation error at `["body"]` naming line and column.
+pub async fn json_body(
+    body: Body,
+    headers: &HeaderMap,
+    required: bool,
+    limit: usize,
+    val: &mut Validator,
+) -> Result<Option<Value>, Response> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(payload_too_large(limit));
+    }
+    let bytes = match Limited::new(body, limit).collect().await {
+        Ok(collected) => collected.to_bytes(),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
+            return Err(payload_too_large(limit));
+        }
+        Err(_) => {
+            return Err(error_response(
+                StatusCode::BAD_REQUEST,
+                "bad_request",
+                "the request body could not be read",
+            ));
+        }
+    };
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        if required {
+            val.push("body");
+            val.error("field required", "value_error.missing");
+            val.pop();
+        }
+        return Ok(None);
+    }
+    if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
+        let ok = content_type.to_str().is_ok_and(is_json_media_type);
+        if !ok {
+            return Err(error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                "the request body must be JSON (`Content-Type: application/json`)",
+            ));
+        }
+    }
+    match serde_json::from_slice::<Value>(&bytes) {
+        Ok(value) => Ok(Some(value)),
+        Err(e) => {
+            val.push("body");
+            let message = if std::str::from_utf8(&bytes).is_err() {
+                "request body is not valid UTF-8".to_owned()
+            } else {
+                format!("request body is not valid JSON: {e}")
+            };
+            val.error(message, "value_error.jsondecode");
+            val.pop();
+            Ok(None)
+        }
+    }
+}
+
+fn payload_too_large(limit: usize) -> Response {
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        &format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+/// Fallback for paths no operation has: 404 in `HttpErrorOut` shape.
+pub async fn not_found() -> Response {
+    error_response_static(
+        StatusCode::NOT_FOUND,
+        "not_found",
+        "no operation has this path",
+    )
+}
+
+/// Fallback for a known path with a method it does not have: 405 in `HttpErrorOut` shape.
+pub async fn method_not_allowed() -> Response {
+    error_response_static(
+        StatusCode::METHOD_NOT_ALLOWED,
+        "method_not_allowed",
+        "this path does not accept this method",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    fn headers(auth: &str) -> HeaderMap {
+        let mut h = HeaderMap::new();
+        h.insert(header::AUTHORIZATION, HeaderValue::from_str(auth).unwrap());
+        h
+    }
+
+    #[test]
+    fn bearer_accepts_case_insensitive_scheme_and_rejects_others() {
+        assert_eq!(bearer(&headers("Bearer abc.eu")).unwrap().token(), "abc.eu");
+        assert_eq!(bearer(&headers("bearer abc")).unwrap().token(), "abc");
+        for bad in ["Basic abc", "Bearer", "Bearer ", "abc"] {
+            assert_eq!(
+                bearer(&headers(bad)).unwrap_err().status(),
+                StatusCode::UNAUTHORIZED,
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            bearer(&HeaderMap::new()).unwrap_err().status(),
+            StatusCode::UNAUTHORIZED
+        );
+    }
+
+    #[test]
+    fn bearer_debug_never_shows_the_token() {
+        assert!(!format!("{:?}", Bearer::new("secret")).contains("secret"));
+    }
+
+    #[tokio::test]
+    async fn json_body_distinguishes_missing_oversized_wrong_type_and_malformed() {
+        let mut h = HeaderMap::new();
+        h.insert(
+            header::CONTENT_TYPE,
+            HeaderValue::from_static("application/json"),
+        );
+        let mut val = Validator::new();
+        assert_eq!(
+            json_body(Body::from(""), &h, true, 10, &mut val)
+                .await
+                .unwrap(),
+            None
+        );
+        assert_eq!(val.finish().unwrap_err().detail[0].loc, vec!["body"]);
+
+        let err = json_body(
+            Body::from("x".repeat(11)),
+            &h,
+            true,
+            10,
+            &mut Validator::new(),
+        )
+        .await
+        .unwrap_err();
+        assert_eq!(err.status(), StatusCode::PAYLOAD_TOO_LARGE);
+
+        let mut val = Validator::new();
+        json_body(Body::from("{\"a\":"), &h, true, 100, &mut val)
+            .await
+            .unwrap();
+        assert_eq!(
+            val.finish().unwrap_err().detail[0].r#type,
+            "value_error.jsondecode"
+        );
+
+        let mut text = HeaderMap::new();
+        text.insert(header::CONTENT_TYPE, HeaderValue::from_static("text/plain"));
+        let err = json_body(Body::from("{}"), &text, true, 100, &mut Validator::new())
+            .await
+            .unwrap_err();
+        assert_eq!(err.status(), StatusCode::UNSUPPORTED_MEDIA_TYPE);
+    }
+}

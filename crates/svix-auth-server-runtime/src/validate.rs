@@ -1,0 +1,751 @@
+//! JSON-Schema validation primitives the generated validators are made of. Each records its
+//! failures in a [`Validator`] at the current location, in Svix's (pydantic-style) wording.
+
+use std::collections::BTreeSet;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use regex::Regex;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::{Map, Value};
+
+/// One problem: where (`loc`), what (`msg`) and its kind (`type`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationError {
+    /// Location, such as `["body", "expiry"]` or `["path", "app_id"]`.
+    pub loc: Vec<String>,
+    /// Human-readable message.
+    pub msg: String,
+    /// Kind, such as `value_error.missing` or `type_error.integer`.
+    pub r#type: String,
+}
+
+/// An `HTTPValidationError` body; answered with 422.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationErrors {
+    /// Every problem found.
+    pub detail: Vec<ValidationError>,
+}
+
+impl IntoResponse for ValidationErrors {
+    fn into_response(self) -> Response {
+        crate::json_response(StatusCode::UNPROCESSABLE_ENTITY, &self)
+    }
+}
+
+/// Collects validation errors while walking a request.
+#[derive(Debug, Default)]
+pub struct Validator {
+    loc: Vec<String>,
+    errors: Vec<ValidationError>,
+}
+
+impl Validator {
+    /// An empty validator at the root.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Descends into `segment`.
+    pub fn push(&mut self, segment: impl Into<String>) {
+        self.loc.push(segment.into());
+    }
+
+    /// Goes back up one level.
+    pub fn pop(&mut self) {
+        self.loc.pop();
+    }
+
+    /// Records a problem at the current location.
+    pub fn error(&mut self, msg: impl Into<String>, kind: &str) {
+        self.errors.push(ValidationError {
+            loc: self.loc.clone(),
+            msg: msg.into(),
+            r#type: kind.to_owned(),
+        });
+    }
+
+    /// Whether nothing was recorded so far.
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok` when nothing was recorded, else every problem.
+    pub fn finish(self) -> Result<(), ValidationErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors {
+                detail: self.errors,
+            })
+        }
+    }
+
+    fn scratch(&self) -> Self {
+        Self {
+            loc: self.loc.clone(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+/// Constraints of a string schema.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct StringRules {
+    /// `minLength` (in characters).
+    pub min_length: Option<u64>,
+    /// `maxLength` (in characters).
+    pub max_length: Option<u64>,
+    /// `pattern`, compiled, and its source for the message.
+    pub pattern: Option<(&'static std::sync::LazyLock<Regex>, &'static str)>,
+    /// `format`, checked for `date-time`, `date`, `uuid`, `email`-free forms; others are annotations.
+    pub format: Option<&'static str>,
+}
+
+/// Constraints of an integer schema (bounds include the range of its `format`).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct IntRules {
+    /// Smallest allowed value.
+    pub minimum: Option<i128>,
+    /// Largest allowed value.
+    pub maximum: Option<i128>,
+    /// Values must be greater than this.
+    pub exclusive_minimum: Option<i128>,
+    /// Values must be less than this.
+    pub exclusive_maximum: Option<i128>,
+    /// `multipleOf`.
+    pub multiple_of: Option<i128>,
+}
+
+/// Constraints of a number schema.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct NumRules {
+    /// `minimum`.
+    pub minimum: Option<f64>,
+    /// `maximum`.
+    pub maximum: Option<f64>,
+    /// Exclusive lower bound.
+    pub exclusive_minimum: Option<f64>,
+    /// Exclusive upper bound.
+    pub exclusive_maximum: Option<f64>,
+}
+
+/// Constraints of an array schema (items are validated by the caller).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct ArrayRules {
+    /// `minItems`.
+    pub min_items: Option<u64>,
+    /// `maxItems`.
+    pub max_items: Option<u64>,
+    /// `uniqueItems`.
+    pub unique_items: bool,
+}
+
+/// Reports `null` where the schema does not allow it; returns whether `v` is null.
+fn null_check(v: &Value, nullable: bool, val: &mut Validator) -> bool {
+    if v.is_null() {
+        if !nullable {
+            val.error(
+                "none is not an allowed value",
+                "type_error.none.not_allowed",
+            );
+        }
+        true
+    } else {
+        false
+    }
+}
+
+/// Checks a string; returns it when it is one and not null.
+pub fn string<'v>(
+    v: &'v Value,
+    nullable: bool,
+    rules: &StringRules,
+    val: &mut Validator,
+) -> Option<&'v str> {
+    if null_check(v, nullable, val) {
+        return None;
+    }
+    let Some(s) = v.as_str() else {
+        val.error("str type expected", "type_error.str");
+        return None;
+    };
+    let chars = s.chars().count() as u64;
+    if let Some(min) = rules.min_length.filter(|m| chars < *m) {
+        val.error(
+            format!("ensure this value has at least {min} characters"),
+            "value_error.any_str.min_length",
+        );
+    }
+    if let Some(max) = rules.max_length.filter(|m| chars > *m) {
+        val.error(
+            format!("ensure this value has at most {max} characters"),
+            "value_error.any_str.max_length",
+        );
+    }
+    if let Some((re, source)) = rules.pattern
+        && !re.is_match(s)
+    {
+        val.error(
+            format!("string does not match regex \"{source}\""),
+            "value_error.str.regex",
+        );
+    }
+    match rules.format {
+        Some("date-time") if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
+            val.error("invalid datetime format", "value_error.datetime")
+        }
+        Some("date") if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err() => {
+            val.error("invalid date format", "value_error.date")
+        }
+        _ => {}
+    }
+    Some(s)
+}
+
+/// Checks an integer (a JSON number without fraction, within the bounds).
+pub fn integer(v: &Value, nullable: bool, rules: &IntRules, val: &mut Validator) {
+    if null_check(v, nullable, val) {
+        return;
+    }
+    let Value::Number(n) = v else {
+        val.error("value is not a valid integer", "type_error.integer");
+        return;
+    };
+    let value: i128 = if let Some(i) = n.as_i64() {
+        i128::from(i)
+    } else if let Some(u) = n.as_u64() {
+        i128::from(u)
+    } else {
+        match n.as_f64() {
+            Some(f) if f.fract() == 0.0 && f.is_finite() => {
+                // Integral but beyond 64 bits: out of every integer format's range.
+                val.error(
+                    "ensure this value fits in a 64-bit integer",
+                    "value_error.number.not_in_range",
+                );
+                return;
+            }
+            _ => {
+                val.error("value is not a valid integer", "type_error.integer");
+                return;
+            }
+        }
+    };
+    if let Some(min) = rules.minimum.filter(|m| value < *m) {
+        val.error(
+            format!("ensure this value is greater than or equal to {min}"),
+            "value_error.number.not_ge",
+        );
+    }
+    if let Some(max) = rules.maximum.filter(|m| value > *m) {
+        val.error(
+            format!("ensure this value is less than or equal to {max}"),
+            "value_error.number.not_le",
+        );
+    }
+    if let Some(min) = rules.exclusive_minimum.filter(|m| value <= *m) {
+        val.error(
+            format!("ensure this value is greater than {min}"),
+            "value_error.number.not_gt",
+        );
+    }
+    if let Some(max) = rules.exclusive_maximum.filter(|m| value >= *m) {
+        val.error(
+            format!("ensure this value is less than {max}"),
+            "value_error.number.not_lt",
+        );
+    }
+    if let Some(m) = rules.multiple_of.filter(|m| *m != 0 && value % *m != 0) {
+        val.error(
+            format!("ensure this value is a multiple of {m}"),
+            "value_error.number.not_multiple",
+        );
+    }
+}
+
+/// Checks a number.
+pub fn number(v: &Value, nullable: bool, rules: &NumRules, val: &mut Validator) {
+    if null_check(v, nullable, val) {
+        return;
+    }
+    let Some(value) = v.as_f64() else {
+        val.error("value is not a valid float", "type_error.float");
+        return;
+    };
+    if let Some(min) = rules.minimum.filter(|m| value < *m) {
+        val.error(
+            format!("ensure this value is greater than or equal to {min}"),
+            "value_error.number.not_ge",
+        );
+    }
+    if let Some(max) = rules.maximum.filter(|m| value > *m) {
+        val.error(
+            format!("ensure this value is less than or equal to {max}"),
+            "value_error.number.not_le",
+        );
+    }
+    if let Some(min) = rules.exclusive_minimum.filter(|m| value <= *m) {
+        val.error(
+            format!("ensure this value is greater than {min}"),
+            "value_error.number.not_gt",
+        );
+    }
+    if let Some(max) = rules.exclusive_maximum.filter(|m| value >= *m) {
+        val.error(
+            format!("ensure this value is less than {max}"),
+            "value_error.number.not_lt",
+        );
+    }
+}
+
+/// Checks a boolean.
+pub fn boolean(v: &Value, nullable: bool, val: &mut Validator) {
+    if !null_check(v, nullable, val) && !v.is_boolean() {
+        val.error("value could not be parsed to a boolean", "type_error.bool");
+    }
+}
+
+/// Checks an array; returns its items for item validation.
+pub fn array<'v>(
+    v: &'v Value,
+    nullable: bool,
+    rules: &ArrayRules,
+    val: &mut Validator,
+) -> Option<&'v [Value]> {
+    if null_check(v, nullable, val) {
+        return None;
+    }
+    let Some(items) = v.as_array() else {
+        val.error("value is not a valid list", "type_error.list");
+        return None;
+    };
+    let len = items.len() as u64;
+    if let Some(min) = rules.min_items.filter(|m| len < *m) {
+        val.error(
+            format!("ensure this value has at least {min} items"),
+            "value_error.list.min_items",
+        );
+    }
+    if let Some(max) = rules.max_items.filter(|m| len > *m) {
+        val.error(
+            format!("ensure this value has at most {max} items"),
+            "value_error.list.max_items",
+        );
+    }
+    if rules.unique_items {
+        let mut seen = BTreeSet::new();
+        if !items.iter().all(|item| seen.insert(canonical(item))) {
+            val.error(
+                "the list has duplicated items",
+                "value_error.list.unique_items",
+            );
+        }
+    }
+    Some(items)
+}
+
+/// A canonical text of a JSON value (object keys sorted), for equality checks.
+fn canonical(v: &Value) -> String {
+    match v {
+        Value::Object(map) => {
+            let mut entries: Vec<_> = map
+                .iter()
+                .map(|(k, v)| format!("{}:{}", Value::String(k.clone()), canonical(v)))
+                .collect();
+            entries.sort();
+            format!("{{{}}}", entries.join(","))
+        }
+        Value::Array(items) => format!(
+            "[{}]",
+            items.iter().map(canonical).collect::<Vec<_>>().join(",")
+        ),
+        Value::Number(n) => n
+            .as_f64()
+            .map(|f| f.to_string())
+            .unwrap_or_else(|| n.to_string()),
+        other => other.to_string(),
+    }
+}
+
+/// Checks an object and its `required` keys; returns it for property validation.
+pub fn object<'v>(
+    v: &'v Value,
+    nullable: bool,
+    required: &[&str],
+    val: &mut Validator,
+) -> Option<&'v Map<String, Value>> {
+    if null_check(v, nullable, val) {
+        return None;
+    }
+    let Some(map) = v.as_object() else {
+        val.error("value is not a valid dict", "type_error.dict");
+        return None;
+    };
+    for key in required {
+        if !map.contains_key(*key) {
+            val.push(*key);
+            val.error("field required", "value_error.missing");
+            val.pop();
+        }
+    }
+    Some(map)
+}
+
+/// Checks that `v` is one of `allowed` (JSON texts).
+pub fn enumeration(v: &Value, allowed: &[&str], val: &mut Validator) {
+    let text = canonical(v);
+    let ok = allowed
+        .iter()
+        .any(|a| serde_json::from_str::<Value>(a).is_ok_and(|a| canonical(&a) == text));
+    if !ok {
+        val.error(
+            format!(
+                "value is not a valid enumeration member; permitted: {}",
+                allowed.join(", ")
+            ),
+            "type_error.enum",
+        );
+    }
+}
+
+/// A branch validator of `anyOf`/`oneOf`/`not`.
+pub type Branch = fn(&Value, &mut Validator);
+
+/// Checks that `v` satisfies at least one branch (`anyOf`, and `oneOf`, which, like serde's
+/// untagged enums, accepts the first match).
+pub fn any_of(v: &Value, branches: &[Branch], val: &mut Validator) {
+    let mut best: Option<Validator> = None;
+    for branch in branches {
+        let mut scratch = val.scratch();
+        branch(v, &mut scratch);
+        if scratch.is_ok() {
+            return;
+        }
+        if best
+            .as_ref()
+            .is_none_or(|b| scratch.errors.len() < b.errors.len())
+        {
+            best = Some(scratch);
+        }
+    }
+    match best {
+        Some(best) if branches.len() == 1 => val.errors.extend(best.errors),
+        _ => val.error(
+            "value does not match any of the allowed schemas",
+            "value_error.any_of",
+        ),
+    }
+}
+
+/// Checks that `v` does not satisfy `branch`.
+pub fn not(v: &Value, branch: Branch, val: &mut Validator) {
+    let mut scratch = val.scratch();
+    branch(v, &mut scratch);
+    if scratch.is_ok() {
+        val.error(
+            "value matches a schema it must not match",
+            "value_error.not",
+        );
+    }
+}
+
+/// The JSON type a parameter's text is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    /// Kept as a string.
+    String,
+    /// Parsed as an integer.
+    Integer,
+    /// Parsed as a number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+}
+
+/// How a parameter's values map to JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamShape {
+    /// One value.
+    Scalar(Scalar),
+    /// An array: repeated values when `explode`, else one comma-separated value.
+    Array {
+        /// Item type.
+        item: Scalar,
+        /// Whether values are repeated (`a=1&a=2`) rather than comma-separated.
+        explode: bool,
+    },
+}
+
+fn scalar(text: &str, kind: Scalar, val: &mut Validator) -> Option<Value> {
+    match kind {
+        Scalar::String => Some(Value::String(text.to_owned())),
+        Scalar::Integer => {
+            if let Ok(i) = text.parse::<i64>() {
+                Some(Value::from(i))
+            } else if let Ok(u) = text.parse::<u64>() {
+                Some(Value::from(u))
+            } else if text
+                .trim_start_matches('-')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && !text.is_empty()
+            {
+                val.error(
+                    "ensure this value fits in a 64-bit integer",
+                    "value_error.number.not_in_range",
+                );
+                None
+            } else {
+                val.error("value is not a valid integer", "type_error.integer");
+                None
+            }
+        }
+        Scalar::Number => match text
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .and_then(serde_json::Number::from_f64)
+        {
+            Some(n) => Some(Value::Number(n)),
+            None => {
+                val.error("value is not a valid float", "type_error.float");
+                None
+            }
+        },
+        Scalar::Boolean => match text {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => {
+                val.error("value could not be parsed to a boolean", "type_error.bool");
+                None
+            }
+        },
+    }
+}
+
+/// Reads parameter `name` (from `location`) out of its raw values, validates it with `check`,
+/// and returns it as JSON (`null` when absent).
+pub fn param(
+    location: &str,
+    name: &str,
+    raw: Vec<String>,
+    shape: ParamShape,
+    required: bool,
+    check: Branch,
+    val: &mut Validator,
+) -> Value {
+    val.push(location);
+    val.push(name);
+    let value = match shape {
+        _ if raw.is_empty() => {
+            if required {
+                val.error("field required", "value_error.missing");
+            }
+            None
+        }
+        ParamShape::Scalar(kind) => {
+            if raw.len() > 1 {
+                val.error("expected a single value", "value_error.multiple");
+                None
+            } else {
+                scalar(&raw[0], kind, val)
+            }
+        }
+        ParamShape::Array { item, explode } => {
+            let texts: Vec<&str> = if explode {
+                raw.iter().map(String::as_str).collect()
+            } else {
+                raw.iter().flat_map(|r| r.split(',')).collect()
+            };
+            let before = val.errors.len();
+            let items: Vec<Value> = texts.iter().filter_map(|t| scalar(t, item, val)).collect();
+            (val.errors.len() == before).then_some(Value::Array(items))
+        }
+    };
+    if let Some(v) = &value {
+        check(v, val);
+    }
+    val.pop();
+    val.pop();
+    value.unwrap_or(Value::Null)
+}
+
+/// Turns validated JSON into its Rust type; a mismatch (a constraint the validator does not know)
+/// is answered as a 422 at `loc`.
+pub fn convert<T: DeserializeOwned>(value: Value, loc: &[&str]) -> Result<T, Response> {
+    serde_json::from_value(value).map_err(|e| {
+        ValidationErrors {
+            detail: vec![ValidationError {
+                loc: loc.iter().map(|s| (*s).to_owned()).collect(),
+                msg: e.to_string(),
+                r#type: "value_error".into(),
+            }],
+        }
+        .into_response()
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn errors(f: impl FnOnce(&mut Validator)) -> Vec<(Vec<String>, String)> {
+        let mut val = Validator::new();
+        f(&mut val);
+        val.finish()
+            .err()
+            .map(|e| e.detail.into_iter().map(|d| (d.loc, d.r#type)).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn integer_checks_type_bounds_and_64_bit_overflow() {
+        let rules = IntRules {
+            minimum: Some(3600),
+            maximum: Some(604800),
+            ..Default::default()
+        };
+        assert!(errors(|v| integer(&json!(3600), false, &rules, v)).is_empty());
+        assert_eq!(
+            errors(|v| integer(&json!(1), false, &rules, v))[0].1,
+            "value_error.number.not_ge"
+        );
+        assert_eq!(
+            errors(|v| integer(&json!(604801), false, &rules, v))[0].1,
+            "value_error.number.not_le"
+        );
+        assert_eq!(
+            errors(|v| integer(&json!(1.5), false, &rules, v))[0].1,
+            "type_error.integer"
+        );
+        assert_eq!(
+            errors(|v| integer(&json!("1"), false, &rules, v))[0].1,
+            "type_error.integer"
+        );
+        assert_eq!(
+            errors(|v| integer(&json!(1e30), false, &rules, v))[0].1,
+            "value_error.number.not_in_range"
+        );
+        assert!(errors(|v| integer(&Value::Null, true, &rules, v)).is_empty());
+        assert_eq!(
+            errors(|v| integer(&Value::Null, false, &rules, v))[0].1,
+            "type_error.none.not_allowed"
+        );
+    }
+
+    #[test]
+    fn string_counts_characters_not_bytes() {
+        let rules = StringRules {
+            max_length: Some(2),
+            ..Default::default()
+        };
+        assert!(
+            errors(|v| {
+                string(&json!("éé"), false, &rules, v);
+            })
+            .is_empty()
+        );
+        assert_eq!(
+            errors(|v| {
+                string(&json!("ééé"), false, &rules, v);
+            })[0]
+                .1,
+            "value_error.any_str.max_length"
+        );
+    }
+
+    #[test]
+    fn unique_items_compares_values_not_text() {
+        let rules = ArrayRules {
+            unique_items: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            errors(|v| {
+                array(&json!([{"a":1,"b":2},{"b":2,"a":1}]), false, &rules, v);
+            })
+            .len(),
+            1
+        );
+        assert!(
+            errors(|v| {
+                array(&json!(["a", "b"]), false, &rules, v);
+            })
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn object_reports_each_missing_required_key_at_its_location() {
+        let e = errors(|v| {
+            v.push("body");
+            object(&json!({}), false, &["name", "uid"], v);
+        });
+        assert_eq!(
+            e,
+            vec![
+                (
+                    vec!["body".into(), "name".into()],
+                    "value_error.missing".into()
+                ),
+                (
+                    vec!["body".into(), "uid".into()],
+                    "value_error.missing".into()
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn param_parses_comma_separated_and_exploded_arrays() {
+        let mut val = Validator::new();
+        let v = param(
+            "query",
+            "ids",
+            vec!["1,2".into()],
+            ParamShape::Array {
+                item: Scalar::Integer,
+                explode: false,
+            },
+            false,
+            |_, _| {},
+            &mut val,
+        );
+        assert_eq!(v, json!([1, 2]));
+        let v = param(
+            "query",
+            "ids",
+            vec!["1".into(), "2".into()],
+            ParamShape::Array {
+                item: Scalar::Integer,
+                explode: true,
+            },
+            false,
+            |_, _| {},
+            &mut val,
+        );
+        assert_eq!(v, json!([1, 2]));
+        assert!(val.is_ok());
+        let e = errors(|v| {
+            param(
+                "query",
+                "n",
+                vec!["x".into()],
+                ParamShape::Scalar(Scalar::Integer),
+                true,
+                |_, _| {},
+                v,
+            );
+        });
+        assert_eq!(
+            e,
+            vec![(
+                vec!["query".into(), "n".into()],
+                "type_error.integer".into()
+            )]
+        );
+    }
+}

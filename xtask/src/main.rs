@@ -1,0 +1,170 @@
+//! `cargo xtask`: project automation. A thin CLI over the `svix-auth-codegen` library.
+
+use std::path::{Path, PathBuf};
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+use svix_auth_codegen::{FileStatus, Options, write};
+
+#[derive(Parser)]
+#[command(
+    name = "cargo xtask",
+    about = "Project automation for the Svix authentication workspace"
+)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Generate the models, client and server crates from the OpenAPI document.
+    Codegen {
+        /// Write nothing; fail with a diff when a generated file is out of date.
+        #[arg(long)]
+        check: bool,
+        /// The document to generate from (default: `openapi.json` at the workspace root).
+        #[arg(long)]
+        spec: Option<PathBuf>,
+        /// Generate a standalone workspace into DIR instead of this workspace's `crates/`.
+        #[arg(long, value_name = "DIR")]
+        out: Option<PathBuf>,
+        /// Crate name prefix (default `svix-auth` here, `api` with `--out`).
+        #[arg(long)]
+        name: Option<String>,
+        /// Treat warnings about the document as errors.
+        #[arg(long)]
+        strict: bool,
+        /// Do not refresh the insta snapshots after generated code changed.
+        #[arg(long)]
+        no_snapshots: bool,
+    },
+}
+
+fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .map(Path::to_path_buf)
+        .unwrap_or_else(|| PathBuf::from("."))
+}
+
+fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match cli.command {
+        Command::Codegen {
+            check,
+            spec,
+            out,
+            name,
+            strict,
+            no_snapshots,
+        } => codegen(check, spec, out, name, strict, no_snapshots),
+    }
+}
+
+fn codegen(
+    check: bool,
+    spec: Option<PathBuf>,
+    out: Option<PathBuf>,
+    name: Option<String>,
+    strict: bool,
+    no_snapshots: bool,
+) -> ExitCode {
+    let root = workspace_root();
+    let in_repo = out.is_none();
+    let mut command = String::from("cargo xtask codegen");
+    if let Some(s) = &spec {
+        command.push_str(&format!(" --spec {}", s.display()));
+    }
+    if let Some(o) = &out {
+        command.push_str(&format!(" --out {}", o.display()));
+    }
+    if let Some(n) = &name {
+        command.push_str(&format!(" --name {n}"));
+    }
+    let spec_path = spec.unwrap_or_else(|| root.join("openapi.json"));
+    let out_root = out.unwrap_or_else(|| root.clone());
+    let options = Options {
+        crate_prefix: name.unwrap_or_else(|| {
+            if in_repo {
+                "svix-auth".into()
+            } else {
+                "api".into()
+            }
+        }),
+        standalone: !in_repo,
+        command: command.clone(),
+        strict,
+    };
+    let generated = match svix_auth_codegen::generate_from_path(&spec_path, &options) {
+        Ok(g) => g,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    for w in &generated.warnings {
+        eprintln!("{w}");
+    }
+    let fix = command.to_string();
+    if check {
+        let drift = write::check_all(&out_root, &generated.files);
+        if drift.is_empty() {
+            println!("{} generated files are up to date", generated.files.len());
+            return ExitCode::SUCCESS;
+        }
+        for d in &drift {
+            println!("{}", d.diff);
+        }
+        eprintln!(
+            "error: {} generated file(s) are out of date; run `{fix}` to update them",
+            drift.len()
+        );
+        return ExitCode::FAILURE;
+    }
+    let statuses = match write::write_all(&out_root, &generated.files) {
+        Ok(s) => s,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let mut changed = false;
+    for (path, status) in &statuses {
+        let word = match status {
+            FileStatus::Created => "created  ",
+            FileStatus::Updated => "updated  ",
+            FileStatus::Unchanged => "unchanged",
+        };
+        changed |= *status != FileStatus::Unchanged;
+        println!("{word} {}", out_root.join(path).display());
+    }
+    if changed && in_repo && !no_snapshots {
+        println!("generated code changed: refreshing insta snapshots");
+        let status =
+            std::process::Command::new(std::env::var("CARGO").unwrap_or_else(|_| "cargo".into()))
+                .args([
+                    "test",
+                    "--quiet",
+                    "-p",
+                    "svix-auth-codegen",
+                    "--test",
+                    "snapshots",
+                ])
+                .env("INSTA_UPDATE", "always")
+                .current_dir(&root)
+                .status();
+        match status {
+            Ok(s) if s.success() => {
+                println!("snapshots refreshed; review them with `git diff` or `cargo insta review`")
+            }
+            _ => {
+                eprintln!(
+                    "error: refreshing snapshots failed; run `INSTA_UPDATE=always cargo test -p svix-auth-codegen --test snapshots`"
+                );
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
