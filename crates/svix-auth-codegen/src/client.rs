@@ -123,6 +123,13 @@ pub fn progenitor_view(api: &Api) -> Result<Value> {
                 };
                 v["content"] = json!({ media.clone(): { "schema": schema } });
             }
+            if r.status == StatusSpec::Default && !successes.is_empty() {
+                // progenitor reads `default` as a possible success too, and orders ranges before
+                // codes; with documented successes `default` only means "other errors", which
+                // progenitor then hands over as `UnexpectedResponse` and `ErrorBody::decode`
+                // still types by this table.
+                continue;
+            }
             responses.insert(status_key(r.status), v);
         }
         o.insert("responses".into(), Value::Object(responses));
@@ -215,7 +222,11 @@ fn operation_table(api: &Api, models: &Models, models_crate: &str) -> TokenStrea
                 } else {
                     quote! { _ => ErrorBody::Other(body), }
                 };
-                quote! { Operation::#variant => match status { #(#arms)* #fallback }, }
+                if arms.is_empty() {
+                    quote! { Operation::#variant => { let _ = status; ErrorBody::Other(body) } }
+                } else {
+                    quote! { Operation::#variant => match status { #(#arms)* #fallback }, }
+                }
             }
         })
         .collect();

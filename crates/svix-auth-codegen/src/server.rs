@@ -66,18 +66,27 @@ pub fn generate(
         }
     });
 
+    let pattern_imports = if g.patterns.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            use std::sync::LazyLock;
+            use rt::reexports::regex::Regex;
+        }
+    };
     let routes = routes(api);
     let title_doc = doc_attrs(&format!(
         "The operations of {}, one method each, for a server to implement.\n\nServe an implementation with [`router`]: it routes, extracts and validates every request before calling the method.",
         api.title
     ));
     let tokens = quote! {
-        use std::sync::{Arc, LazyLock};
+        use std::sync::Arc;
 
         use #runtime_ident as rt;
         use rt::reexports::axum::{self, http::StatusCode, response::{IntoResponse, Response}};
-        use rt::reexports::regex::Regex;
+        #[allow(unused_imports)]
         use rt::reexports::serde_json::Value;
+        #pattern_imports
         #[allow(unused_imports)]
         use #models_ident as models;
 

@@ -66,9 +66,16 @@ pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
             &client,
             format!(
                 "{}{models_dep}",
-                ["progenitor-client", "reqwest", "serde", "serde_json"]
-                    .map(dep)
-                    .concat()
+                [
+                    "progenitor-client",
+                    "reqwest",
+                    "serde",
+                    "serde_json",
+                    "chrono",
+                    "regress"
+                ]
+                .map(dep)
+                .concat()
             ),
         ),
         manifest(
