@@ -6,6 +6,8 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use svix_auth_codegen::{FileStatus, Options, write};
 
+mod bench;
+
 #[derive(Parser)]
 #[command(
     name = "cargo xtask",
@@ -39,6 +41,14 @@ enum Command {
         #[arg(long)]
         no_snapshots: bool,
     },
+    /// Measure generation time (in-process and as a whole process) in a release build.
+    Bench {
+        /// Documents to measure (default: `openapi.json` and `../shared/specs/svix-2024-12.json`).
+        specs: Vec<PathBuf>,
+        /// Iterations per document for the in-process figures.
+        #[arg(long, default_value_t = 30)]
+        iterations: usize,
+    },
 }
 
 fn workspace_root() -> PathBuf {
@@ -59,6 +69,7 @@ fn main() -> ExitCode {
             strict,
             no_snapshots,
         } => codegen(check, spec, out, name, strict, no_snapshots),
+        Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),
     }
 }
 

@@ -48,6 +48,27 @@ pub fn generate(api: &Api, models: &Models, models_crate: &str) -> Result<Client
     })
 }
 
+/// progenitor alone on the same normalized document (its own types, no shared models, no
+/// operation table): the baseline `cargo xtask bench` compares the whole pipeline with.
+pub fn progenitor_baseline(api: &Api) -> Result<TokenStream> {
+    let spec: openapiv3::OpenAPI =
+        serde_json::from_value(progenitor_view(api)?).map_err(|e| Error::Backend {
+            stage: "openapiv3",
+            operation: None,
+            message: format!("the normalized document does not parse: {e}"),
+        })?;
+    catch_backend("progenitor", None, move || {
+        let settings = progenitor_impl::GenerationSettings::new();
+        progenitor_impl::Generator::new(&settings)
+            .generate_tokens(&spec)
+            .map_err(|e| Error::Backend {
+                stage: "progenitor",
+                operation: None,
+                message: e.to_string(),
+            })
+    })
+}
+
 /// The document progenitor sees: resolved parameters, error bodies loosened to any JSON (the
 /// operation table types them by status), string constraints on parameters left to the server.
 pub fn progenitor_view(api: &Api) -> Result<Value> {

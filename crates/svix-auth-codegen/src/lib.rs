@@ -92,7 +92,7 @@ pub fn generate(loaded: &load::Loaded, options: &Options) -> Result<Generated> {
     let mut files = vec![
         OutputFile {
             path: crate_dir(&models_crate).join("src/generated.rs"),
-            contents: write::format_rust(models.tokens(), cmd, "models")?,
+            contents: write::format_rust(models_module(models.tokens()), cmd, "models")?,
         },
         OutputFile {
             path: crate_dir(&client_crate).join("src/generated.rs"),
@@ -114,3 +114,11 @@ pub fn generate(loaded: &load::Loaded, options: &Options) -> Result<Generated> {
 }
 
 mod standalone;
+
+/// typify's output, with the lints it is known to trip on real documents allowed.
+fn models_module(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    quote::quote! {
+        #![allow(clippy::derivable_impls, clippy::large_enum_variant)]
+        #tokens
+    }
+}

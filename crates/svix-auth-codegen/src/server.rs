@@ -71,7 +71,7 @@ pub fn generate(
     } else {
         quote! {
             use std::sync::LazyLock;
-            use rt::reexports::regex::Regex;
+            use rt::reexports::regress::Regex;
         }
     };
     let routes = routes(api);
@@ -343,6 +343,7 @@ impl Gen<'_> {
 
             #[doc = #response_doc]
             #[derive(Debug, Clone, PartialEq)]
+            #[allow(clippy::large_enum_variant)] // built once, moved once: boxing would only cost
             pub enum #response_ty { #(#variants)* }
 
             impl IntoResponse for #response_ty {
@@ -534,7 +535,7 @@ impl Gen<'_> {
                 let min = opt_u64(s.get("minLength"));
                 let max = opt_u64(s.get("maxLength"));
                 let pattern = match s.get("pattern").and_then(Value::as_str) {
-                    Some(p) => match regex::Regex::new(p) {
+                    Some(p) => match regress::Regex::new(p) {
                         Ok(_) => {
                             let idx = match self.patterns.iter().position(|q| q == p) {
                                 Some(i) => i,
@@ -549,7 +550,7 @@ impl Gen<'_> {
                         Err(e) => {
                             self.diags.push(Diagnostic::warning(
                                 format!("{pointer}/pattern"),
-                                format!("pattern {p:?} is not supported by the regex crate ({e}); the server does not check it"),
+                                format!("pattern {p:?} is not a valid ECMA-262 regular expression ({e}); the server does not check it"),
                             ));
                             quote! { None }
                         }

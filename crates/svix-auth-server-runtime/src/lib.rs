@@ -26,6 +26,6 @@ pub use validate::{
 pub mod reexports {
     pub use axum;
     pub use chrono;
-    pub use regex;
+    pub use regress;
     pub use serde_json;
 }

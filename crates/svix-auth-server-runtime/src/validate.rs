@@ -5,7 +5,7 @@ use std::collections::BTreeSet;
 
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use regex::Regex;
+use regress::Regex;
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -97,7 +97,7 @@ pub struct StringRules {
     pub min_length: Option<u64>,
     /// `maxLength` (in characters).
     pub max_length: Option<u64>,
-    /// `pattern`, compiled, and its source for the message.
+    /// `pattern` (ECMA-262 syntax, as OpenAPI specifies), compiled, and its source for the message.
     pub pattern: Option<(&'static std::sync::LazyLock<Regex>, &'static str)>,
     /// `format`, checked for `date-time`, `date`, `uuid`, `email`-free forms; others are annotations.
     pub format: Option<&'static str>,
@@ -185,7 +185,7 @@ pub fn string<'v>(
         );
     }
     if let Some((re, source)) = rules.pattern
-        && !re.is_match(s)
+        && re.find(s).is_none()
     {
         val.error(
             format!("string does not match regex \"{source}\""),

@@ -5,7 +5,7 @@ use rt::reexports::axum::{self, http::StatusCode, response::{IntoResponse, Respo
 #[allow(unused_imports)]
 use rt::reexports::serde_json::Value;
 use std::sync::LazyLock;
-use rt::reexports::regex::Regex;
+use rt::reexports::regress::Regex;
 #[allow(unused_imports)]
 use svix_auth_models as models;
 /// The operations of Svix Authentication API, one method each, for a server to implement.
@@ -100,6 +100,7 @@ pub struct V1AuthenticationAppPortalAccessParams {
 }
 ///Every response `v1.authentication.app-portal-access` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum V1AuthenticationAppPortalAccessResponse {
     /// 200: Success.
     Ok(models::AppPortalAccessOut),
@@ -190,6 +191,7 @@ pub struct V1AuthenticationCreateMessageTokenParams {
 }
 ///Every response `v1.authentication.create-message-token` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum V1AuthenticationCreateMessageTokenResponse {
     /// 200: Success.
     Ok(models::AuthTokenOut),
@@ -280,6 +282,7 @@ pub struct V1AuthenticationExpireAllParams {
 }
 ///Every response `v1.authentication.expire-all` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum V1AuthenticationExpireAllResponse {
     /// 204: Done; the response has no body.
     NoContent,
@@ -368,6 +371,7 @@ pub struct V1AuthenticationDashboardAccessParams {
 }
 ///Every response `v1.authentication.dashboard-access` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum V1AuthenticationDashboardAccessResponse {
     /// 200: Success.
     Ok(models::DashboardAccessOut),
@@ -456,6 +460,7 @@ pub struct V1AuthenticationLogoutParams {
 }
 ///Every response `v1.authentication.logout` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum V1AuthenticationLogoutResponse {
     /// 204: Done; the response has no body.
     NoContent,
@@ -542,6 +547,7 @@ pub struct V1AuthenticationExchangeOneTimeTokenParams {
 }
 ///Every response `v1.authentication.exchange-one-time-token` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum V1AuthenticationExchangeOneTimeTokenResponse {
     /// 200: Success.
     Ok(models::OneTimeTokenOut),

@@ -1,4 +1,5 @@
 //! Paths shared by the generator's integration tests.
+#![allow(dead_code)] // each test binary uses a subset
 
 use std::path::{Path, PathBuf};
 

@@ -1,0 +1,125 @@
+//! `cargo xtask bench`: generation time of whole documents, in-process (load + normalize +
+//! models + client + server + format) next to progenitor alone on the same normalized document,
+//! and as a whole `xtask codegen --check` process. Always measured in a release build.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::time::{Duration, Instant};
+
+use svix_auth_codegen::{Options, client, load, normalize, write};
+
+pub fn run(root: &Path, specs: Vec<PathBuf>, iterations: usize) -> ExitCode {
+    if cfg!(debug_assertions) {
+        // Re-run ourselves from a release build: debug timings say nothing.
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut args = vec![
+            "run".to_owned(),
+            "--quiet".into(),
+            "--release".into(),
+            "-p".into(),
+            "xtask".into(),
+            "--".into(),
+            "bench".into(),
+        ];
+        args.extend(specs.iter().map(|s| s.display().to_string()));
+        args.push(format!("--iterations={iterations}"));
+        return match Command::new(cargo).args(&args).current_dir(root).status() {
+            Ok(s) if s.success() => ExitCode::SUCCESS,
+            _ => ExitCode::FAILURE,
+        };
+    }
+    let specs = if specs.is_empty() {
+        vec![
+            root.join("openapi.json"),
+            root.join("../shared/specs/svix-2024-12.json"),
+        ]
+    } else {
+        specs
+    };
+    let exe = std::env::current_exe().ok();
+    println!(
+        "| document | operations | whole pipeline in-process (median / min) | progenitor client only (median) | ratio | whole process `codegen --check` (median) |"
+    );
+    println!("|---|---|---|---|---|---|");
+    for spec in specs {
+        match bench_one(&spec, iterations, exe.as_deref()) {
+            Ok(row) => println!("{row}"),
+            Err(e) => {
+                eprintln!("error: {}: {e}", spec.display());
+                return ExitCode::FAILURE;
+            }
+        }
+    }
+    ExitCode::SUCCESS
+}
+
+fn median(mut samples: Vec<Duration>) -> (Duration, Duration) {
+    samples.sort();
+    (samples[samples.len() / 2], samples[0])
+}
+
+fn ms(d: Duration) -> String {
+    format!("{:.2} ms", d.as_secs_f64() * 1000.0)
+}
+
+fn bench_one(spec: &Path, iterations: usize, exe: Option<&Path>) -> Result<String, String> {
+    let options = Options::default();
+    let iterations = iterations.max(1);
+    let mut whole = Vec::with_capacity(iterations);
+    let mut operations = 0;
+    for _ in 0..iterations {
+        let start = Instant::now();
+        let generated =
+            svix_auth_codegen::generate_from_path(spec, &options).map_err(|e| e.to_string())?;
+        whole.push(start.elapsed());
+        std::hint::black_box(&generated);
+    }
+    let loaded = load::load_file(spec).map_err(|e| e.to_string())?;
+    let api = normalize::normalize(&loaded).map_err(|e| e.to_string())?;
+    operations = operations.max(api.operations.len());
+    let mut baseline = Vec::with_capacity(iterations);
+    for _ in 0..iterations {
+        let start = Instant::now();
+        let tokens = client::progenitor_baseline(&api).map_err(|e| e.to_string())?;
+        let text = write::format_rust(tokens, "bench", "client").map_err(|e| e.to_string())?;
+        baseline.push(start.elapsed());
+        std::hint::black_box(text);
+    }
+    let mut process = Vec::new();
+    if let Some(exe) = exe {
+        let out = std::env::temp_dir().join(format!("xtask-bench-{}", std::process::id()));
+        for _ in 0..5 {
+            let start = Instant::now();
+            let status = Command::new(exe)
+                .args(["codegen", "--check", "--spec"])
+                .arg(spec)
+                .arg("--out")
+                .arg(&out)
+                .stdout(std::process::Stdio::null())
+                .stderr(std::process::Stdio::null())
+                .status()
+                .map_err(|e| e.to_string())?;
+            process.push(start.elapsed());
+            // `--check` against an empty directory reports drift: exit code 1 is expected.
+            std::hint::black_box(status);
+        }
+    }
+    let (w_med, w_min) = median(whole);
+    let (b_med, _) = median(baseline);
+    let p = if process.is_empty() {
+        "n/a".to_owned()
+    } else {
+        ms(median(process).0)
+    };
+    let name = spec
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(format!(
+        "| {name} | {operations} | {} / {} | {} | {:.2}x | {p} |",
+        ms(w_med),
+        ms(w_min),
+        ms(b_med),
+        w_med.as_secs_f64() / b_med.as_secs_f64()
+    ))
+}
