@@ -337,6 +337,12 @@ impl Gen<'_> {
                 }
             }
         }
+        variants.push(quote! {
+            /// A status the document does not list for this operation (such as 500 when storage
+            /// fails), with a JSON body.
+            Undocumented(StatusCode, Value),
+        });
+        arms.push(quote! { Self::Undocumented(status, body) => rt::json_response(status, &body), });
         let response_doc = format!("Every response `{opid}` documents, with its body.");
         let items = quote! {
             #params_item

@@ -118,6 +118,9 @@ pub enum V1AuthenticationAppPortalAccessResponse {
     UnprocessableEntity(models::HttpValidationError),
     /// 429: Too many requests for this credential; retry later.
     TooManyRequests(models::HttpErrorOut),
+    /// A status the document does not list for this operation (such as 500 when storage
+    /// fails), with a JSON body.
+    Undocumented(StatusCode, Value),
 }
 impl IntoResponse for V1AuthenticationAppPortalAccessResponse {
     fn into_response(self) -> Response {
@@ -178,6 +181,7 @@ impl IntoResponse for V1AuthenticationAppPortalAccessResponse {
                     &body,
                 )
             }
+            Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
 }
@@ -209,6 +213,9 @@ pub enum V1AuthenticationCreateMessageTokenResponse {
     UnprocessableEntity(models::HttpValidationError),
     /// 429: Too many requests for this credential; retry later.
     TooManyRequests(models::HttpErrorOut),
+    /// A status the document does not list for this operation (such as 500 when storage
+    /// fails), with a JSON body.
+    Undocumented(StatusCode, Value),
 }
 impl IntoResponse for V1AuthenticationCreateMessageTokenResponse {
     fn into_response(self) -> Response {
@@ -269,6 +276,7 @@ impl IntoResponse for V1AuthenticationCreateMessageTokenResponse {
                     &body,
                 )
             }
+            Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
 }
@@ -300,6 +308,9 @@ pub enum V1AuthenticationExpireAllResponse {
     UnprocessableEntity(models::HttpValidationError),
     /// 429: Too many requests for this credential; retry later.
     TooManyRequests(models::HttpErrorOut),
+    /// A status the document does not list for this operation (such as 500 when storage
+    /// fails), with a JSON body.
+    Undocumented(StatusCode, Value),
 }
 impl IntoResponse for V1AuthenticationExpireAllResponse {
     fn into_response(self) -> Response {
@@ -358,6 +369,7 @@ impl IntoResponse for V1AuthenticationExpireAllResponse {
                     &body,
                 )
             }
+            Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
 }
@@ -389,6 +401,9 @@ pub enum V1AuthenticationDashboardAccessResponse {
     UnprocessableEntity(models::HttpValidationError),
     /// 429: Too many requests for this credential; retry later.
     TooManyRequests(models::HttpErrorOut),
+    /// A status the document does not list for this operation (such as 500 when storage
+    /// fails), with a JSON body.
+    Undocumented(StatusCode, Value),
 }
 impl IntoResponse for V1AuthenticationDashboardAccessResponse {
     fn into_response(self) -> Response {
@@ -449,6 +464,7 @@ impl IntoResponse for V1AuthenticationDashboardAccessResponse {
                     &body,
                 )
             }
+            Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
 }
@@ -478,6 +494,9 @@ pub enum V1AuthenticationLogoutResponse {
     UnprocessableEntity(models::HttpValidationError),
     /// 429: Too many requests for this credential; retry later.
     TooManyRequests(models::HttpErrorOut),
+    /// A status the document does not list for this operation (such as 500 when storage
+    /// fails), with a JSON body.
+    Undocumented(StatusCode, Value),
 }
 impl IntoResponse for V1AuthenticationLogoutResponse {
     fn into_response(self) -> Response {
@@ -536,6 +555,7 @@ impl IntoResponse for V1AuthenticationLogoutResponse {
                     &body,
                 )
             }
+            Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
 }
@@ -565,6 +585,9 @@ pub enum V1AuthenticationExchangeOneTimeTokenResponse {
     UnprocessableEntity(models::HttpValidationError),
     /// 429: Too many requests for this credential; retry later.
     TooManyRequests(models::HttpErrorOut),
+    /// A status the document does not list for this operation (such as 500 when storage
+    /// fails), with a JSON body.
+    Undocumented(StatusCode, Value),
 }
 impl IntoResponse for V1AuthenticationExchangeOneTimeTokenResponse {
     fn into_response(self) -> Response {
@@ -625,6 +648,7 @@ impl IntoResponse for V1AuthenticationExchangeOneTimeTokenResponse {
                     &body,
                 )
             }
+            Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
 }

@@ -1,0 +1,139 @@
+//! `Idempotency-Key` for POSTs, as a layer around the generated router: the first 2xx answer
+//! (status, content type, body bytes) for (credential, key, path) is stored for 12 hours and
+//! replayed byte-identical; concurrent requests with the same key wait for the first one to
+//! finish, so the operation never runs twice for a success. Non-2xx answers are not stored.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+
+use axum::body::Body;
+use axum::extract::{Request, State};
+use axum::http::{Method, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
+
+use crate::api::now_ms;
+use crate::secret::{TokenHash, hash};
+use crate::store::{Store, StoredResponse};
+
+/// How long a stored answer is replayed: 12 hours.
+pub const RETENTION_MS: i64 = 12 * 60 * 60 * 1000;
+
+/// Largest response body that is stored for replay.
+const MAX_STORED_BODY: usize = 1024 * 1024;
+
+type Key = (TokenHash, String, String);
+
+/// State of the idempotency layer.
+pub struct Idempotency {
+    store: Store,
+    in_flight: Mutex<HashMap<Key, Weak<tokio::sync::Mutex<()>>>>,
+}
+
+impl Idempotency {
+    /// A layer state over `store`.
+    pub fn new(store: Store) -> Arc<Self> {
+        Arc::new(Self {
+            store,
+            in_flight: Mutex::new(HashMap::new()),
+        })
+    }
+
+    fn lock_for(&self, key: &Key) -> Arc<tokio::sync::Mutex<()>> {
+        let mut map = self.in_flight.lock().unwrap_or_else(|p| p.into_inner());
+        if let Some(lock) = map.get(key).and_then(Weak::upgrade) {
+            return lock;
+        }
+        map.retain(|_, weak| weak.strong_count() > 0);
+        let lock = Arc::new(tokio::sync::Mutex::new(()));
+        map.insert(key.clone(), Arc::downgrade(&lock));
+        lock
+    }
+}
+
+fn replay(stored: StoredResponse) -> Response {
+    let status = StatusCode::from_u16(stored.status).unwrap_or(StatusCode::OK);
+    let mut response = (status, stored.body).into_response();
+    if let Some(ct) = stored
+        .content_type
+        .and_then(|c| header::HeaderValue::from_str(&c).ok())
+    {
+        response.headers_mut().insert(header::CONTENT_TYPE, ct);
+    }
+    response
+}
+
+/// The middleware function.
+pub async fn layer(
+    State(state): State<Arc<Idempotency>>,
+    request: Request,
+    next: Next,
+) -> Response {
+    if request.method() != Method::POST {
+        return next.run(request).await;
+    }
+    let key = request
+        .headers()
+        .get("idempotency-key")
+        .and_then(|v| v.to_str().ok())
+        .map(str::to_owned);
+    let token = request
+        .headers()
+        .get(header::AUTHORIZATION)
+        .and_then(|v| v.to_str().ok())
+        .map(hash);
+    let (Some(key), Some(credential)) = (key, token) else {
+        return next.run(request).await;
+    };
+    let path = request.uri().path().to_owned();
+    let id: Key = (credential, key, path);
+
+    let lock = state.lock_for(&id);
+    let _guard = lock.lock().await;
+    let lookup = {
+        let store = state.store.clone();
+        let (c, k, p) = id.clone();
+        tokio::task::spawn_blocking(move || {
+            store.idempotent_response(&c, &k, &p, now_ms(), RETENTION_MS)
+        })
+        .await
+    };
+    if let Ok(Ok(Some(stored))) = lookup {
+        return replay(stored);
+    }
+
+    let response = next.run(request).await;
+    if !response.status().is_success() {
+        return response;
+    }
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, MAX_STORED_BODY).await {
+        Ok(b) => b,
+        Err(_) => {
+            return (
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "response body could not be read",
+            )
+                .into_response();
+        }
+    };
+    let stored = StoredResponse {
+        status: parts.status.as_u16(),
+        content_type: parts
+            .headers
+            .get(header::CONTENT_TYPE)
+            .and_then(|v| v.to_str().ok())
+            .map(str::to_owned),
+        body: bytes.to_vec(),
+    };
+    let store = state.store.clone();
+    let (c, k, p) = id;
+    let saved = tokio::task::spawn_blocking(move || {
+        store.store_idempotent_response(&c, &k, &p, now_ms(), &stored)
+    })
+    .await;
+    if !matches!(saved, Ok(Ok(()))) {
+        tracing::error!("idempotency record could not be stored");
+    }
+    Response::from_parts(parts, Body::from(bytes))
+}

@@ -1,0 +1,189 @@
+//! Reference server of the Svix Authentication API.
+//!
+//! [`api::AuthService`] implements the generated `svix_auth_server::Api` trait over an embedded
+//! SQLite [`store::Store`]; [`start`] serves it through the generated router, wrapped in the
+//! idempotency and rate-limit layers, with a health endpoint and request logs (never tokens).
+
+pub mod api;
+pub mod idempotency;
+pub mod rate_limit;
+pub mod secret;
+pub mod store;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::sync::Arc;
+use std::time::Instant;
+
+use axum::Router;
+use axum::extract::Request;
+use axum::http::StatusCode;
+use axum::middleware::{self, Next};
+use axum::response::Response;
+use axum::routing::get;
+use tokio::sync::oneshot;
+
+use crate::api::{AuthService, ServiceConfig};
+use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::store::Store;
+
+/// How to run the server.
+#[derive(Debug, Clone)]
+pub struct Config {
+    /// Address to listen on (port 0 picks a free one).
+    pub listen: SocketAddr,
+    /// The organization (admin) token; when absent the stored one is kept, or one is generated.
+    pub admin_token: Option<String>,
+    /// SQLite file (`:memory:` for a throw-away store).
+    pub database: PathBuf,
+    /// Base of magic links; default `<public_url>/app-portal`.
+    pub portal_url: Option<String>,
+    /// Public base URL of this server; default `http://<bound address>`.
+    pub public_url: Option<String>,
+    /// Per-credential rate limit.
+    pub rate_limit: RateLimit,
+    /// Seconds a magic link's one-time token can be exchanged.
+    pub one_time_token_ttl_secs: u64,
+}
+
+impl Config {
+    /// Defaults for `listen` with a database at `database`.
+    pub fn new(listen: SocketAddr, database: PathBuf) -> Self {
+        Self {
+            listen,
+            admin_token: None,
+            database,
+            portal_url: None,
+            public_url: None,
+            rate_limit: RateLimit {
+                rate: 50.0,
+                burst: 100.0,
+            },
+            one_time_token_ttl_secs: 300,
+        }
+    }
+}
+
+/// Why the server could not start.
+#[derive(Debug, thiserror::Error)]
+pub enum StartError {
+    /// The store could not be opened.
+    #[error("cannot open the database: {0}")]
+    Store(#[from] store::StoreError),
+    /// The address could not be bound.
+    #[error("cannot listen: {0}")]
+    Io(#[from] std::io::Error),
+}
+
+/// A running server.
+pub struct Running {
+    /// The bound address.
+    pub addr: SocketAddr,
+    /// The admin token, when this start generated it (show it once, it is stored only hashed).
+    pub generated_admin_token: Option<String>,
+    shutdown: oneshot::Sender<()>,
+    task: tokio::task::JoinHandle<std::io::Result<()>>,
+}
+
+impl Running {
+    /// Stops accepting, lets in-flight requests finish, and waits.
+    pub async fn shutdown(self) -> std::io::Result<()> {
+        let _ = self.shutdown.send(());
+        self.task
+            .await
+            .unwrap_or_else(|e| Err(std::io::Error::other(e)))
+    }
+}
+
+async fn health() -> StatusCode {
+    StatusCode::NO_CONTENT
+}
+
+async fn log_requests(request: Request, next: Next) -> Response {
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let started = Instant::now();
+    let response = next.run(request).await;
+    tracing::info!(%method, %path, status = response.status().as_u16(), elapsed_ms = started.elapsed().as_secs_f64() * 1000.0, "request");
+    response
+}
+
+/// The whole application: the generated router over `service`, with idempotency and rate
+/// limiting, plus `GET /api/v1/health`.
+pub fn app(service: Arc<AuthService>, store: Store, limit: RateLimit) -> Router {
+    let api = svix_auth_server::router(service)
+        .layer(middleware::from_fn_with_state(
+            idempotency::Idempotency::new(store),
+            idempotency::layer,
+        ))
+        .layer(middleware::from_fn_with_state(
+            RateLimiter::new(limit),
+            rate_limit::layer,
+        ));
+    Router::new()
+        .route("/api/v1/health", get(health))
+        .merge(api)
+        .layer(middleware::from_fn(log_requests))
+}
+
+/// Opens the store, binds, and serves until [`Running::shutdown`].
+pub async fn start(config: Config) -> Result<Running, StartError> {
+    let db_path = config.database.clone();
+    let store = tokio::task::spawn_blocking(move || Store::open(&db_path))
+        .await
+        .map_err(std::io::Error::other)??;
+    let (admin_hash, generated_admin_token) = match &config.admin_token {
+        Some(token) => {
+            let h = secret::hash(token);
+            store.set_admin_hash(&h)?;
+            (h, None)
+        }
+        None => match store
+            .admin_hash()?
+            .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok())
+        {
+            Some(h) => (h, None),
+            None => {
+                let token = secret::new_token("sk_admin_");
+                let h = secret::hash(&token);
+                store.set_admin_hash(&h)?;
+                (h, Some(token))
+            }
+        },
+    };
+    let listener = tokio::net::TcpListener::bind(config.listen).await?;
+    let addr = listener.local_addr()?;
+    let public_url = config
+        .public_url
+        .clone()
+        .unwrap_or_else(|| format!("http://{addr}"));
+    let portal_url = config
+        .portal_url
+        .clone()
+        .unwrap_or_else(|| format!("{}/app-portal", public_url.trim_end_matches('/')));
+    let service = Arc::new(AuthService::new(
+        store.clone(),
+        admin_hash,
+        ServiceConfig {
+            portal_url,
+            server_url: public_url,
+            one_time_token_ttl_secs: config.one_time_token_ttl_secs,
+        },
+    ));
+    let router = app(service, store, config.rate_limit);
+    let (tx, rx) = oneshot::channel::<()>();
+    let task = tokio::spawn(async move {
+        axum::serve(listener, router)
+            .with_graceful_shutdown(async {
+                let _ = rx.await;
+            })
+            .await
+    });
+    tracing::info!(%addr, "listening");
+    Ok(Running {
+        addr,
+        generated_admin_token,
+        shutdown: tx,
+        task,
+    })
+}

@@ -1,0 +1,98 @@
+//! `svix-auth-reference-server`: serves the Svix Authentication API from an SQLite file.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::Parser;
+use svix_auth_reference_server::rate_limit::RateLimit;
+use svix_auth_reference_server::{Config, start};
+
+#[derive(Parser)]
+#[command(about = "Reference server of the Svix Authentication API")]
+struct Args {
+    /// Address to listen on.
+    #[arg(long, env = "SVIX_AUTH_LISTEN", default_value = "127.0.0.1:8071")]
+    listen: SocketAddr,
+    /// Organization (admin) token. Without it the stored one is kept, or a new one is generated
+    /// and printed once to stderr.
+    #[arg(long, env = "SVIX_AUTH_ADMIN_TOKEN", hide_env_values = true)]
+    admin_token: Option<String>,
+    /// SQLite database file (`:memory:` for a throw-away store).
+    #[arg(long, env = "SVIX_AUTH_DATABASE", default_value = "svix-auth.db")]
+    database: PathBuf,
+    /// Base URL of magic links (default: this server's `/app-portal`).
+    #[arg(long, env = "SVIX_AUTH_PORTAL_URL")]
+    portal_url: Option<String>,
+    /// Public base URL of this server, put into magic links (default: http://<listen>).
+    #[arg(long, env = "SVIX_AUTH_PUBLIC_URL")]
+    public_url: Option<String>,
+    /// Sustained requests per second per credential.
+    #[arg(long, env = "SVIX_AUTH_RATE_LIMIT", default_value_t = 50.0)]
+    rate_limit: f64,
+    /// Burst size per credential.
+    #[arg(long, env = "SVIX_AUTH_RATE_LIMIT_BURST", default_value_t = 100.0)]
+    rate_limit_burst: f64,
+    /// Seconds a magic link's one-time token stays exchangeable.
+    #[arg(long, env = "SVIX_AUTH_ONE_TIME_TOKEN_TTL", default_value_t = 300)]
+    one_time_token_ttl: u64,
+}
+
+async fn shutdown_signal() {
+    let ctrl_c = tokio::signal::ctrl_c();
+    #[cfg(unix)]
+    {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut term) => {
+                tokio::select! {
+                    _ = ctrl_c => {}
+                    _ = term.recv() => {}
+                }
+            }
+            Err(_) => {
+                let _ = ctrl_c.await;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = ctrl_c.await;
+}
+
+#[tokio::main]
+async fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let args = Args::parse();
+    let mut config = Config::new(args.listen, args.database);
+    config.admin_token = args.admin_token;
+    config.portal_url = args.portal_url;
+    config.public_url = args.public_url;
+    config.rate_limit = RateLimit {
+        rate: args.rate_limit,
+        burst: args.rate_limit_burst,
+    };
+    config.one_time_token_ttl_secs = args.one_time_token_ttl;
+    let running = match start(config).await {
+        Ok(r) => r,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    if let Some(token) = &running.generated_admin_token {
+        eprintln!("Generated admin token (shown only this once; it is stored hashed): {token}");
+    }
+    shutdown_signal().await;
+    tracing::info!("shutting down");
+    match running.shutdown().await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}

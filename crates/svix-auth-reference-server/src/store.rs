@@ -1,0 +1,580 @@
+//! The embedded SQLite store: apps, tokens (hashes only), expire-all events, idempotency records
+//! and the admin token's hash. Schema created and migrated on open; WAL mode.
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+
+use rusqlite::{Connection, OptionalExtension, params};
+
+use crate::secret::{TokenHash, hash, same};
+
+/// The schema version this build writes.
+const SCHEMA_VERSION: i64 = 1;
+
+/// Store failures.
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// SQLite said no.
+    #[error("database error: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// A unique value (app uid) is taken.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The database was written by a newer build.
+    #[error("database schema version {0} is newer than this server's {SCHEMA_VERSION}")]
+    TooNew(i64),
+}
+
+/// What a token is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TokenKind {
+    /// App portal session (`appsk_…`).
+    Portal,
+    /// Message-creation token (`msgsk_…`).
+    Message,
+    /// One-time token of a magic link (`ott_…`).
+    OneTime,
+}
+
+impl TokenKind {
+    fn as_str(self) -> &'static str {
+        match self {
+            Self::Portal => "portal",
+            Self::Message => "message",
+            Self::OneTime => "one_time",
+        }
+    }
+
+    fn parse(s: &str) -> Option<Self> {
+        Some(match s {
+            "portal" => Self::Portal,
+            "message" => Self::Message,
+            "one_time" => Self::OneTime,
+            _ => return None,
+        })
+    }
+}
+
+/// An application.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct App {
+    /// `app_…`.
+    pub id: String,
+    /// The caller's unique identifier, if any.
+    pub uid: Option<String>,
+    /// Its name.
+    pub name: String,
+}
+
+/// A live (stored) token's record.
+#[derive(Debug, Clone, PartialEq)]
+pub struct TokenRecord {
+    /// `key_…`.
+    pub id: String,
+    /// What it is.
+    pub kind: TokenKind,
+    /// The app it is scoped to.
+    pub app_id: String,
+    /// Creation time (ms since the epoch).
+    pub created_at: i64,
+    /// Expiry (ms since the epoch), if any.
+    pub expires_at: Option<i64>,
+    /// Its name (message tokens).
+    pub name: Option<String>,
+    /// Feature flags (portal and one-time tokens).
+    pub feature_flags: Vec<String>,
+    /// Read-only portal (portal and one-time tokens).
+    pub read_only: bool,
+    /// Scopes (message tokens).
+    pub scopes: Vec<String>,
+    /// Lifetime (ms) of the session a one-time token is exchanged for.
+    pub session_ttl_ms: Option<i64>,
+}
+
+/// A new token to store.
+#[derive(Debug, Clone)]
+pub struct NewToken<'a> {
+    /// The secret (only its hash is stored).
+    pub secret: &'a str,
+    /// Its record.
+    pub record: TokenRecord,
+}
+
+/// A stored response for an idempotency key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StoredResponse {
+    /// HTTP status.
+    pub status: u16,
+    /// `Content-Type`, if any.
+    pub content_type: Option<String>,
+    /// Body bytes.
+    pub body: Vec<u8>,
+}
+
+/// The store: one SQLite connection behind a mutex (SQLite serializes writers anyway).
+#[derive(Clone)]
+pub struct Store {
+    conn: Arc<Mutex<Connection>>,
+}
+
+impl Store {
+    /// Opens (creating or migrating) the database at `path`; `:memory:` is an in-memory one.
+    pub fn open(path: &Path) -> Result<Self, StoreError> {
+        let conn = if path == Path::new(":memory:") {
+            Connection::open_in_memory()?
+        } else {
+            Connection::open(path)?
+        };
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        // NORMAL in WAL mode: a committed transaction survives a crash of this process (SIGKILL);
+        // only an OS crash or power loss may lose the last transactions.
+        conn.pragma_update(None, "synchronous", "NORMAL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrate(&conn)?;
+        Ok(Self {
+            conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    fn with<T>(
+        &self,
+        f: impl FnOnce(&mut Connection) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        let mut conn = self
+            .conn
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut conn)
+    }
+
+    /// Whether the database is healthy (`PRAGMA quick_check`).
+    pub fn quick_check(&self) -> Result<bool, StoreError> {
+        self.with(|c| Ok(c.query_row("PRAGMA quick_check", [], |r| r.get::<_, String>(0))? == "ok"))
+    }
+
+    /// The stored admin token hash.
+    pub fn admin_hash(&self) -> Result<Option<Vec<u8>>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT value FROM meta WHERE key = 'admin_token_hash'",
+                [],
+                |r| r.get(0),
+            )
+            .optional()?)
+        })
+    }
+
+    /// Stores the admin token's hash (replacing any earlier one).
+    pub fn set_admin_hash(&self, h: &TokenHash) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute("INSERT INTO meta (key, value) VALUES ('admin_token_hash', ?1) ON CONFLICT(key) DO UPDATE SET value = excluded.value", params![h.as_slice()])?;
+            Ok(())
+        })
+    }
+
+    /// Finds an app by id or uid.
+    pub fn find_app(&self, id_or_uid: &str) -> Result<Option<App>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row("SELECT id, uid, name FROM apps WHERE id = ?1 OR uid = ?1 ORDER BY id = ?1 DESC LIMIT 1", params![id_or_uid], |r| {
+                Ok(App { id: r.get(0)?, uid: r.get(1)?, name: r.get(2)? })
+            })
+            .optional()?)
+        })
+    }
+
+    /// Creates an app; a taken uid (or id) is a [`StoreError::Conflict`].
+    pub fn create_app(
+        &self,
+        app: &App,
+        rate_limit: Option<u16>,
+        metadata: &str,
+        now: i64,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            let taken: bool = c.query_row(
+                "SELECT EXISTS(SELECT 1 FROM apps WHERE id = ?1 OR uid = ?1 OR (?2 IS NOT NULL AND (uid = ?2 OR id = ?2)))",
+                params![app.id, app.uid],
+                |r| r.get(0),
+            )?;
+            if taken {
+                return Err(StoreError::Conflict(format!("an application with uid {:?} already exists", app.uid)));
+            }
+            match c.execute(
+                "INSERT INTO apps (id, uid, name, rate_limit, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
+                params![app.id, app.uid, app.name, rate_limit, metadata, now],
+            ) {
+                Ok(_) => Ok(()),
+                Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
+                    Err(StoreError::Conflict("an application with this uid already exists".into()))
+                }
+                Err(e) => Err(e.into()),
+            }
+        })
+    }
+
+    /// Stores new tokens atomically.
+    pub fn insert_tokens(&self, tokens: &[NewToken<'_>]) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction()?;
+            for t in tokens {
+                insert_token(&tx, t)?;
+            }
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The live token whose secret hashes to `h` at time `now`: not revoked, not used, not
+    /// expired, and not cut off by an expire-all whose deadline has passed.
+    pub fn live_token(&self, h: &TokenHash, now: i64) -> Result<Option<TokenRecord>, StoreError> {
+        self.with(|c| {
+            let row = c
+                .query_row(
+                    "SELECT t.hash, t.id, t.kind, t.app_id, t.created_at, t.expires_at, t.name, t.feature_flags, t.read_only, t.scopes, t.session_ttl
+                     FROM tokens t
+                     WHERE t.hash = ?1 AND t.revoked_at IS NULL AND t.used_at IS NULL
+                       AND (t.expires_at IS NULL OR t.expires_at > ?2)
+                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND t.seq <= e.max_seq AND e.deadline <= ?2)",
+                    params![h.as_slice(), now],
+                    |r| Ok((r.get::<_, Vec<u8>>(0)?, record(r, 1)?)),
+                )
+                .optional()?;
+            // The index found it by hash; compare again in constant time all the same.
+            Ok(row.filter(|(stored, _)| same(h, stored)).and_then(|(_, rec)| rec))
+        })
+    }
+
+    /// Marks a live one-time token used and stores `session` in the same transaction; `None` when
+    /// the one-time token is unknown, expired, cut off or already used (exactly one caller wins).
+    pub fn exchange_one_time(
+        &self,
+        h: &TokenHash,
+        now: i64,
+        make_session: impl FnOnce(&TokenRecord) -> (String, TokenRecord),
+    ) -> Result<Option<String>, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let rec = tx
+                .query_row(
+                    "SELECT t.hash, t.id, t.kind, t.app_id, t.created_at, t.expires_at, t.name, t.feature_flags, t.read_only, t.scopes, t.session_ttl
+                     FROM tokens t WHERE t.hash = ?1 AND t.kind = 'one_time' AND t.used_at IS NULL AND t.revoked_at IS NULL
+                       AND t.expires_at > ?2
+                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND t.seq <= e.max_seq AND e.deadline <= ?2)",
+                    params![h.as_slice(), now],
+                    |r| Ok((r.get::<_, Vec<u8>>(0)?, record(r, 1)?)),
+                )
+                .optional()?;
+            let Some((stored, Some(rec))) = rec else { return Ok(None) };
+            if !same(h, &stored) {
+                return Ok(None);
+            }
+            let changed = tx.execute("UPDATE tokens SET used_at = ?2 WHERE hash = ?1 AND used_at IS NULL", params![h.as_slice(), now])?;
+            if changed != 1 {
+                return Ok(None);
+            }
+            let (secret, session) = make_session(&rec);
+            insert_token(&tx, &NewToken { secret: &secret, record: session })?;
+            tx.commit()?;
+            Ok(Some(secret))
+        })
+    }
+
+    /// Revokes the token hashing to `h`; false when it was not live.
+    pub fn revoke(&self, h: &TokenHash, now: i64) -> Result<bool, StoreError> {
+        self.with(|c| {
+            Ok(c.execute(
+                "UPDATE tokens SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL",
+                params![h.as_slice(), now],
+            )? == 1)
+        })
+    }
+
+    /// Records an expire-all: every token of `app_id` issued so far stops working at `deadline`.
+    pub fn expire_all(&self, app_id: &str, now: i64, deadline: i64) -> Result<(), StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let max_seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM tokens WHERE app_id = ?1", params![app_id], |r| r.get(0))?;
+            tx.execute("INSERT INTO expire_all (app_id, max_seq, created_at, deadline) VALUES (?1, ?2, ?3, ?4)", params![app_id, max_seq, now, deadline])?;
+            tx.commit()?;
+            Ok(())
+        })
+    }
+
+    /// The stored response for an idempotency key, if younger than `max_age_ms`.
+    pub fn idempotent_response(
+        &self,
+        credential: &TokenHash,
+        key: &str,
+        path: &str,
+        now: i64,
+        max_age_ms: i64,
+    ) -> Result<Option<StoredResponse>, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT status, content_type, body FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
+                params![credential.as_slice(), key, path, now - max_age_ms],
+                |r| Ok(StoredResponse { status: r.get(0)?, content_type: r.get(1)?, body: r.get(2)? }),
+            )
+            .optional()?)
+        })
+    }
+
+    /// Stores the first successful response for an idempotency key (a later one never replaces it).
+    pub fn store_idempotent_response(
+        &self,
+        credential: &TokenHash,
+        key: &str,
+        path: &str,
+        now: i64,
+        response: &StoredResponse,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "INSERT INTO idempotency (credential, key, path, status, content_type, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                 ON CONFLICT(credential, key, path) DO UPDATE SET status = excluded.status, content_type = excluded.content_type,
+                   body = excluded.body, created_at = excluded.created_at WHERE idempotency.created_at <= ?8",
+                params![credential.as_slice(), key, path, response.status, response.content_type, response.body, now, now - crate::idempotency::RETENTION_MS],
+            )?;
+            Ok(())
+        })
+    }
+}
+
+fn record(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<TokenRecord>> {
+    let kind: String = r.get(at + 1)?;
+    let Some(kind) = TokenKind::parse(&kind) else {
+        return Ok(None);
+    };
+    let list = |s: Option<String>| {
+        s.and_then(|s| serde_json::from_str::<Vec<String>>(&s).ok())
+            .unwrap_or_default()
+    };
+    Ok(Some(TokenRecord {
+        id: r.get(at)?,
+        kind,
+        app_id: r.get(at + 2)?,
+        created_at: r.get(at + 3)?,
+        expires_at: r.get(at + 4)?,
+        name: r.get(at + 5)?,
+        feature_flags: list(r.get(at + 6)?),
+        read_only: r.get(at + 7)?,
+        scopes: list(r.get(at + 8)?),
+        session_ttl_ms: r.get(at + 9)?,
+    }))
+}
+
+fn insert_token(tx: &rusqlite::Transaction<'_>, t: &NewToken<'_>) -> Result<(), StoreError> {
+    let r = &t.record;
+    let json = |v: &Vec<String>| serde_json::to_string(v).unwrap_or_else(|_| "[]".into());
+    tx.execute(
+        "INSERT INTO tokens (hash, id, kind, app_id, created_at, expires_at, name, feature_flags, read_only, scopes, session_ttl)
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+        params![
+            hash(t.secret).as_slice(),
+            r.id,
+            r.kind.as_str(),
+            r.app_id,
+            r.created_at,
+            r.expires_at,
+            r.name,
+            json(&r.feature_flags),
+            r.read_only,
+            json(&r.scopes),
+            r.session_ttl_ms
+        ],
+    )?;
+    Ok(())
+}
+
+fn migrate(conn: &Connection) -> Result<(), StoreError> {
+    conn.execute_batch(
+        "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
+    )?;
+    let version: i64 = conn
+        .query_row(
+            "SELECT value FROM meta WHERE key = 'schema_version'",
+            [],
+            |r| r.get(0),
+        )
+        .optional()?
+        .unwrap_or(0);
+    if version > SCHEMA_VERSION {
+        return Err(StoreError::TooNew(version));
+    }
+    if version < 1 {
+        conn.execute_batch(
+            "BEGIN;
+             CREATE TABLE apps (
+                 id TEXT PRIMARY KEY,
+                 uid TEXT UNIQUE,
+                 name TEXT NOT NULL,
+                 rate_limit INTEGER,
+                 metadata TEXT NOT NULL,
+                 created_at INTEGER NOT NULL
+             );
+             CREATE TABLE tokens (
+                 seq INTEGER PRIMARY KEY AUTOINCREMENT,
+                 hash BLOB NOT NULL UNIQUE,
+                 id TEXT NOT NULL UNIQUE,
+                 kind TEXT NOT NULL,
+                 app_id TEXT NOT NULL REFERENCES apps(id),
+                 created_at INTEGER NOT NULL,
+                 expires_at INTEGER,
+                 revoked_at INTEGER,
+                 used_at INTEGER,
+                 name TEXT,
+                 feature_flags TEXT NOT NULL,
+                 read_only INTEGER NOT NULL,
+                 scopes TEXT NOT NULL,
+                 session_ttl INTEGER
+             );
+             CREATE INDEX tokens_app ON tokens (app_id, seq);
+             CREATE TABLE expire_all (
+                 app_id TEXT NOT NULL REFERENCES apps(id),
+                 max_seq INTEGER NOT NULL,
+                 created_at INTEGER NOT NULL,
+                 deadline INTEGER NOT NULL
+             );
+             CREATE INDEX expire_all_app ON expire_all (app_id);
+             CREATE TABLE idempotency (
+                 credential BLOB NOT NULL,
+                 key TEXT NOT NULL,
+                 path TEXT NOT NULL,
+                 status INTEGER NOT NULL,
+                 content_type TEXT,
+                 body BLOB NOT NULL,
+                 created_at INTEGER NOT NULL,
+                 PRIMARY KEY (credential, key, path)
+             );
+             INSERT INTO meta (key, value) VALUES ('schema_version', 1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value;
+             COMMIT;",
+        )?;
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn app(id: &str, uid: Option<&str>) -> App {
+        App {
+            id: id.into(),
+            uid: uid.map(Into::into),
+            name: "n".into(),
+        }
+    }
+
+    fn token(app_id: &str, kind: TokenKind, created_at: i64) -> TokenRecord {
+        TokenRecord {
+            id: crate::secret::random_string("key_", 12),
+            kind,
+            app_id: app_id.into(),
+            created_at,
+            expires_at: None,
+            name: None,
+            feature_flags: vec![],
+            read_only: false,
+            scopes: vec![],
+            session_ttl_ms: None,
+        }
+    }
+
+    #[test]
+    fn duplicate_uid_is_a_conflict() {
+        let s = Store::open(Path::new(":memory:")).unwrap();
+        s.create_app(&app("app_1", Some("u")), None, "{}", 0)
+            .unwrap();
+        assert!(matches!(
+            s.create_app(&app("app_2", Some("u")), None, "{}", 0),
+            Err(StoreError::Conflict(_))
+        ));
+        assert_eq!(s.find_app("u").unwrap().unwrap().id, "app_1");
+        assert_eq!(
+            s.find_app("app_1").unwrap().unwrap().uid.as_deref(),
+            Some("u")
+        );
+    }
+
+    #[test]
+    fn expire_all_cuts_off_earlier_tokens_at_the_deadline_only() {
+        let s = Store::open(Path::new(":memory:")).unwrap();
+        s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
+        s.insert_tokens(&[NewToken {
+            secret: "old",
+            record: token("app_1", TokenKind::Portal, 10),
+        }])
+        .unwrap();
+        s.expire_all("app_1", 20, 1_000).unwrap();
+        s.insert_tokens(&[NewToken {
+            secret: "new",
+            record: token("app_1", TokenKind::Portal, 30),
+        }])
+        .unwrap();
+        assert!(
+            s.live_token(&hash("old"), 999).unwrap().is_some(),
+            "still valid before the deadline"
+        );
+        assert!(
+            s.live_token(&hash("old"), 1_000).unwrap().is_none(),
+            "cut off at the deadline"
+        );
+        assert!(
+            s.live_token(&hash("new"), 5_000).unwrap().is_some(),
+            "issued after the call: unaffected"
+        );
+    }
+
+    #[test]
+    fn a_one_time_token_is_exchanged_once() {
+        let s = Store::open(Path::new(":memory:")).unwrap();
+        s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
+        let mut ott = token("app_1", TokenKind::OneTime, 0);
+        ott.expires_at = Some(100);
+        s.insert_tokens(&[NewToken {
+            secret: "ott",
+            record: ott,
+        }])
+        .unwrap();
+        let session = |r: &TokenRecord| ("sess".to_owned(), token(&r.app_id, TokenKind::Portal, 1));
+        assert_eq!(
+            s.exchange_one_time(&hash("ott"), 1, session)
+                .unwrap()
+                .as_deref(),
+            Some("sess")
+        );
+        assert_eq!(
+            s.exchange_one_time(&hash("ott"), 2, |r| (
+                "sess2".to_owned(),
+                token(&r.app_id, TokenKind::Portal, 2)
+            ))
+            .unwrap(),
+            None
+        );
+        assert!(s.live_token(&hash("sess"), 3).unwrap().is_some());
+    }
+
+    #[test]
+    fn the_database_stores_no_token_in_clear_text() {
+        let dir = std::env::temp_dir().join(format!("svix-auth-store-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("clear.db");
+        let _ = std::fs::remove_file(&path);
+        let s = Store::open(&path).unwrap();
+        s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
+        let secret = crate::secret::new_token("appsk_");
+        s.insert_tokens(&[NewToken {
+            secret: &secret,
+            record: token("app_1", TokenKind::Portal, 0),
+        }])
+        .unwrap();
+        drop(s);
+        let mut bytes = std::fs::read(&path).unwrap();
+        bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
+        let needle = secret.as_bytes();
+        assert!(!bytes.windows(needle.len()).any(|w| w == needle));
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}
