@@ -6,7 +6,7 @@ use std::time::Duration;
 
 use base64::Engine as _;
 use serde_json::Value;
-use svix_auth_client::Client;
+use svix_auth_client::generated::Client;
 use svix_auth_client::models::*;
 use svix_auth_client::operations::{ErrorBody, Operation};
 use svix_auth_reference_server::rate_limit::RateLimit;
@@ -57,10 +57,10 @@ fn client(running: &Running, token: &str) -> Client {
 /// Status and typed body of a failed call.
 fn failure<T: std::fmt::Debug>(
     op: Operation,
-    result: Result<T, svix_auth_client::Error<Value>>,
+    result: Result<T, svix_auth_client::generated::Error<Value>>,
 ) -> (u16, ErrorBody) {
     match result {
-        Err(svix_auth_client::Error::ErrorResponse(resp)) => {
+        Err(svix_auth_client::generated::Error::ErrorResponse(resp)) => {
             let status = resp.status().as_u16();
             (status, ErrorBody::decode(op, status, resp.into_inner()))
         }
@@ -469,7 +469,7 @@ async fn each_error_status_carries_its_typed_body() {
     for t in tasks {
         statuses.push(match t.await.unwrap() {
             Ok(s) => s,
-            Err(svix_auth_client::Error::ErrorResponse(r)) => r.status().as_u16(),
+            Err(svix_auth_client::generated::Error::ErrorResponse(r)) => r.status().as_u16(),
             Err(e) => panic!("{e:?}"),
         });
     }

@@ -136,7 +136,7 @@ async fn axum_serve(
         .unwrap();
 }
 
-fn client(base: &str, token: &str) -> svix_auth_client::Client {
+fn client(base: &str, token: &str) -> svix_auth_client::generated::Client {
     let mut headers = reqwest::header::HeaderMap::new();
     headers.insert(
         reqwest::header::AUTHORIZATION,
@@ -146,7 +146,7 @@ fn client(base: &str, token: &str) -> svix_auth_client::Client {
         .default_headers(headers)
         .build()
         .unwrap();
-    svix_auth_client::Client::new_with_client(base, http)
+    svix_auth_client::generated::Client::new_with_client(base, http)
 }
 
 async fn raw(
@@ -228,7 +228,7 @@ async fn generated_client_reaches_every_operation_through_the_generated_router()
 
     // Logout answers a documented 403: the error body is typed by its status.
     let err = c.v1_authentication_logout(None).await.unwrap_err();
-    let svix_auth_client::Error::ErrorResponse(resp) = err else {
+    let svix_auth_client::generated::Error::ErrorResponse(resp) = err else {
         panic!("expected an error response, got {err:?}")
     };
     assert_eq!(resp.status(), 403);
@@ -265,7 +265,7 @@ async fn invalid_app_id_is_refused_with_a_svix_shaped_422_typed_by_the_client() 
         .v1_authentication_app_portal_access("bad id!", None, &AppPortalAccessIn::default())
         .await
         .unwrap_err();
-    let svix_auth_client::Error::ErrorResponse(resp) = err else {
+    let svix_auth_client::generated::Error::ErrorResponse(resp) = err else {
         panic!("expected an error response, got {err:?}")
     };
     assert_eq!(resp.status(), 422);

@@ -1,0 +1,131 @@
+//! Retry policy: which failures are retried, and how long to wait (exponential backoff with full
+//! jitter, or the server's `Retry-After`, capped).
+
+use std::time::Duration;
+
+use reqwest::header::HeaderMap;
+
+/// How a call is retried.
+#[derive(Debug, Clone)]
+pub struct RetryPolicy {
+    /// Retries after the first attempt (default 2).
+    pub max_retries: u32,
+    /// Backoff base: the wait before retry `n` is random in `[0, base * 2^n]` (default 50 ms).
+    pub base_delay: Duration,
+    /// Upper bound of any backoff (default 5 s).
+    pub max_delay: Duration,
+    /// Upper bound of a `Retry-After` wait (default 60 s).
+    pub max_retry_after: Duration,
+}
+
+impl Default for RetryPolicy {
+    fn default() -> Self {
+        Self {
+            max_retries: 2,
+            base_delay: Duration::from_millis(50),
+            max_delay: Duration::from_secs(5),
+            max_retry_after: Duration::from_secs(60),
+        }
+    }
+}
+
+/// Statuses worth another try.
+pub fn retryable_status(status: u16) -> bool {
+    matches!(status, 429 | 500 | 502 | 503 | 504)
+}
+
+impl RetryPolicy {
+    /// The wait before retry number `retry` (0-based), honouring `retry_after` when given.
+    pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
+        if let Some(wait) = retry_after {
+            return wait.min(self.max_retry_after);
+        }
+        let ceiling = self
+            .base_delay
+            .saturating_mul(2u32.saturating_pow(retry.min(16)))
+            .min(self.max_delay);
+        ceiling.mul_f64(jitter())
+    }
+}
+
+/// A uniform random fraction in `[0, 1)`.
+fn jitter() -> f64 {
+    let mut bytes = [0u8; 8];
+    if getrandom::fill(&mut bytes).is_err() {
+        return 0.5;
+    }
+    (u64::from_le_bytes(bytes) >> 11) as f64 / (1u64 << 53) as f64
+}
+
+/// `Retry-After` as a wait: delay-seconds or an HTTP-date (relative to now).
+pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
+    let value = headers
+        .get(reqwest::header::RETRY_AFTER)?
+        .to_str()
+        .ok()?
+        .trim();
+    if let Ok(secs) = value.parse::<u64>() {
+        return Some(Duration::from_secs(secs));
+    }
+    let at = chrono::DateTime::parse_from_rfc2822(value).ok()?;
+    let wait = at.with_timezone(&chrono::Utc) - chrono::Utc::now();
+    Some(wait.to_std().unwrap_or(Duration::ZERO))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use reqwest::header::{HeaderValue, RETRY_AFTER};
+
+    #[test]
+    fn backoff_is_jittered_under_an_exponential_ceiling() {
+        let p = RetryPolicy::default();
+        for retry in 0..5 {
+            let ceiling = (p.base_delay * 2u32.pow(retry)).min(p.max_delay);
+            for _ in 0..50 {
+                assert!(p.delay(retry, None) <= ceiling);
+            }
+        }
+    }
+
+    #[test]
+    fn retry_after_reads_seconds_and_http_dates_and_is_capped() {
+        let mut h = HeaderMap::new();
+        h.insert(RETRY_AFTER, HeaderValue::from_static("3"));
+        assert_eq!(retry_after(&h), Some(Duration::from_secs(3)));
+        let later = (chrono::Utc::now() + chrono::Duration::seconds(30))
+            .format("%a, %d %b %Y %H:%M:%S GMT")
+            .to_string();
+        h.insert(RETRY_AFTER, HeaderValue::from_str(&later).unwrap());
+        let wait = retry_after(&h).unwrap();
+        assert!(
+            wait > Duration::from_secs(27) && wait <= Duration::from_secs(30),
+            "{wait:?}"
+        );
+        h.insert(
+            RETRY_AFTER,
+            HeaderValue::from_static("Sun, 06 Nov 1994 08:49:37 GMT"),
+        );
+        assert_eq!(
+            retry_after(&h),
+            Some(Duration::ZERO),
+            "a date in the past means now"
+        );
+        h.insert(RETRY_AFTER, HeaderValue::from_static("soon"));
+        assert_eq!(retry_after(&h), None);
+        assert_eq!(
+            RetryPolicy::default().delay(0, Some(Duration::from_secs(3600))),
+            Duration::from_secs(60)
+        );
+    }
+
+    #[test]
+    fn only_throttling_and_server_errors_are_retryable() {
+        for s in [429, 500, 502, 503, 504] {
+            assert!(retryable_status(s));
+        }
+        for s in [400, 401, 403, 404, 409, 422, 501] {
+            assert!(!retryable_status(s));
+        }
+    }
+}
