@@ -44,19 +44,35 @@ where
         all.extend(w.await.expect("worker"));
     }
     all.sort();
-    (all.len() as f64 / started.elapsed().as_secs_f64(), all[all.len() / 2])
+    (
+        all.len() as f64 / started.elapsed().as_secs_f64(),
+        all[all.len() / 2],
+    )
 }
 
 #[tokio::main]
 async fn main() {
     let app = axum::Router::new().fallback(answer);
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
     let base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, app).await });
 
-    let facade = Arc::new(Client::builder("sk_bench").server_url(&base).build().expect("client"));
-    let raw = reqwest::Client::builder().timeout(Duration::from_secs(15)).build().expect("reqwest");
-    let body = CreateMessageTokenIn { expiry: None, name: "n".into() };
+    let facade = Arc::new(
+        Client::builder("sk_bench")
+            .server_url(&base)
+            .build()
+            .expect("client"),
+    );
+    let raw = reqwest::Client::builder()
+        .timeout(Duration::from_secs(15))
+        .build()
+        .expect("reqwest");
+    let body = CreateMessageTokenIn {
+        expiry: None,
+        name: "n".into(),
+    };
     let url = format!("{base}/api/v1/auth/app/app1/create-message-token");
 
     println!("| client | requests/s | p50 |");
@@ -69,7 +85,10 @@ async fn main() {
             async move { f.create_message_token("app1", &b, None).await.is_ok() }
         })
         .await;
-        println!("| facade `Client` (round {round}) | {rps:.0} | {:.3} ms |", p50.as_secs_f64() * 1e3);
+        println!(
+            "| facade `Client` (round {round}) | {rps:.0} | {:.3} ms |",
+            p50.as_secs_f64() * 1e3
+        );
         facade_rps += rps;
 
         let (r, u, b) = (raw.clone(), url.clone(), body.clone());
@@ -91,8 +110,14 @@ async fn main() {
             }
         })
         .await;
-        println!("| raw reqwest (round {round}) | {rps:.0} | {:.3} ms |", p50.as_secs_f64() * 1e3);
+        println!(
+            "| raw reqwest (round {round}) | {rps:.0} | {:.3} ms |",
+            p50.as_secs_f64() * 1e3
+        );
         raw_rps += rps;
     }
-    println!("\nfacade / raw reqwest throughput ratio: {:.3}", facade_rps / raw_rps);
+    println!(
+        "\nfacade / raw reqwest throughput ratio: {:.3}",
+        facade_rps / raw_rps
+    );
 }

@@ -13,6 +13,9 @@ use svix_auth_server::*;
 use crate::secret::{self, TokenHash};
 use crate::store::{App, NewToken, Store, StoreError, TokenKind, TokenRecord};
 
+/// 9999-12-31T23:59:59.999Z, the last instant RFC 3339 `date-time` can write.
+const LATEST_MS: i64 = 253_402_300_799_999;
+
 /// Default lifetime of an app portal session: 7 days.
 pub const DEFAULT_PORTAL_TTL_SECS: u64 = 604_800;
 
@@ -304,18 +307,14 @@ impl AuthService {
             .await?
             .ok_or_else(|| Failure::NotFound(format!("application {app_id:?} does not exist")))?;
         let now = now_ms();
-        let expires_at = match body.expiry {
-            None => None,
-            Some(secs) => {
-                let at = secs_to_ms(secs)
-                    .and_then(|ms| now.checked_add(ms))
-                    .filter(|at| DateTime::from_timestamp_millis(*at).is_some());
-                Some(at.ok_or(Failure::Invalid(
-                    vec!["body", "expiry"],
-                    "expiry is too far in the future".into(),
-                ))?)
-            }
-        };
+        // Any uint64 is accepted; an expiry beyond the last RFC 3339 instant (year 9999) is
+        // capped there, which is "never" in practice.
+        let expires_at = body.expiry.map(|secs| {
+            secs_to_ms(secs)
+                .and_then(|ms| now.checked_add(ms))
+                .unwrap_or(LATEST_MS)
+                .min(LATEST_MS)
+        });
         let token = secret::new_token("msgsk_");
         let record = TokenRecord {
             id: secret::random_string("key_", 16),

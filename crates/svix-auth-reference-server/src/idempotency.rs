@@ -2,6 +2,9 @@
 //! (status, content type, body bytes) for (credential, key, path) is stored for 12 hours and
 //! replayed byte-identical; concurrent requests with the same key wait for the first one to
 //! finish, so the operation never runs twice for a success. Non-2xx answers are not stored.
+//! Reusing a key for a different request (method, path or body) is refused with 409
+//! `idempotency_conflict` (a status every operation documents) instead of replaying an answer to
+//! a request that was not made.
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
@@ -13,7 +16,7 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
 use crate::api::now_ms;
-use crate::secret::{TokenHash, hash};
+use crate::secret::{TokenHash, hash, same};
 use crate::store::{Store, StoredResponse};
 
 /// How long a stored answer is replayed: 12 hours.
@@ -49,6 +52,16 @@ impl Idempotency {
         map.insert(key.clone(), Arc::downgrade(&lock));
         lock
     }
+}
+
+fn fingerprint(method: &Method, path: &str, body: &[u8]) -> TokenHash {
+    let mut text = Vec::with_capacity(body.len() + path.len() + 8);
+    text.extend_from_slice(method.as_str().as_bytes());
+    text.push(b' ');
+    text.extend_from_slice(path.as_bytes());
+    text.push(b'\n');
+    text.extend_from_slice(body);
+    crate::secret::hash_bytes(&text)
 }
 
 fn replay(stored: StoredResponse) -> Response {
@@ -88,6 +101,19 @@ pub async fn layer(
     let path = request.uri().path().to_owned();
     let id: Key = (credential, key, path);
 
+    // Fingerprint the request; a body over the replay limit goes on unbuffered (the router
+    // answers it with 413 anyway).
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, MAX_STORED_BODY).await else {
+        return svix_auth_server::runtime::error_response(
+            StatusCode::PAYLOAD_TOO_LARGE,
+            "payload_too_large",
+            "the request body is too large",
+        );
+    };
+    let fingerprint = fingerprint(&parts.method, &id.2, &bytes);
+    let request = Request::from_parts(parts, Body::from(bytes));
+
     let lock = state.lock_for(&id);
     let _guard = lock.lock().await;
     let lookup = {
@@ -99,6 +125,13 @@ pub async fn layer(
         .await
     };
     if let Ok(Ok(Some(stored))) = lookup {
+        if !same(&stored.fingerprint, &fingerprint) {
+            return svix_auth_server::runtime::error_response(
+                StatusCode::CONFLICT,
+                "idempotency_conflict",
+                "this idempotency key was already used for a different request; use a new key",
+            );
+        }
         return replay(stored);
     }
 
@@ -118,6 +151,7 @@ pub async fn layer(
         }
     };
     let stored = StoredResponse {
+        fingerprint,
         status: parts.status.as_u16(),
         content_type: parts
             .headers

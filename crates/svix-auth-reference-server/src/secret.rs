@@ -26,7 +26,12 @@ pub fn new_token(prefix: &str) -> String {
 
 /// SHA-256 of a token.
 pub fn hash(token: &str) -> TokenHash {
-    Sha256::digest(token.as_bytes()).into()
+    hash_bytes(token.as_bytes())
+}
+
+/// SHA-256 of bytes.
+pub fn hash_bytes(bytes: &[u8]) -> TokenHash {
+    Sha256::digest(bytes).into()
 }
 
 /// Constant-time equality of two hashes.

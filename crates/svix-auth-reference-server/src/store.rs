@@ -103,6 +103,8 @@ pub struct NewToken<'a> {
 /// A stored response for an idempotency key.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StoredResponse {
+    /// SHA-256 of the request (method, path, body) that produced it.
+    pub fingerprint: TokenHash,
     /// HTTP status.
     pub status: u16,
     /// `Content-Type`, if any.
@@ -312,9 +314,12 @@ impl Store {
     ) -> Result<Option<StoredResponse>, StoreError> {
         self.with(|c| {
             Ok(c.query_row(
-                "SELECT status, content_type, body FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
+                "SELECT status, content_type, body, fingerprint FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
                 params![credential.as_slice(), key, path, now - max_age_ms],
-                |r| Ok(StoredResponse { status: r.get(0)?, content_type: r.get(1)?, body: r.get(2)? }),
+                |r| {
+                    let fingerprint: Vec<u8> = r.get(3)?;
+                    Ok(StoredResponse { status: r.get(0)?, content_type: r.get(1)?, body: r.get(2)?, fingerprint: <[u8; 32]>::try_from(fingerprint.as_slice()).unwrap_or([0; 32]) })
+                },
             )
             .optional()?)
         })
@@ -331,10 +336,20 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO idempotency (credential, key, path, status, content_type, body, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7)
+                "INSERT INTO idempotency (credential, key, path, status, content_type, body, created_at, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)
                  ON CONFLICT(credential, key, path) DO UPDATE SET status = excluded.status, content_type = excluded.content_type,
-                   body = excluded.body, created_at = excluded.created_at WHERE idempotency.created_at <= ?8",
-                params![credential.as_slice(), key, path, response.status, response.content_type, response.body, now, now - crate::idempotency::RETENTION_MS],
+                   body = excluded.body, created_at = excluded.created_at, fingerprint = excluded.fingerprint WHERE idempotency.created_at <= ?8",
+                params![
+                    credential.as_slice(),
+                    key,
+                    path,
+                    response.status,
+                    response.content_type,
+                    response.body,
+                    now,
+                    now - crate::idempotency::RETENTION_MS,
+                    response.fingerprint.as_slice()
+                ],
             )?;
             Ok(())
         })
@@ -445,6 +460,7 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
                  content_type TEXT,
                  body BLOB NOT NULL,
                  created_at INTEGER NOT NULL,
+                 fingerprint BLOB NOT NULL,
                  PRIMARY KEY (credential, key, path)
              );
              INSERT INTO meta (key, value) VALUES ('schema_version', 1)

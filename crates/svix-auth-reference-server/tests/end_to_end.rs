@@ -655,6 +655,20 @@ async fn idempotency_key_replays_the_first_success_without_running_again() {
     }
     assert!(answers.windows(2).all(|w| w[0] == w[1]));
 
+    // The same key for a different request is a conflict, not a replay of another answer.
+    let r = admin
+        .v1_authentication_create_message_token(
+            "idem-app",
+            Some("key-1"),
+            &CreateMessageTokenIn {
+                expiry: None,
+                name: "other".into(),
+            },
+        )
+        .await;
+    let (status, body) = failure(Operation::V1AuthenticationCreateMessageToken, r);
+    assert_eq!((status, code(&body)), (409, "idempotency_conflict"));
+
     // Failures are not stored: a 404 with a key, then the app exists, then success.
     let r = admin
         .v1_authentication_dashboard_access("later-app", Some("key-4"))
