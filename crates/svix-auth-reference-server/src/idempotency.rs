@@ -2,6 +2,9 @@
 //! (status, content type, body bytes) for (credential, key, path) is stored for 12 hours and
 //! replayed byte-identical; concurrent requests with the same key wait for the first one to
 //! finish, so the operation never runs twice for a success. Non-2xx answers are not stored.
+//! Stored bodies carry tokens, so they are sealed (ChaCha20-Poly1305) under a key derived from
+//! the presented credential and the idempotency key, neither of which is stored: the database
+//! alone cannot reveal them.
 //! Reusing a key for a different request (method, path or body) is refused with 409
 //! `idempotency_conflict` (a status every operation documents) instead of replaying an answer to
 //! a request that was not made.
@@ -90,14 +93,19 @@ pub async fn layer(
         .get("idempotency-key")
         .and_then(|v| v.to_str().ok())
         .map(str::to_owned);
-    let token = request
+    let authorization = request
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .map(hash);
-    let (Some(key), Some(credential)) = (key, token) else {
+        .map(str::to_owned);
+    let (Some(key), Some(authorization)) = (key, authorization) else {
         return next.run(request).await;
     };
+    let credential = hash(&authorization);
+    let seal_key = crate::secret::derive_key(
+        "svix-auth idempotency body v1",
+        &[authorization.as_bytes(), key.as_bytes()],
+    );
     let path = request.uri().path().to_owned();
     let id: Key = (credential, key, path);
 
@@ -124,7 +132,7 @@ pub async fn layer(
         })
         .await
     };
-    if let Ok(Ok(Some(stored))) = lookup {
+    if let Ok(Ok(Some(mut stored))) = lookup {
         if !same(&stored.fingerprint, &fingerprint) {
             return svix_auth_server::runtime::error_response(
                 StatusCode::CONFLICT,
@@ -132,7 +140,15 @@ pub async fn layer(
                 "this idempotency key was already used for a different request; use a new key",
             );
         }
-        return replay(stored);
+        match crate::secret::open(&seal_key, &stored.body) {
+            Some(body) => {
+                stored.body = body;
+                return replay(stored);
+            }
+            None => tracing::error!(
+                "a stored idempotent response could not be opened; running the request again"
+            ),
+        }
     }
 
     let response = next.run(request).await;
@@ -158,7 +174,7 @@ pub async fn layer(
             .get(header::CONTENT_TYPE)
             .and_then(|v| v.to_str().ok())
             .map(str::to_owned),
-        body: bytes.to_vec(),
+        body: crate::secret::seal(&seal_key, &bytes),
     };
     let store = state.store.clone();
     let (c, k, p) = id;

@@ -99,6 +99,25 @@ async fn health() -> StatusCode {
     StatusCode::NO_CONTENT
 }
 
+/// Largest total size of request headers answered normally (bigger: 431).
+const MAX_HEADER_BYTES: usize = 16 * 1024;
+
+async fn limit_headers(request: Request, next: Next) -> Response {
+    let size: usize = request
+        .headers()
+        .iter()
+        .map(|(k, v)| k.as_str().len() + v.len() + 4)
+        .sum();
+    if size > MAX_HEADER_BYTES {
+        return svix_auth_server::runtime::error_response(
+            StatusCode::REQUEST_HEADER_FIELDS_TOO_LARGE,
+            "request_header_fields_too_large",
+            &format!("request headers are larger than {MAX_HEADER_BYTES} bytes"),
+        );
+    }
+    next.run(request).await
+}
+
 async fn log_requests(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -123,6 +142,7 @@ pub fn app(service: Arc<AuthService>, store: Store, limit: RateLimit) -> Router 
     Router::new()
         .route("/api/v1/health", get(health))
         .merge(api)
+        .layer(middleware::from_fn(limit_headers))
         .layer(middleware::from_fn(log_requests))
 }
 

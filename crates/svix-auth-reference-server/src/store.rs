@@ -122,7 +122,7 @@ pub struct Store {
 impl Store {
     /// Opens (creating or migrating) the database at `path`; `:memory:` is an in-memory one.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
-        let conn = if path == Path::new(":memory:") {
+        let mut conn = if path == Path::new(":memory:") {
             Connection::open_in_memory()?
         } else {
             Connection::open(path)?
@@ -133,7 +133,7 @@ impl Store {
         // only an OS crash or power loss may lose the last transactions.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
-        migrate(&conn)?;
+        migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
         })
@@ -402,11 +402,14 @@ fn insert_token(tx: &rusqlite::Transaction<'_>, t: &NewToken<'_>) -> Result<(), 
     Ok(())
 }
 
-fn migrate(conn: &Connection) -> Result<(), StoreError> {
-    conn.execute_batch(
+/// Creates or upgrades the schema in one immediate transaction, so two processes opening the same
+/// file at once cannot both migrate it.
+fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
+    let tx = conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    tx.execute_batch(
         "CREATE TABLE IF NOT EXISTS meta (key TEXT PRIMARY KEY, value BLOB NOT NULL)",
     )?;
-    let version: i64 = conn
+    let version: i64 = tx
         .query_row(
             "SELECT value FROM meta WHERE key = 'schema_version'",
             [],
@@ -418,9 +421,8 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
         return Err(StoreError::TooNew(version));
     }
     if version < 1 {
-        conn.execute_batch(
-            "BEGIN;
-             CREATE TABLE apps (
+        tx.execute_batch(
+            "CREATE TABLE apps (
                  id TEXT PRIMARY KEY,
                  uid TEXT UNIQUE,
                  name TEXT NOT NULL,
@@ -464,10 +466,10 @@ fn migrate(conn: &Connection) -> Result<(), StoreError> {
                  PRIMARY KEY (credential, key, path)
              );
              INSERT INTO meta (key, value) VALUES ('schema_version', 1)
-                 ON CONFLICT(key) DO UPDATE SET value = excluded.value;
-             COMMIT;",
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
         )?;
     }
+    tx.commit()?;
     Ok(())
 }
 
