@@ -79,6 +79,7 @@ impl Operation {
 }
 /// An error response body, typed by the schema the document gives the operation's status.
 #[derive(Debug, Clone, PartialEq)]
+#[allow(clippy::large_enum_variant)]
 pub enum ErrorBody {
     ///A documented `HttpErrorOut` body.
     HttpErrorOut(svix_auth_models::HttpErrorOut),

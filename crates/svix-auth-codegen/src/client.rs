@@ -42,9 +42,19 @@ pub fn generate(api: &Api, models: &Models, models_crate: &str) -> Result<Client
                 message: e.to_string(),
             })
     })?;
+    let mut operations = operation_table(api, models, models_crate);
+    let success = success_types(api, models);
+    if !success.is_empty() {
+        let models_ident = format_ident!("{}", models_crate);
+        operations.extend(quote! {
+            #[allow(unused_imports)]
+            use #models_ident as models;
+            #success
+        });
+    }
     Ok(ClientCode {
         progenitor,
-        operations: operation_table(api, models, models_crate),
+        operations,
     })
 }
 
@@ -117,26 +127,15 @@ pub fn progenitor_view(api: &Api) -> Result<Value> {
             .iter()
             .filter(|r| r.status.is_success())
             .collect();
-        let distinct: std::collections::BTreeSet<String> = successes
-            .iter()
-            .map(|r| {
-                r.body
-                    .as_ref()
-                    .map(|(_, s)| s.to_string())
-                    .unwrap_or_default()
-            })
-            .collect();
-        if distinct.len() > 1 {
-            return Err(Error::Invalid(vec![crate::error::Diagnostic::error(
-                format!("{}/responses", op.pointer),
-                "success responses with different bodies are not supported yet: keep one success body per operation",
-            )
-            .in_operation(Some(&op.id))]));
-        }
+        // progenitor allows one success type: with several, it gets raw bytes and the generated
+        // `<Operation>Success::decode` types them by status.
+        let multi_success = has_several_success_bodies(op);
         let mut responses = Map::new();
         for r in &op.responses {
             let mut v = json!({ "description": r.description });
-            if let Some((media, schema)) = &r.body {
+            if r.status.is_success() && multi_success {
+                v["content"] = json!({ "application/octet-stream": {} });
+            } else if let Some((media, schema)) = &r.body {
                 let schema = if r.status.is_success() {
                     schema.clone()
                 } else {
@@ -167,6 +166,88 @@ pub fn progenitor_view(api: &Api) -> Result<Value> {
         "paths": paths,
         "components": { "schemas": api.schemas },
     }))
+}
+
+/// Whether an operation's success responses carry different bodies (or some none).
+pub fn has_several_success_bodies(op: &Operation) -> bool {
+    let distinct: std::collections::BTreeSet<String> = op
+        .responses
+        .iter()
+        .filter(|r| r.status.is_success())
+        .map(|r| {
+            r.body
+                .as_ref()
+                .map(|(_, s)| s.to_string())
+                .unwrap_or_default()
+        })
+        .collect();
+    distinct.len() > 1
+}
+
+/// `<Operation>Success` enums for operations with several success bodies.
+fn success_types(api: &Api, models: &Models) -> TokenStream {
+    let paths = crate::models::TypePaths {
+        chrono: quote! { ::chrono },
+        json_value: quote! { ::serde_json::Value },
+    };
+    let mut items = Vec::new();
+    for op in api
+        .operations
+        .iter()
+        .filter(|op| has_several_success_bodies(op))
+    {
+        let name = format_ident!("{}Success", crate::names::operation_type_prefix(&op.id));
+        let doc = format!(
+            "The documented success answers of `{}`, typed by status (progenitor hands them over as bytes).",
+            op.id
+        );
+        let mut variants = Vec::new();
+        let mut exact = Vec::new();
+        let mut ranges = Vec::new();
+        for r in op.responses.iter().filter(|r| r.status.is_success()) {
+            let variant = format_ident!("{}", crate::normalize::status_word(r.status));
+            let vdoc = format!("{}: {}", status_key(r.status), r.description);
+            match (r.status, &r.body) {
+                (StatusSpec::Code(c), Some((_, schema))) => {
+                    let ty = models.rust_type(schema, &paths);
+                    variants.push(quote! { #[doc = #vdoc] #variant(#ty), });
+                    exact.push(quote! { #c => ::serde_json::from_slice(body).map(Self::#variant).map_err(|e| e.to_string()), });
+                }
+                (StatusSpec::Code(c), None) => {
+                    variants.push(quote! { #[doc = #vdoc] #variant, });
+                    exact.push(quote! { #c => Ok(Self::#variant), });
+                }
+                (_, Some((_, schema))) => {
+                    let ty = models.rust_type(schema, &paths);
+                    variants.push(quote! { #[doc = #vdoc] #variant(u16, #ty), });
+                    ranges.push(quote! { 200..=299 => ::serde_json::from_slice(body).map(|b| Self::#variant(status, b)).map_err(|e| e.to_string()), });
+                }
+                (_, None) => {
+                    variants.push(quote! { #[doc = #vdoc] #variant(u16), });
+                    ranges.push(quote! { 200..=299 => Ok(Self::#variant(status)), });
+                }
+            }
+        }
+        items.push(quote! {
+            #[doc = #doc]
+            #[derive(Debug, Clone, PartialEq)]
+            #[allow(clippy::large_enum_variant)] // decoded once, matched once
+            pub enum #name { #(#variants)* }
+
+            impl #name {
+                /// Types a success body by its status; an undocumented status or a body that does
+                /// not match its schema is an error with the reason.
+                pub fn decode(status: u16, body: &[u8]) -> Result<Self, String> {
+                    match status {
+                        #(#exact)*
+                        #(#ranges)*
+                        other => Err(format!("status {other} is not a documented success")),
+                    }
+                }
+            }
+        });
+    }
+    quote! { #(#items)* }
 }
 
 fn status_key(s: StatusSpec) -> String {
@@ -286,6 +367,7 @@ fn operation_table(api: &Api, models: &Models, models_crate: &str) -> TokenStrea
 
         /// An error response body, typed by the schema the document gives the operation's status.
         #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)] // decoded once, matched once
         pub enum ErrorBody {
             #( #[doc = #variant_docs] #variants(#models_crate::#variants), )*
             /// A status the document does not describe, or a body that does not match its schema.

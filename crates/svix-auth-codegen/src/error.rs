@@ -137,6 +137,22 @@ pub fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// [`catch_backend`] for tests: runs `f` as the progenitor stage.
+#[doc(hidden)]
+pub fn catch_backend_for_tests(f: impl FnOnce() + std::panic::UnwindSafe) -> Error {
+    match catch_backend("progenitor", None, move || {
+        f();
+        Ok(())
+    }) {
+        Ok(()) => Error::Backend {
+            stage: "progenitor",
+            operation: None,
+            message: "no panic".into(),
+        },
+        Err(e) => e,
+    }
+}
+
 /// Runs `f`, turning a panic inside a backend into an [`Error::Backend`].
 pub(crate) fn catch_backend<T>(
     stage: &'static str,

@@ -67,6 +67,65 @@ impl Models {
     }
 }
 
+/// Where generated code finds the crates a non-model type may name.
+pub struct TypePaths {
+    /// Path of the `chrono` crate.
+    pub chrono: TokenStream,
+    /// Path of `serde_json::Value`.
+    pub json_value: TokenStream,
+}
+
+impl Models {
+    /// The Rust type of a parameter or body schema: the shared model for a `$ref` (as
+    /// `models::Name`), a built-in type otherwise.
+    pub fn rust_type(&self, schema: &Value, paths: &TypePaths) -> TokenStream {
+        if let Some(name) = crate::client::ref_name(schema)
+            && let Some(rust) = self.rust_name(&name)
+        {
+            let ident = quote::format_ident!("{}", rust);
+            return quote::quote! { models::#ident };
+        }
+        let format = schema.get("format").and_then(Value::as_str);
+        let inner = match schema.get("type").and_then(Value::as_str) {
+            Some("string") if format == Some("date-time") => {
+                let chrono = &paths.chrono;
+                quote::quote! { #chrono::DateTime<#chrono::Utc> }
+            }
+            Some("string") => quote::quote! { String },
+            Some("integer") => match format {
+                Some("int8") => quote::quote! { i8 },
+                Some("int16") => quote::quote! { i16 },
+                Some("int32") => quote::quote! { i32 },
+                Some("uint8") => quote::quote! { u8 },
+                Some("uint16") => quote::quote! { u16 },
+                Some("uint32") => quote::quote! { u32 },
+                Some("uint64") => quote::quote! { u64 },
+                _ => quote::quote! { i64 },
+            },
+            Some("number") => quote::quote! { f64 },
+            Some("boolean") => quote::quote! { bool },
+            Some("array") => {
+                let item = self.rust_type(schema.get("items").unwrap_or(&Value::Null), paths);
+                quote::quote! { Vec<#item> }
+            }
+            Some("object")
+                if schema
+                    .get("additionalProperties")
+                    .is_some_and(Value::is_object) =>
+            {
+                let item = self.rust_type(&schema["additionalProperties"], paths);
+                quote::quote! { ::std::collections::BTreeMap<String, #item> }
+            }
+            _ => paths.json_value.clone(),
+        };
+        if schema.get("nullable") == Some(&Value::Bool(true)) {
+            quote::quote! { Option<#inner> }
+        } else {
+            inner
+        }
+    }
+}
+
 fn type_name_of(space: &mut TypeSpace, name: &str) -> Result<String> {
     let reference: schemars::schema::Schema = serde_json::from_value(
         json!({ "$ref": format!("#/components/schemas/{name}") }),

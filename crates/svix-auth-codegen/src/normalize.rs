@@ -270,7 +270,7 @@ impl<'a> Normalizer<'a> {
                 "the document has no `paths`: no operations are generated",
             )),
         }
-        self.check_duplicate_ids(&operations);
+        self.resolve_duplicate_ids(&mut operations);
         for (name, schema) in hoisted {
             schemas.insert(name, schema);
         }
@@ -312,19 +312,50 @@ impl<'a> Normalizer<'a> {
         }
     }
 
-    fn check_duplicate_ids(&mut self, operations: &[Operation]) {
-        let mut seen: BTreeMap<String, &str> = BTreeMap::new();
-        for op in operations {
-            let key = heck::ToSnakeCase::to_snake_case(op.id.as_str());
-            if let Some(first) = seen.insert(key.clone(), &op.id) {
+    /// Operations whose ids map to one Rust method name: later ones (in document order) get a
+    /// numeric suffix, with a warning. Exact duplicate ids are an error (OpenAPI forbids them).
+    fn resolve_duplicate_ids(&mut self, operations: &mut [Operation]) {
+        let mut exact: BTreeSet<String> = BTreeSet::new();
+        let mut methods: BTreeMap<String, String> = BTreeMap::new();
+        for op in operations.iter_mut() {
+            if !exact.insert(op.id.clone()) {
                 self.diags.push(
                     Diagnostic::error(
                         format!("{}/operationId", op.pointer),
-                        format!("operationId `{}` maps to the method name `{key}`, as `{first}` does: give one of them another operationId", op.id),
+                        format!(
+                            "operationId `{}` is used twice; operationIds must be unique",
+                            op.id
+                        ),
                     )
                     .in_operation(Some(&op.id)),
                 );
+                continue;
             }
+            let key = crate::names::method_name(&op.id);
+            let Some(first) = methods.get(&key).cloned() else {
+                methods.insert(key, op.id.clone());
+                continue;
+            };
+            let mut n = 2;
+            let renamed = loop {
+                let candidate = format!("{}_{n}", op.id);
+                if !methods.contains_key(&crate::names::method_name(&candidate))
+                    && !exact.contains(&candidate)
+                {
+                    break candidate;
+                }
+                n += 1;
+            };
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{}/operationId", op.pointer),
+                    format!("operationId `{}` maps to the method name `{key}`, as `{first}` does: it is generated as `{renamed}`", op.id),
+                )
+                .in_operation(Some(&op.id)),
+            );
+            methods.insert(crate::names::method_name(&renamed), renamed.clone());
+            exact.insert(renamed.clone());
+            op.id = renamed;
         }
     }
 
@@ -652,6 +683,20 @@ impl<'a> Normalizer<'a> {
                 ParamLocation::Query | ParamLocation::Cookie => "form",
                 _ => "simple",
             });
+        let expected_style = if location == ParamLocation::Query {
+            "form"
+        } else {
+            "simple"
+        };
+        if style != expected_style {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{at}/style"),
+                    format!("parameter `{name}` uses style `{style}`, which is not supported: it is read and sent as `{expected_style}`"),
+                )
+                .in_operation(oid),
+            );
+        }
         let explode = p
             .get("explode")
             .and_then(Value::as_bool)

@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::error::Diagnostic;
-use crate::models::Models;
+use crate::models::{Models, TypePaths};
 use crate::names::{doc_attrs, field_ident, method_name, operation_type_prefix, snake};
 use crate::normalize::{Api, Operation, ParamLocation, Security, StatusSpec, status_word};
 
@@ -450,51 +450,13 @@ impl Gen<'_> {
 
     /// The Rust type of a parameter or body schema.
     fn rust_type(&self, schema: &Value) -> TokenStream {
-        if let Some(name) = crate::client::ref_name(schema)
-            && let Some(rust) = self.models.rust_name(&name)
-        {
-            let ident = format_ident!("{}", rust);
-            return quote! { models::#ident };
-        }
-        let nullable = schema.get("nullable") == Some(&Value::Bool(true));
-        let inner = match schema.get("type").and_then(Value::as_str) {
-            Some("string") => match schema.get("format").and_then(Value::as_str) {
-                Some("date-time") => {
-                    quote! { rt::reexports::chrono::DateTime<rt::reexports::chrono::Utc> }
-                }
-                _ => quote! { String },
+        self.models.rust_type(
+            schema,
+            &TypePaths {
+                chrono: quote! { rt::reexports::chrono },
+                json_value: quote! { Value },
             },
-            Some("integer") => match schema.get("format").and_then(Value::as_str) {
-                Some("int8") => quote! { i8 },
-                Some("int16") => quote! { i16 },
-                Some("int32") => quote! { i32 },
-                Some("uint8") => quote! { u8 },
-                Some("uint16") => quote! { u16 },
-                Some("uint32") => quote! { u32 },
-                Some("uint64") => quote! { u64 },
-                _ => quote! { i64 },
-            },
-            Some("number") => quote! { f64 },
-            Some("boolean") => quote! { bool },
-            Some("array") => {
-                let item = self.rust_type(schema.get("items").unwrap_or(&Value::Null));
-                quote! { Vec<#item> }
-            }
-            Some("object")
-                if schema
-                    .get("additionalProperties")
-                    .is_some_and(Value::is_object) =>
-            {
-                let item = self.rust_type(&schema["additionalProperties"]);
-                quote! { ::std::collections::BTreeMap<String, #item> }
-            }
-            _ => quote! { Value },
-        };
-        if nullable {
-            quote! { Option<#inner> }
-        } else {
-            inner
-        }
+        )
     }
 
     /// Code validating `v: &Value` against `schema`, recording into `val: &mut rt::Validator`.
