@@ -36,3 +36,71 @@ pub fn temp_dir(name: &str) -> PathBuf {
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
+
+/// Generates `spec` as standalone crates named `<prefix>-*` under `dir/<prefix>/` (without its
+/// own workspace manifest, so one outer workspace can hold several); returns the warnings.
+pub fn generate_member(
+    dir: &Path,
+    spec: &Path,
+    prefix: &str,
+) -> Vec<svix_auth_codegen::Diagnostic> {
+    let options = svix_auth_codegen::Options {
+        crate_prefix: prefix.into(),
+        standalone: true,
+        command: format!("test {prefix}"),
+        strict: false,
+    };
+    let generated = svix_auth_codegen::generate_from_path(spec, &options)
+        .unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
+    let files: Vec<_> = generated
+        .files
+        .into_iter()
+        .filter(|f| f.path != Path::new("Cargo.toml"))
+        .collect();
+    svix_auth_codegen::write::write_all(&dir.join(prefix), &files).expect("write generated crates");
+    generated.warnings
+}
+
+/// Makes `dir` a workspace of the given member directories (with this workspace's lock file, so
+/// nothing is resolved anew) and runs `cargo clippy -- -D warnings` on it with the shared target
+/// directory; panics with the compiler's output unless it is clean.
+pub fn clippy_clean(dir: &Path, members: &[String]) {
+    let root = workspace();
+    let list: Vec<String> = members
+        .iter()
+        .map(|m| format!("\"{m}/crates/*\""))
+        .collect();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            list.join(", ")
+        ),
+    )
+    .unwrap();
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args([
+            "clippy",
+            "--quiet",
+            "--offline",
+            "--workspace",
+            "--",
+            "-D",
+            "warnings",
+        ])
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .current_dir(dir)
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(
+        output.status.success(),
+        "generated crates do not compile cleanly:\n{stderr}"
+    );
+    assert!(
+        !stderr.contains("warning"),
+        "warnings in generated crates:\n{stderr}"
+    );
+}
