@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
 use crate::error::{Error, Result, catch_backend};
-use crate::models::Models;
+use crate::models::ModelNames as Models;
 use crate::names::{doc_attrs, method_name};
 use crate::normalize::{Api, Operation, ParamLocation, StatusSpec};
 
@@ -29,7 +29,7 @@ pub fn generate(api: &Api, models: &Models, models_crate: &str) -> Result<Client
     })?;
     let mut settings = progenitor_impl::GenerationSettings::new();
     settings.with_interface(progenitor_impl::InterfaceStyle::Positional);
-    for (_, rust) in &models.names {
+    for rust in models.rust_names() {
         settings.with_replacement(rust, format!("{models_crate}::{rust}"), std::iter::empty());
     }
     let progenitor = catch_backend("progenitor", None, move || {

@@ -71,13 +71,32 @@ pub fn generate(loaded: &load::Loaded, options: &Options) -> Result<Generated> {
     let models_ident = models_crate.replace('-', "_");
 
     let models = models::Models::build(&api)?;
-    let client = client::generate(&api, &models, &models_ident)?;
-    let (server, server_warnings) = server::generate(
-        &api,
-        &models,
-        &models_ident,
-        &RUNTIME_CRATE.replace('-', "_"),
-    );
+    let cmd = &options.command;
+    let runtime_ident = RUNTIME_CRATE.replace('-', "_");
+    // Client, server and models are independent once the models exist: generate and format them
+    // on separate threads (each thread formats its own tokens, which cannot cross threads).
+    let (client, server, models_text) = std::thread::scope(|scope| {
+        let client = scope.spawn(|| -> Result<(String, String)> {
+            let code = client::generate(&api, &models.names, &models_ident)?;
+            Ok((
+                write::format_rust(code.progenitor, cmd, "client")?,
+                write::format_rust(code.operations, cmd, "operation table")?,
+            ))
+        });
+        let server = scope.spawn(|| -> Result<(String, Vec<Diagnostic>)> {
+            let (tokens, warnings) =
+                server::generate(&api, &models.names, &models_ident, &runtime_ident);
+            Ok((write::format_rust(tokens, cmd, "server")?, warnings))
+        });
+        let models_text = write::format_rust(models_module(models.tokens()), cmd, "models");
+        (
+            joined(client, "client"),
+            joined(server, "server"),
+            models_text,
+        )
+    });
+    let (client_text, operations_text) = client?;
+    let (server_text, server_warnings) = server?;
     warnings.extend(server_warnings);
     if options.strict && !warnings.is_empty() {
         let errors = warnings.into_iter().map(|mut d| {
@@ -87,24 +106,23 @@ pub fn generate(loaded: &load::Loaded, options: &Options) -> Result<Generated> {
         return Err(Error::Invalid(errors.collect()));
     }
 
-    let cmd = &options.command;
     let crate_dir = |name: &str| PathBuf::from("crates").join(name);
     let mut files = vec![
         OutputFile {
             path: crate_dir(&models_crate).join("src/generated.rs"),
-            contents: write::format_rust(models_module(models.tokens()), cmd, "models")?,
+            contents: models_text?,
         },
         OutputFile {
             path: crate_dir(&client_crate).join("src/generated.rs"),
-            contents: write::format_rust(client.progenitor, cmd, "client")?,
+            contents: client_text,
         },
         OutputFile {
             path: crate_dir(&client_crate).join("src/operations.rs"),
-            contents: write::format_rust(client.operations, cmd, "operation table")?,
+            contents: operations_text,
         },
         OutputFile {
             path: crate_dir(&server_crate).join("src/generated.rs"),
-            contents: write::format_rust(server, cmd, "server")?,
+            contents: server_text,
         },
     ];
     if options.standalone {
@@ -114,6 +132,20 @@ pub fn generate(loaded: &load::Loaded, options: &Options) -> Result<Generated> {
 }
 
 mod standalone;
+
+/// Joins a generation thread; a panic in it becomes an error naming the stage.
+fn joined<T>(
+    handle: std::thread::ScopedJoinHandle<'_, Result<T>>,
+    stage: &'static str,
+) -> Result<T> {
+    handle.join().unwrap_or_else(|_| {
+        Err(Error::Backend {
+            stage,
+            operation: None,
+            message: "panicked".into(),
+        })
+    })
+}
 
 /// typify's output, with the lints it is known to trip on real documents allowed.
 fn models_module(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {

@@ -11,8 +11,27 @@ use crate::normalize::Api;
 /// The typed models of a document.
 pub struct Models {
     space: TypeSpace,
-    /// Component schema name → Rust type name, in document order.
-    pub names: Vec<(String, String)>,
+    /// Their Rust names (all the client and server generators need; shareable across threads).
+    pub names: ModelNames,
+}
+
+/// Component schema name → Rust type name, in document order.
+#[derive(Debug, Clone, Default)]
+pub struct ModelNames(pub Vec<(String, String)>);
+
+impl ModelNames {
+    /// The Rust type name of component schema `name`.
+    pub fn rust_name(&self, name: &str) -> Option<&str> {
+        self.0
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, r)| r.as_str())
+    }
+
+    /// Every Rust type name, in document order.
+    pub fn rust_names(&self) -> impl Iterator<Item = &str> {
+        self.0.iter().map(|(_, r)| r.as_str())
+    }
 }
 
 impl Models {
@@ -50,20 +69,15 @@ impl Models {
             let rust = type_name_of(&mut space, name)?;
             names.push((name.clone(), rust));
         }
-        Ok(Self { space, names })
+        Ok(Self {
+            space,
+            names: ModelNames(names),
+        })
     }
 
     /// The code of the models crate's generated module.
     pub fn tokens(&self) -> TokenStream {
         self.space.to_stream()
-    }
-
-    /// The Rust type name of component schema `name`.
-    pub fn rust_name(&self, name: &str) -> Option<&str> {
-        self.names
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, r)| r.as_str())
     }
 }
 
@@ -75,7 +89,7 @@ pub struct TypePaths {
     pub json_value: TokenStream,
 }
 
-impl Models {
+impl ModelNames {
     /// The Rust type of a parameter or body schema: the shared model for a `$ref` (as
     /// `models::Name`), a built-in type otherwise.
     pub fn rust_type(&self, schema: &Value, paths: &TypePaths) -> TokenStream {

@@ -9,7 +9,7 @@ use quote::{format_ident, quote};
 use serde_json::Value;
 
 use crate::error::Diagnostic;
-use crate::models::{Models, TypePaths};
+use crate::models::{ModelNames as Models, TypePaths};
 use crate::names::{doc_attrs, field_ident, method_name, operation_type_prefix, snake};
 use crate::normalize::{Api, Operation, ParamLocation, Security, StatusSpec, status_word};
 
