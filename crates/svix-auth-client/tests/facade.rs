@@ -403,3 +403,58 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
         .unwrap();
     server.shutdown().await.unwrap();
 }
+
+/// A writer that keeps what the fmt subscriber prints.
+#[derive(Clone, Default)]
+struct Captured(Arc<Mutex<Vec<u8>>>);
+
+impl std::io::Write for Captured {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        self.0.lock().unwrap().extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+#[tokio::test]
+async fn each_attempt_gets_a_tracing_span_with_operation_attempt_and_status() {
+    let captured = Captured::default();
+    let writer = captured.clone();
+    let subscriber = tracing_subscriber::fmt()
+        .with_writer(move || writer.clone())
+        .with_span_events(tracing_subscriber::fmt::format::FmtSpan::CLOSE)
+        .with_ansi(false)
+        .finish();
+    let _guard = tracing::subscriber::set_default(subscriber);
+    let (base, _) = fault_server(vec![step(503, json!({})), step(204, json!(null))]).await;
+    let client = Client::builder("secret-token")
+        .server_url(&base)
+        .retry_policy(fast_retries(1))
+        .build()
+        .unwrap();
+    client.logout(None).await.unwrap();
+    let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
+    let spans: Vec<&str> = text
+        .lines()
+        .filter(|l| l.contains("svix_auth_client.request"))
+        .collect();
+    assert_eq!(spans.len(), 2, "{text}");
+    assert!(
+        spans[0].contains("operation=\"v1.authentication.logout\"")
+            && spans[0].contains("attempt=0")
+            && spans[0].contains("status=503"),
+        "{}",
+        spans[0]
+    );
+    assert!(
+        spans[1].contains("attempt=1") && spans[1].contains("status=204"),
+        "{}",
+        spans[1]
+    );
+    assert!(
+        !text.contains("secret-token"),
+        "the credential is never traced"
+    );
+}
