@@ -537,3 +537,45 @@ impl Api for AuthService {
 
 /// Shared handle type.
 pub type Service = Arc<AuthService>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_lost_creation_race_answers_409_conflict() {
+        // The store reports a uid taken between lookup and insert as a conflict…
+        let store = Store::open(std::path::Path::new(":memory:")).unwrap();
+        let app = App {
+            id: "app_1".into(),
+            uid: Some("u".into()),
+            name: "n".into(),
+        };
+        store.create_app(&app, None, "{}", 0).unwrap();
+        let err = store
+            .create_app(
+                &App {
+                    id: "app_2".into(),
+                    ..app
+                },
+                None,
+                "{}",
+                0,
+            )
+            .unwrap_err();
+        // …which every operation answers as 409 `conflict`.
+        let response: V1AuthenticationAppPortalAccessResponse = Failure::from(err).into();
+        assert!(
+            matches!(response, V1AuthenticationAppPortalAccessResponse::Conflict(ref e) if e.code == "conflict"),
+            "{response:?}"
+        );
+    }
+
+    #[test]
+    fn storage_failures_answer_500_through_the_undocumented_variant() {
+        let response: V1AuthenticationLogoutResponse = Failure::Internal.into();
+        assert!(
+            matches!(response, V1AuthenticationLogoutResponse::Undocumented(s, _) if s == StatusCode::INTERNAL_SERVER_ERROR)
+        );
+    }
+}
