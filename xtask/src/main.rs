@@ -117,7 +117,6 @@ fn codegen(
     for w in &generated.warnings {
         eprintln!("{w}");
     }
-    let fix = command.to_string();
     if check {
         let drift = write::check_all(&out_root, &generated.files);
         if drift.is_empty() {
@@ -128,7 +127,7 @@ fn codegen(
             println!("{}", d.diff);
         }
         eprintln!(
-            "error: {} generated file(s) are out of date; run `{fix}` to update them",
+            "error: {} generated file(s) are out of date; run `{command}` to update them",
             drift.len()
         );
         return ExitCode::FAILURE;

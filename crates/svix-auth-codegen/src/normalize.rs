@@ -807,18 +807,16 @@ impl<'a> Normalizer<'a> {
     ) -> Option<Response> {
         let spec = match status {
             "default" => StatusSpec::Default,
-            s if s.len() == 3 && s.ends_with("XX") || s.ends_with("xx") && s.len() == 3 => {
-                match s[..1].parse::<u8>() {
-                    Ok(d @ 1..=5) => StatusSpec::Range(d),
-                    _ => {
-                        self.diags.push(
-                            Diagnostic::error(pointer, format!("`{s}` is not a status code"))
-                                .in_operation(Some(opid)),
-                        );
-                        return None;
-                    }
+            s if s.len() == 3 && s[1..].eq_ignore_ascii_case("xx") => match s[..1].parse::<u8>() {
+                Ok(d @ 1..=5) => StatusSpec::Range(d),
+                _ => {
+                    self.diags.push(
+                        Diagnostic::error(pointer, format!("`{s}` is not a status code"))
+                            .in_operation(Some(opid)),
+                    );
+                    return None;
                 }
-            }
+            },
             s => match s.parse::<u16>() {
                 Ok(c @ 100..=599) => StatusSpec::Code(c),
                 _ => {
@@ -1019,20 +1017,17 @@ impl<'a> Normalizer<'a> {
         if out.get("type").and_then(Value::as_str) == Some("array") && !out.contains_key("items") {
             out.insert("items".into(), json!({}));
         }
-        for key in ["discriminator", "xml", "externalDocs"] {
-            if out.contains_key(key)
-                && key == "discriminator"
-                && !out.contains_key("oneOf")
-                && !out.contains_key("anyOf")
-            {
-                self.diags.push(
-                    Diagnostic::warning(
-                        format!("{pointer}/{key}"),
-                        "`discriminator` without `oneOf`/`anyOf` has no effect",
-                    )
-                    .in_operation(opid),
-                );
-            }
+        if out.contains_key("discriminator")
+            && !out.contains_key("oneOf")
+            && !out.contains_key("anyOf")
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{pointer}/discriminator"),
+                    "`discriminator` without `oneOf`/`anyOf` has no effect",
+                )
+                .in_operation(opid),
+            );
         }
         Value::Object(out)
     }

@@ -587,7 +587,7 @@ async fn expire_all_cuts_off_earlier_tokens_now_or_after_the_delay() {
         .v1_authentication_expire_all(
             "exp-app",
             None,
-            &ApplicationTokenExpireIn { expiry: Some(1) },
+            &ApplicationTokenExpireIn { expiry: Some(2) },
         )
         .await
         .unwrap();
@@ -596,7 +596,7 @@ async fn expire_all_cuts_off_earlier_tokens_now_or_after_the_delay() {
         403,
         "valid until the delay has passed"
     );
-    tokio::time::sleep(Duration::from_millis(1200)).await;
+    tokio::time::sleep(Duration::from_millis(2300)).await;
     assert_eq!(
         message_token_status(&s, &after).await,
         401,
