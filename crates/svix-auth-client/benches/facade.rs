@@ -78,7 +78,7 @@ async fn main() {
     println!("| client | requests/s | p50 |");
     println!("|---|---|---|");
     let (mut facade_rps, mut raw_rps) = (0.0, 0.0);
-    for round in 1..=2 {
+    for round in 1..=4 {
         let (f, b) = (Arc::clone(&facade), body.clone());
         let (rps, p50) = measure(move || {
             let (f, b) = (Arc::clone(&f), b.clone());
