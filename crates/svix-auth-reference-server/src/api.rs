@@ -173,6 +173,14 @@ impl AuthService {
         }
     }
 
+    /// The admin-only prologue of the organization-level operations on an existing app.
+    async fn existing_app_for_admin(&self, auth: &Bearer, app_id: String) -> Result<App, Failure> {
+        self.require_admin(auth).await?;
+        self.find_app(app_id.clone())
+            .await?
+            .ok_or_else(|| Failure::NotFound(format!("application {app_id:?} does not exist")))
+    }
+
     async fn find_app(&self, id_or_uid: String) -> Result<Option<App>, Failure> {
         self.db(move |s| s.find_app(&id_or_uid)).await
     }
@@ -286,11 +294,7 @@ impl AuthService {
         auth: Bearer,
         app_id: String,
     ) -> Result<(String, String), Failure> {
-        self.require_admin(&auth).await?;
-        let app = self
-            .find_app(app_id.clone())
-            .await?
-            .ok_or_else(|| Failure::NotFound(format!("application {app_id:?} does not exist")))?;
+        let app = self.existing_app_for_admin(&auth, app_id).await?;
         self.portal_access(&app, DEFAULT_PORTAL_TTL_SECS, vec![], false)
             .await
     }
@@ -301,11 +305,7 @@ impl AuthService {
         app_id: String,
         body: CreateMessageTokenIn,
     ) -> Result<AuthTokenOut, Failure> {
-        self.require_admin(&auth).await?;
-        let app = self
-            .find_app(app_id.clone())
-            .await?
-            .ok_or_else(|| Failure::NotFound(format!("application {app_id:?} does not exist")))?;
+        let app = self.existing_app_for_admin(&auth, app_id).await?;
         let now = now_ms();
         // Any uint64 is accepted; an expiry beyond the last RFC 3339 instant (year 9999) is
         // capped there, which is "never" in practice.
@@ -353,11 +353,7 @@ impl AuthService {
         app_id: String,
         body: ApplicationTokenExpireIn,
     ) -> Result<(), Failure> {
-        self.require_admin(&auth).await?;
-        let app = self
-            .find_app(app_id.clone())
-            .await?
-            .ok_or_else(|| Failure::NotFound(format!("application {app_id:?} does not exist")))?;
+        let app = self.existing_app_for_admin(&auth, app_id).await?;
         let now = now_ms();
         let delay = body.expiry.unwrap_or(0).clamp(0, 259_200);
         let deadline = now + delay * 1000;

@@ -14,6 +14,12 @@ use svix_auth_reference_server::{Config, Running, start};
 
 const ADMIN: &str = "sk_admin_test_token";
 
+/// A rate limit no test reaches.
+const GENEROUS: RateLimit = RateLimit {
+    rate: 1000.0,
+    burst: 1000.0,
+};
+
 fn temp_db(name: &str) -> PathBuf {
     let dir =
         PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
@@ -30,15 +36,7 @@ async fn server_with(db: PathBuf, admin: Option<&str>, limit: RateLimit) -> Runn
 }
 
 async fn server(name: &str) -> Running {
-    server_with(
-        temp_db(name),
-        Some(ADMIN),
-        RateLimit {
-            rate: 1000.0,
-            burst: 1000.0,
-        },
-    )
-    .await
+    server_with(temp_db(name), Some(ADMIN), GENEROUS).await
 }
 
 fn client(running: &Running, token: &str) -> Client {
@@ -695,15 +693,7 @@ async fn idempotency_key_replays_the_first_success_without_running_again() {
 #[tokio::test]
 async fn restart_keeps_apps_tokens_revocations_and_idempotency_records() {
     let db = temp_db("restart");
-    let s = server_with(
-        db.clone(),
-        Some(ADMIN),
-        RateLimit {
-            rate: 1000.0,
-            burst: 1000.0,
-        },
-    )
-    .await;
+    let s = server_with(db.clone(), Some(ADMIN), GENEROUS).await;
     let admin = client(&s, ADMIN);
     let portal = admin
         .v1_authentication_app_portal_access("keep-app", None, &create_app_body("keep-app"))
@@ -734,15 +724,7 @@ async fn restart_keeps_apps_tokens_revocations_and_idempotency_records() {
     s.shutdown().await.unwrap();
 
     // No --admin-token this time: the stored one is kept.
-    let s = server_with(
-        db,
-        None,
-        RateLimit {
-            rate: 1000.0,
-            burst: 1000.0,
-        },
-    )
-    .await;
+    let s = server_with(db, None, GENEROUS).await;
     assert!(s.generated_admin_token.is_none());
     let admin = client(&s, ADMIN);
     assert_eq!(
@@ -788,15 +770,7 @@ async fn restart_keeps_apps_tokens_revocations_and_idempotency_records() {
 #[tokio::test]
 async fn health_answers_204_and_a_generated_admin_token_is_returned_once() {
     let db = temp_db("health");
-    let s = server_with(
-        db.clone(),
-        None,
-        RateLimit {
-            rate: 1000.0,
-            burst: 1000.0,
-        },
-    )
-    .await;
+    let s = server_with(db.clone(), None, GENEROUS).await;
     let token = s
         .generated_admin_token
         .clone()
@@ -816,15 +790,7 @@ async fn health_answers_204_and_a_generated_admin_token_is_returned_once() {
         404
     );
     s.shutdown().await.unwrap();
-    let s = server_with(
-        db,
-        None,
-        RateLimit {
-            rate: 1000.0,
-            burst: 1000.0,
-        },
-    )
-    .await;
+    let s = server_with(db, None, GENEROUS).await;
     assert!(
         s.generated_admin_token.is_none(),
         "a restart keeps the stored admin token"
