@@ -96,7 +96,7 @@ pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
         ),
         lib(
             &server,
-            "//! Server trait and router generated from the OpenAPI document.\n\n#[rustfmt::skip]\nmod generated;\npub use generated::*;\n",
+            "//! Server trait and router generated from the OpenAPI document.\n\n#[rustfmt::skip]\nmod generated;\npub use generated::*;\npub use svix_auth_server_runtime as runtime;\n",
         ),
     ]
 }

@@ -65,6 +65,24 @@ pub fn generate_member(
 /// nothing is resolved anew) and runs `cargo clippy -- -D warnings` on it with the shared target
 /// directory; panics with the compiler's output unless it is clean.
 pub fn clippy_clean(dir: &Path, members: &[String]) {
+    cargo_in(
+        dir,
+        members,
+        &[
+            "clippy",
+            "--quiet",
+            "--offline",
+            "--workspace",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    );
+}
+
+/// Runs cargo with `args` in `dir` made a workspace of `members`; panics with its output unless it
+/// succeeds without warnings.
+pub fn cargo_in(dir: &Path, members: &[String], args: &[&str]) {
     let root = workspace();
     let list: Vec<String> = members
         .iter()
@@ -81,23 +99,16 @@ pub fn clippy_clean(dir: &Path, members: &[String]) {
     std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let output = std::process::Command::new(cargo)
-        .args([
-            "clippy",
-            "--quiet",
-            "--offline",
-            "--workspace",
-            "--",
-            "-D",
-            "warnings",
-        ])
+        .args(args)
         .env("CARGO_TARGET_DIR", root.join("target"))
         .current_dir(dir)
         .output()
         .expect("cargo runs");
     let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
     assert!(
         output.status.success(),
-        "generated crates do not compile cleanly:\n{stderr}"
+        "cargo {args:?} failed in the generated workspace:\n{stderr}\n{stdout}"
     );
     assert!(
         !stderr.contains("warning"),
