@@ -28,11 +28,24 @@ pub fn fixtures() -> Vec<PathBuf> {
 }
 
 /// A fresh temporary directory under the target directory (kept out of the source tree).
+///
+/// Earlier directories of the same test are removed first: cargo keys the fingerprints of these
+/// generated path crates on their files, and a stale copy left by a failed run would make a
+/// rebuild look unnecessary.
 pub fn temp_dir(name: &str) -> PathBuf {
-    let dir = workspace()
-        .join("target/test-tmp")
-        .join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
+    let base = workspace().join("target/test-tmp");
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{name}-"))
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let dir = base.join(format!("{name}-{}", std::process::id()));
     std::fs::create_dir_all(&dir).expect("create temp dir");
     dir
 }
