@@ -233,34 +233,52 @@ pub fn integer(v: &Value, nullable: bool, rules: &IntRules, val: &mut Validator)
             }
         }
     };
-    if let Some(min) = rules.minimum.filter(|m| value < *m) {
+    bounds(
+        value,
+        [
+            rules.minimum,
+            rules.maximum,
+            rules.exclusive_minimum,
+            rules.exclusive_maximum,
+        ],
+        val,
+    );
+    if let Some(m) = rules.multiple_of.filter(|m| *m != 0 && value % *m != 0) {
+        val.error(
+            format!("ensure this value is a multiple of {m}"),
+            "value_error.number.not_multiple",
+        );
+    }
+}
+
+/// Reports `value` outside `[minimum, maximum, exclusive minimum, exclusive maximum]`.
+fn bounds<T: PartialOrd + std::fmt::Display>(
+    value: T,
+    [min, max, xmin, xmax]: [Option<T>; 4],
+    val: &mut Validator,
+) {
+    if let Some(min) = min.filter(|m| value < *m) {
         val.error(
             format!("ensure this value is greater than or equal to {min}"),
             "value_error.number.not_ge",
         );
     }
-    if let Some(max) = rules.maximum.filter(|m| value > *m) {
+    if let Some(max) = max.filter(|m| value > *m) {
         val.error(
             format!("ensure this value is less than or equal to {max}"),
             "value_error.number.not_le",
         );
     }
-    if let Some(min) = rules.exclusive_minimum.filter(|m| value <= *m) {
+    if let Some(min) = xmin.filter(|m| value <= *m) {
         val.error(
             format!("ensure this value is greater than {min}"),
             "value_error.number.not_gt",
         );
     }
-    if let Some(max) = rules.exclusive_maximum.filter(|m| value >= *m) {
+    if let Some(max) = xmax.filter(|m| value >= *m) {
         val.error(
             format!("ensure this value is less than {max}"),
             "value_error.number.not_lt",
-        );
-    }
-    if let Some(m) = rules.multiple_of.filter(|m| *m != 0 && value % *m != 0) {
-        val.error(
-            format!("ensure this value is a multiple of {m}"),
-            "value_error.number.not_multiple",
         );
     }
 }
@@ -274,30 +292,16 @@ pub fn number(v: &Value, nullable: bool, rules: &NumRules, val: &mut Validator) 
         val.error("value is not a valid float", "type_error.float");
         return;
     };
-    if let Some(min) = rules.minimum.filter(|m| value < *m) {
-        val.error(
-            format!("ensure this value is greater than or equal to {min}"),
-            "value_error.number.not_ge",
-        );
-    }
-    if let Some(max) = rules.maximum.filter(|m| value > *m) {
-        val.error(
-            format!("ensure this value is less than or equal to {max}"),
-            "value_error.number.not_le",
-        );
-    }
-    if let Some(min) = rules.exclusive_minimum.filter(|m| value <= *m) {
-        val.error(
-            format!("ensure this value is greater than {min}"),
-            "value_error.number.not_gt",
-        );
-    }
-    if let Some(max) = rules.exclusive_maximum.filter(|m| value >= *m) {
-        val.error(
-            format!("ensure this value is less than {max}"),
-            "value_error.number.not_lt",
-        );
-    }
+    bounds(
+        value,
+        [
+            rules.minimum,
+            rules.maximum,
+            rules.exclusive_minimum,
+            rules.exclusive_maximum,
+        ],
+        val,
+    );
 }
 
 /// Checks a boolean.
