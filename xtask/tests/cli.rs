@@ -1,11 +1,24 @@
 //! The `xtask codegen` command line as users run it: `--check` writes nothing, exits non-zero on
 //! drift, prints a unified diff and the command that fixes it; a run reports what it wrote.
 
-use std::path::PathBuf;
-use std::process::Command;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
 
 fn xtask() -> Command {
     Command::new(env!("CARGO_BIN_EXE_xtask"))
+}
+
+/// Runs `xtask codegen [extra…] --name demo --spec SPEC --out OUT`.
+fn codegen(extra: &[&str], spec: &Path, out: &Path) -> Output {
+    xtask()
+        .arg("codegen")
+        .args(extra)
+        .args(["--name", "demo", "--spec"])
+        .arg(spec)
+        .arg("--out")
+        .arg(out)
+        .output()
+        .unwrap()
 }
 
 fn temp_dir(name: &str) -> PathBuf {
@@ -27,13 +40,7 @@ fn check_reports_drift_with_a_diff_and_the_fixing_command_and_writes_nothing() {
     )
     .unwrap();
 
-    let first = xtask()
-        .args(["codegen", "--name", "demo", "--spec"])
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let first = codegen(&[], &spec, &out);
     assert!(
         first.status.success(),
         "{}",
@@ -47,13 +54,7 @@ fn check_reports_drift_with_a_diff_and_the_fixing_command_and_writes_nothing() {
         "{stdout}"
     );
 
-    let again = xtask()
-        .args(["codegen", "--name", "demo", "--spec"])
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let again = codegen(&[], &spec, &out);
     assert!(
         String::from_utf8_lossy(&again.stdout)
             .lines()
@@ -67,13 +68,7 @@ fn check_reports_drift_with_a_diff_and_the_fixing_command_and_writes_nothing() {
     std::fs::write(&spec, serde_json::to_vec_pretty(&doc).unwrap()).unwrap();
     let before = std::fs::read_to_string(out.join("crates/demo-models/src/generated.rs")).unwrap();
 
-    let check = xtask()
-        .args(["codegen", "--check", "--name", "demo", "--spec"])
-        .arg(&spec)
-        .arg("--out")
-        .arg(&out)
-        .output()
-        .unwrap();
+    let check = codegen(&["--check"], &spec, &out);
     assert_eq!(check.status.code(), Some(1));
     let stdout = String::from_utf8_lossy(&check.stdout);
     let stderr = String::from_utf8_lossy(&check.stderr);

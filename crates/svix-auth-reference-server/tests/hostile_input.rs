@@ -60,10 +60,21 @@ fn request(method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> 
 const AUTH: (&str, &[u8]) = ("Authorization", b"Bearer sk_admin_hostile");
 const JSON: (&str, &[u8]) = ("Content-Type", b"application/json");
 
+/// Sends a request and reads its JSON answer (`null` when the body is not JSON).
+async fn send(
+    s: &Running,
+    method: &str,
+    path: &str,
+    headers: &[(&str, &[u8])],
+    body: &[u8],
+) -> (u16, Value) {
+    let (status, body) = raw(s, &request(method, path, headers, body)).await;
+    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+}
+
 /// Sends a JSON POST with the admin credential.
 async fn post(s: &Running, path: &str, body: &[u8]) -> (u16, Value) {
-    let (status, body) = raw(s, &request("POST", path, &[AUTH, JSON], body)).await;
-    (status, serde_json::from_slice(&body).unwrap_or(Value::Null))
+    send(s, "POST", path, &[AUTH, JSON], body).await
 }
 
 async fn still_serving(s: &Running) {
@@ -135,22 +146,15 @@ async fn bad_input_matrix() {
         )
     });
     case!({
-        let (status, body) = raw(
+        let got = send(
             &s,
-            &request(
-                "POST",
-                MESSAGE,
-                &[AUTH, ("Content-Type", b"text/plain")],
-                br#"{"name": "a"}"#,
-            ),
+            "POST",
+            MESSAGE,
+            &[AUTH, ("Content-Type", b"text/plain")],
+            br#"{"name": "a"}"#,
         )
         .await;
-        assert_http_error(
-            "wrong Content-Type",
-            &(status, serde_json::from_slice(&body).unwrap()),
-            415,
-            "unsupported_media_type",
-        );
+        assert_http_error("wrong Content-Type", &got, 415, "unsupported_media_type");
     });
     case!({
         let got = post(&s, MESSAGE, b"{\"name\": \"\xff\xfe\"}").await;
@@ -321,67 +325,51 @@ async fn bad_input_matrix() {
         )
     });
     case!({
-        let (status, body) = raw(
+        let got = send(
             &s,
-            &request(
-                "POST",
-                MESSAGE,
-                &[AUTH, JSON, ("idempotency-key", b"k\xffey")],
-                br#"{"name": "a"}"#,
-            ),
+            "POST",
+            MESSAGE,
+            &[AUTH, JSON, ("idempotency-key", b"k\xffey")],
+            br#"{"name": "a"}"#,
         )
         .await;
         assert_validation(
             "a header value that is not valid",
-            &(status, serde_json::from_slice(&body).unwrap()),
+            &got,
             json!(["header", "idempotency-key"]),
             "value_error.header",
         );
     });
     case!({
-        let (status, body) = raw(
+        let got = send(
             &s,
-            &request(
-                "POST",
-                MESSAGE,
-                &[("Authorization", b"Basic YWRtaW46YWRtaW4="), JSON],
-                br#"{"name": "a"}"#,
-            ),
+            "POST",
+            MESSAGE,
+            &[("Authorization", b"Basic YWRtaW46YWRtaW4="), JSON],
+            br#"{"name": "a"}"#,
         )
         .await;
         assert_http_error(
             "Authorization that is not Bearer",
-            &(status, serde_json::from_slice(&body).unwrap()),
+            &got,
             401,
             "authentication_failed",
         );
     });
     case!({
-        let (status, body) = raw(&s, &request("POST", MESSAGE, &[JSON], br#"{"name": "a"}"#)).await;
-        assert_http_error(
-            "no Authorization",
-            &(status, serde_json::from_slice(&body).unwrap()),
-            401,
-            "authentication_failed",
-        );
+        let got = send(&s, "POST", MESSAGE, &[JSON], br#"{"name": "a"}"#).await;
+        assert_http_error("no Authorization", &got, 401, "authentication_failed");
     });
     case!({
-        let (status, body) = raw(
+        let got = send(
             &s,
-            &request(
-                "POST",
-                MESSAGE,
-                &[("Authorization", b"Bearer sk_unknown"), JSON],
-                br#"{"name": "a"}"#,
-            ),
+            "POST",
+            MESSAGE,
+            &[("Authorization", b"Bearer sk_unknown"), JSON],
+            br#"{"name": "a"}"#,
         )
         .await;
-        assert_http_error(
-            "unknown bearer",
-            &(status, serde_json::from_slice(&body).unwrap()),
-            401,
-            "authentication_failed",
-        );
+        assert_http_error("unknown bearer", &got, 401, "authentication_failed");
     });
     case!({
         assert_http_error(
@@ -392,13 +380,8 @@ async fn bad_input_matrix() {
         )
     });
     case!({
-        let (status, body) = raw(&s, &request("GET", MESSAGE, &[AUTH], b"")).await;
-        assert_http_error(
-            "wrong method",
-            &(status, serde_json::from_slice(&body).unwrap()),
-            405,
-            "method_not_allowed",
-        );
+        let got = send(&s, "GET", MESSAGE, &[AUTH], b"").await;
+        assert_http_error("wrong method", &got, 405, "method_not_allowed");
     });
     case!({
         // A query string on a POST that declares no query parameters is ignored.
@@ -407,19 +390,17 @@ async fn bad_input_matrix() {
     });
     case!({
         let long = vec![b'a'; 64 * 1024];
-        let (status, body) = raw(
+        let got = send(
             &s,
-            &request(
-                "POST",
-                MESSAGE,
-                &[AUTH, JSON, ("x-padding", &long)],
-                br#"{"name": "a"}"#,
-            ),
+            "POST",
+            MESSAGE,
+            &[AUTH, JSON, ("x-padding", &long)],
+            br#"{"name": "a"}"#,
         )
         .await;
         assert_http_error(
             "an extremely long header",
-            &(status, serde_json::from_slice(&body).unwrap_or(Value::Null)),
+            &got,
             431,
             "request_header_fields_too_large",
         );
