@@ -2,6 +2,8 @@
 //! failures answered as Svix-shaped JSON errors.
 
 use std::fmt;
+
+use crate::media::is_json_media_type;
 use std::sync::Arc;
 
 use axum::body::Body;
@@ -220,17 +222,6 @@ pub fn header_values(headers: &HeaderMap, name: &str, val: &mut Validator) -> Ve
         }
     }
     out
-}
-
-fn is_json_media_type(content_type: &str) -> bool {
-    let essence = content_type
-        .split(';')
-        .next()
-        .unwrap_or_default()
-        .trim()
-        .to_ascii_lowercase();
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// Reads a JSON request body of at most `limit` bytes.

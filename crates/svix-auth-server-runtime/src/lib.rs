@@ -10,12 +10,14 @@
 #![allow(clippy::result_large_err)]
 
 mod extract;
+mod media;
 mod validate;
 
 pub use extract::{
     Bearer, PathParams, QueryParams, RouterOptions, ServerState, bearer, error_response,
     header_values, json_body, json_response, method_not_allowed, not_found, optional_bearer,
 };
+pub use media::is_json_media_type;
 pub use validate::{
     ArrayRules, IntRules, NumRules, ParamShape, Scalar, StringRules, ValidationError,
     ValidationErrors, Validator, any_of, array, boolean, convert, enumeration, integer, not,

@@ -1,0 +1,260 @@
+//! JSON-Schema validation primitives the generated validators are made of. Each records its
+//! failures in a [`Validator`] at the current location, in Svix's (pydantic-style) wording.
+//! [`rules`] holds the per-keyword checks, [`params`] the reading of parameters from text.
+
+mod params;
+mod rules;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use serde::{Deserialize, Serialize};
+
+pub use params::{ParamShape, Scalar, convert, param};
+pub use rules::{
+    ArrayRules, IntRules, NumRules, StringRules, any_of, array, boolean, enumeration, integer, not,
+    number, object, string,
+};
+
+/// One problem: where (`loc`), what (`msg`) and its kind (`type`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationError {
+    /// Location, such as `["body", "expiry"]` or `["path", "app_id"]`.
+    pub loc: Vec<String>,
+    /// Human-readable message.
+    pub msg: String,
+    /// Kind, such as `value_error.missing` or `type_error.integer`.
+    pub r#type: String,
+}
+
+/// An `HTTPValidationError` body; answered with 422.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ValidationErrors {
+    /// Every problem found.
+    pub detail: Vec<ValidationError>,
+}
+
+impl IntoResponse for ValidationErrors {
+    fn into_response(self) -> Response {
+        crate::json_response(StatusCode::UNPROCESSABLE_ENTITY, &self)
+    }
+}
+
+/// Collects validation errors while walking a request.
+#[derive(Debug, Default)]
+pub struct Validator {
+    loc: Vec<String>,
+    errors: Vec<ValidationError>,
+}
+
+impl Validator {
+    /// An empty validator at the root.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Descends into `segment`.
+    pub fn push(&mut self, segment: impl Into<String>) {
+        self.loc.push(segment.into());
+    }
+
+    /// Goes back up one level.
+    pub fn pop(&mut self) {
+        self.loc.pop();
+    }
+
+    /// Records a problem at the current location.
+    pub fn error(&mut self, msg: impl Into<String>, kind: &str) {
+        self.errors.push(ValidationError {
+            loc: self.loc.clone(),
+            msg: msg.into(),
+            r#type: kind.to_owned(),
+        });
+    }
+
+    /// Whether nothing was recorded so far.
+    pub fn is_ok(&self) -> bool {
+        self.errors.is_empty()
+    }
+
+    /// `Ok` when nothing was recorded, else every problem.
+    pub fn finish(self) -> Result<(), ValidationErrors> {
+        if self.errors.is_empty() {
+            Ok(())
+        } else {
+            Err(ValidationErrors {
+                detail: self.errors,
+            })
+        }
+    }
+
+    fn scratch(&self) -> Self {
+        Self {
+            loc: self.loc.clone(),
+            errors: Vec::new(),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::Value;
+    use serde_json::json;
+
+    fn errors(f: impl FnOnce(&mut Validator)) -> Vec<(Vec<String>, String)> {
+        let mut val = Validator::new();
+        f(&mut val);
+        val.finish()
+            .err()
+            .map(|e| e.detail.into_iter().map(|d| (d.loc, d.r#type)).collect())
+            .unwrap_or_default()
+    }
+
+    #[test]
+    fn integer_checks_type_bounds_and_64_bit_overflow() {
+        let rules = IntRules {
+            minimum: Some(3600),
+            maximum: Some(604800),
+            ..Default::default()
+        };
+        assert!(errors(|v| integer(&json!(3600), false, &rules, v)).is_empty());
+        assert_eq!(
+            errors(|v| integer(&json!(1), false, &rules, v))[0].1,
+            "value_error.number.not_ge"
+        );
+        assert_eq!(
+            errors(|v| integer(&json!(604801), false, &rules, v))[0].1,
+            "value_error.number.not_le"
+        );
+        assert_eq!(
+            errors(|v| integer(&json!(1.5), false, &rules, v))[0].1,
+            "type_error.integer"
+        );
+        assert_eq!(
+            errors(|v| integer(&json!("1"), false, &rules, v))[0].1,
+            "type_error.integer"
+        );
+        assert_eq!(
+            errors(|v| integer(&json!(1e30), false, &rules, v))[0].1,
+            "value_error.number.not_in_range"
+        );
+        assert!(errors(|v| integer(&Value::Null, true, &rules, v)).is_empty());
+        assert_eq!(
+            errors(|v| integer(&Value::Null, false, &rules, v))[0].1,
+            "type_error.none.not_allowed"
+        );
+    }
+
+    #[test]
+    fn string_counts_characters_not_bytes() {
+        let rules = StringRules {
+            max_length: Some(2),
+            ..Default::default()
+        };
+        assert!(
+            errors(|v| {
+                string(&json!("éé"), false, &rules, v);
+            })
+            .is_empty()
+        );
+        assert_eq!(
+            errors(|v| {
+                string(&json!("ééé"), false, &rules, v);
+            })[0]
+                .1,
+            "value_error.any_str.max_length"
+        );
+    }
+
+    #[test]
+    fn unique_items_compares_values_not_text() {
+        let rules = ArrayRules {
+            unique_items: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            errors(|v| {
+                array(&json!([{"a":1,"b":2},{"b":2,"a":1}]), false, &rules, v);
+            })
+            .len(),
+            1
+        );
+        assert!(
+            errors(|v| {
+                array(&json!(["a", "b"]), false, &rules, v);
+            })
+            .is_empty()
+        );
+    }
+
+    #[test]
+    fn object_reports_each_missing_required_key_at_its_location() {
+        let e = errors(|v| {
+            v.push("body");
+            object(&json!({}), false, &["name", "uid"], v);
+        });
+        assert_eq!(
+            e,
+            vec![
+                (
+                    vec!["body".into(), "name".into()],
+                    "value_error.missing".into()
+                ),
+                (
+                    vec!["body".into(), "uid".into()],
+                    "value_error.missing".into()
+                )
+            ]
+        );
+    }
+
+    #[test]
+    fn param_parses_comma_separated_and_exploded_arrays() {
+        let mut val = Validator::new();
+        let v = param(
+            "query",
+            "ids",
+            vec!["1,2".into()],
+            ParamShape::Array {
+                item: Scalar::Integer,
+                explode: false,
+            },
+            false,
+            |_, _| {},
+            &mut val,
+        );
+        assert_eq!(v, json!([1, 2]));
+        let v = param(
+            "query",
+            "ids",
+            vec!["1".into(), "2".into()],
+            ParamShape::Array {
+                item: Scalar::Integer,
+                explode: true,
+            },
+            false,
+            |_, _| {},
+            &mut val,
+        );
+        assert_eq!(v, json!([1, 2]));
+        assert!(val.is_ok());
+        let e = errors(|v| {
+            param(
+                "query",
+                "n",
+                vec!["x".into()],
+                ParamShape::Scalar(Scalar::Integer),
+                true,
+                |_, _| {},
+                v,
+            );
+        });
+        assert_eq!(
+            e,
+            vec![(
+                vec!["query".into(), "n".into()],
+                "type_error.integer".into()
+            )]
+        );
+    }
+}

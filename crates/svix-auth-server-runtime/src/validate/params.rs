@@ -1,0 +1,145 @@
+//! Parameters: raw path, query and header text read as the scalar or array their schema
+//! describes, validated, and converted into the generated parameter types.
+
+use axum::response::{IntoResponse, Response};
+use serde::de::DeserializeOwned;
+use serde_json::Value;
+
+use super::rules::Branch;
+use super::{ValidationError, ValidationErrors, Validator};
+
+/// The JSON type a parameter's text is read as.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Scalar {
+    /// Kept as a string.
+    String,
+    /// Parsed as an integer.
+    Integer,
+    /// Parsed as a number.
+    Number,
+    /// `true` or `false`.
+    Boolean,
+}
+
+/// How a parameter's values map to JSON.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ParamShape {
+    /// One value.
+    Scalar(Scalar),
+    /// An array: repeated values when `explode`, else one comma-separated value.
+    Array {
+        /// Item type.
+        item: Scalar,
+        /// Whether values are repeated (`a=1&a=2`) rather than comma-separated.
+        explode: bool,
+    },
+}
+
+fn scalar(text: &str, kind: Scalar, val: &mut Validator) -> Option<Value> {
+    match kind {
+        Scalar::String => Some(Value::String(text.to_owned())),
+        Scalar::Integer => {
+            if let Ok(i) = text.parse::<i64>() {
+                Some(Value::from(i))
+            } else if let Ok(u) = text.parse::<u64>() {
+                Some(Value::from(u))
+            } else if text
+                .trim_start_matches('-')
+                .bytes()
+                .all(|b| b.is_ascii_digit())
+                && !text.is_empty()
+            {
+                val.error(
+                    "ensure this value fits in a 64-bit integer",
+                    "value_error.number.not_in_range",
+                );
+                None
+            } else {
+                val.error("value is not a valid integer", "type_error.integer");
+                None
+            }
+        }
+        Scalar::Number => match text
+            .parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .and_then(serde_json::Number::from_f64)
+        {
+            Some(n) => Some(Value::Number(n)),
+            None => {
+                val.error("value is not a valid float", "type_error.float");
+                None
+            }
+        },
+        Scalar::Boolean => match text {
+            "true" => Some(Value::Bool(true)),
+            "false" => Some(Value::Bool(false)),
+            _ => {
+                val.error("value could not be parsed to a boolean", "type_error.bool");
+                None
+            }
+        },
+    }
+}
+
+/// Reads parameter `name` (from `location`) out of its raw values, validates it with `check`,
+/// and returns it as JSON (`null` when absent).
+pub fn param(
+    location: &str,
+    name: &str,
+    raw: Vec<String>,
+    shape: ParamShape,
+    required: bool,
+    check: Branch,
+    val: &mut Validator,
+) -> Value {
+    val.push(location);
+    val.push(name);
+    let value = match shape {
+        _ if raw.is_empty() => {
+            if required {
+                val.error("field required", "value_error.missing");
+            }
+            None
+        }
+        ParamShape::Scalar(kind) => {
+            if raw.len() > 1 {
+                val.error("expected a single value", "value_error.multiple");
+                None
+            } else {
+                scalar(&raw[0], kind, val)
+            }
+        }
+        ParamShape::Array { item, explode } => {
+            let texts: Vec<&str> = if explode {
+                raw.iter().map(String::as_str).collect()
+            } else {
+                raw.iter().flat_map(|r| r.split(',')).collect()
+            };
+            let before = val.errors.len();
+            let items: Vec<Value> = texts.iter().filter_map(|t| scalar(t, item, val)).collect();
+            (val.errors.len() == before).then_some(Value::Array(items))
+        }
+    };
+    if let Some(v) = &value {
+        check(v, val);
+    }
+    val.pop();
+    val.pop();
+    value.unwrap_or(Value::Null)
+}
+
+/// Turns validated JSON into its Rust type; a mismatch (a constraint the validator does not know)
+/// is answered as a 422 at `loc`.
+pub fn convert<T: DeserializeOwned>(value: Value, loc: &[&str]) -> Result<T, Response> {
+    serde_json::from_value(value).map_err(|e| {
+        ValidationErrors {
+            detail: vec![ValidationError {
+                loc: loc.iter().map(|s| (*s).to_owned()).collect(),
+                msg: e.to_string(),
+                r#type: "value_error".into(),
+            }],
+        }
+        .into_response()
+    })
+}
