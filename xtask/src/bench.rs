@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use svix_auth_codegen::{Options, client, load, normalize, write};
+use svix_auth_codegen::{Document, Options};
 
 pub fn run(root: &Path, specs: Vec<PathBuf>, iterations: usize) -> ExitCode {
     if cfg!(debug_assertions) {
@@ -74,14 +74,12 @@ fn bench_one(spec: &Path, iterations: usize, exe: Option<&Path>) -> Result<Strin
         whole.push(start.elapsed());
         std::hint::black_box(&generated);
     }
-    let loaded = load::load_file(spec).map_err(|e| e.to_string())?;
-    let api = normalize::normalize(&loaded).map_err(|e| e.to_string())?;
-    operations = operations.max(api.operations.len());
+    let document = Document::from_path(spec).map_err(|e| e.to_string())?;
+    operations = operations.max(document.operation_ids().count());
     let mut baseline = Vec::with_capacity(iterations);
     for _ in 0..iterations {
         let start = Instant::now();
-        let tokens = client::progenitor_baseline(&api).map_err(|e| e.to_string())?;
-        let text = write::format_rust(tokens, "bench", "client").map_err(|e| e.to_string())?;
+        let text = document.progenitor_baseline().map_err(|e| e.to_string())?;
         baseline.push(start.elapsed());
         std::hint::black_box(text);
     }

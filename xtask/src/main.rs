@@ -4,7 +4,7 @@ use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use svix_auth_codegen::{FileStatus, Options, write};
+use svix_auth_codegen::{FileStatus, Options, check_all, write_all};
 
 mod bench;
 
@@ -118,7 +118,7 @@ fn codegen(
         eprintln!("{w}");
     }
     if check {
-        let drift = write::check_all(&out_root, &generated.files);
+        let drift = check_all(&out_root, &generated.files);
         if drift.is_empty() {
             println!("{} generated files are up to date", generated.files.len());
             return ExitCode::SUCCESS;
@@ -132,7 +132,7 @@ fn codegen(
         );
         return ExitCode::FAILURE;
     }
-    let statuses = match write::write_all(&out_root, &generated.files) {
+    let statuses = match write_all(&out_root, &generated.files) {
         Ok(s) => s,
         Err(e) => {
             eprintln!("error: {e}");

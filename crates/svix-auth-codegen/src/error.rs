@@ -133,36 +133,78 @@ fn render(diagnostics: &[Diagnostic]) -> String {
 pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 /// Escapes one JSON-pointer segment (RFC 6901).
-pub fn escape_pointer(segment: &str) -> String {
+pub(crate) fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
-/// [`catch_backend`] for tests: runs `f` as the progenitor stage.
+impl Error {
+    /// A backend's refusal, not yet tied to an operation.
+    pub(crate) fn backend(stage: &'static str, message: impl Into<String>) -> Self {
+        Self::Backend {
+            stage,
+            operation: None,
+            message: message.into(),
+        }
+    }
+
+    /// Ties a backend error to the operation it was working on (other errors are unchanged).
+    pub(crate) fn in_operation(self, id: &str) -> Self {
+        match self {
+            Self::Backend {
+                stage,
+                operation: None,
+                message,
+            } => Self::Backend {
+                stage,
+                operation: Some(id.to_owned()),
+                message,
+            },
+            other => other,
+        }
+    }
+}
+
+/// Runs `f` as the progenitor stage and returns the error its panic became (a test hook).
 #[doc(hidden)]
 pub fn catch_backend_for_tests(f: impl FnOnce() + std::panic::UnwindSafe) -> Error {
-    match catch_backend("progenitor", None, move || {
+    match catch_backend("progenitor", move || {
         f();
         Ok(())
     }) {
-        Ok(()) => Error::Backend {
-            stage: "progenitor",
-            operation: None,
-            message: "no panic".into(),
-        },
+        Ok(()) => Error::backend("progenitor", "no panic"),
         Err(e) => e,
     }
+}
+
+thread_local! {
+    /// Whether this thread is inside [`catch_backend`], whose panics are reported as errors.
+    static CATCHING: std::cell::Cell<bool> = const { std::cell::Cell::new(false) };
+}
+
+/// Installs, once per process, a panic hook that stays quiet for threads inside
+/// [`catch_backend`] and hands every other panic to the hook that was there before. The hook is
+/// never swapped while other threads run, so their panics are never lost.
+fn install_quiet_hook() {
+    static INSTALL: std::sync::Once = std::sync::Once::new();
+    INSTALL.call_once(|| {
+        let previous = std::panic::take_hook();
+        std::panic::set_hook(Box::new(move |info| {
+            if !CATCHING.with(std::cell::Cell::get) {
+                previous(info);
+            }
+        }));
+    });
 }
 
 /// Runs `f`, turning a panic inside a backend into an [`Error::Backend`].
 pub(crate) fn catch_backend<T>(
     stage: &'static str,
-    operation: Option<String>,
     f: impl FnOnce() -> Result<T> + std::panic::UnwindSafe,
 ) -> Result<T> {
-    let hook = std::panic::take_hook();
-    std::panic::set_hook(Box::new(|_| {}));
+    install_quiet_hook();
+    let was_catching = CATCHING.with(|c| c.replace(true));
     let outcome = std::panic::catch_unwind(f);
-    std::panic::set_hook(hook);
+    CATCHING.with(|c| c.set(was_catching));
     match outcome {
         Ok(result) => result,
         Err(panic) => {
@@ -171,11 +213,40 @@ pub(crate) fn catch_backend<T>(
                 .cloned()
                 .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
                 .unwrap_or_else(|| "unknown panic".to_owned());
-            Err(Error::Backend {
-                stage,
-                operation,
-                message: format!("panicked: {message}"),
-            })
+            Err(Error::backend(stage, format!("panicked: {message}")))
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::sync::{Arc, Mutex};
+
+    use super::{Error, catch_backend};
+
+    #[test]
+    fn catching_a_backend_panic_keeps_other_threads_panics_reported() {
+        let seen: Arc<Mutex<Vec<String>>> = Arc::default();
+        let record = Arc::clone(&seen);
+        std::panic::set_hook(Box::new(move |info| {
+            let text = info
+                .payload()
+                .downcast_ref::<&str>()
+                .map(|s| (*s).to_owned())
+                .unwrap_or_default();
+            record.lock().unwrap_or_else(|e| e.into_inner()).push(text);
+        }));
+        let caught =
+            std::thread::spawn(|| catch_backend::<()>("typify", || panic!("inside the backend")));
+        let other = std::thread::spawn(|| panic!("elsewhere"));
+        let caught = caught.join().expect("catch_backend returns");
+        assert!(other.join().is_err());
+        assert!(
+            matches!(&caught, Err(Error::Backend { message, .. }) if message.contains("inside the backend"))
+        );
+        let seen = seen.lock().unwrap_or_else(|e| e.into_inner()).clone();
+        assert!(seen.contains(&"elsewhere".to_owned()), "{seen:?}");
+        assert!(!seen.contains(&"inside the backend".to_owned()), "{seen:?}");
+        let _ = std::panic::take_hook();
     }
 }

@@ -1,22 +1,33 @@
-//! `svix-auth-codegen`: an OpenAPI-first generator of a models crate (typify), a client crate
-//! (progenitor) and an axum server-trait crate (our own quote/syn/prettyplease templates).
+//! A generator of Rust crates from any OpenAPI 3.0/3.1 document: a models crate (typify), a
+//! client crate (progenitor, plus our operation table) and an axum server-trait crate (our
+//! quote/prettyplease templates) whose runtime answers failures in Svix's error shapes.
 //!
-//! The pipeline is one module per concern: [`load`] → [`normalize`] → [`models`] →
-//! [`client`] / [`server`] → [`write`]. `cargo xtask codegen` is a thin CLI over [`generate`].
+//! The pipeline runs once, top to bottom: `load` → `normalize` → typed IR (`ir`) → backends
+//! (`models`, `client`, `server`) → `write`. See `ARCHITECTURE.md` at the workspace root.
+//! `cargo xtask codegen` is a thin CLI over [`generate`]; tests call the same functions.
 
-pub mod client;
-pub mod error;
-pub mod load;
-pub mod models;
-mod names;
-pub mod normalize;
-pub mod server;
-pub mod write;
+mod client;
+mod document;
+mod error;
+mod ir;
+mod load;
+#[path = "../../svix-auth-server-runtime/src/media.rs"]
+mod media;
+mod models;
+mod naming;
+mod normalize;
+mod server;
+mod standalone;
+mod status;
+mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use document::Document;
+#[doc(hidden)]
+pub use error::catch_backend_for_tests;
 pub use error::{Diagnostic, Error, Result, Severity};
-pub use write::{Drift, FileStatus, OutputFile};
+pub use write::{Drift, FileStatus, OutputFile, check_all, write_all};
 
 /// Name of the hand-written runtime crate generated servers use.
 pub const RUNTIME_CRATE: &str = "svix-auth-server-runtime";
@@ -57,27 +68,26 @@ pub struct Generated {
 
 /// Generates the crates for the document at `spec`.
 pub fn generate_from_path(spec: &Path, options: &Options) -> Result<Generated> {
-    let loaded = load::load_file(spec)?;
-    generate(&loaded, options)
+    generate(&Document::from_path(spec)?, options)
 }
 
 /// Generates the crates for a loaded document.
-pub fn generate(loaded: &load::Loaded, options: &Options) -> Result<Generated> {
-    let api = normalize::normalize(loaded)?;
+pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
+    let api = &document.api;
     let mut warnings = api.warnings.clone();
     let models_crate = format!("{}-models", options.crate_prefix);
     let client_crate = format!("{}-client", options.crate_prefix);
     let server_crate = format!("{}-server", options.crate_prefix);
     let models_ident = models_crate.replace('-', "_");
 
-    let models = models::Models::build(&api)?;
+    let models = models::Models::build(api)?;
     let cmd = &options.command;
     let runtime_ident = RUNTIME_CRATE.replace('-', "_");
     // Client, server and models are independent once the models exist: generate and format them
     // on separate threads (each thread formats its own tokens, which cannot cross threads).
     let (client, server, models_text) = std::thread::scope(|scope| {
         let client = scope.spawn(|| -> Result<(String, String)> {
-            let code = client::generate(&api, &models.names, &models_ident)?;
+            let code = client::generate(api, &models.names, &models_ident)?;
             Ok((
                 write::format_rust(code.progenitor, cmd, "client")?,
                 write::format_rust(code.operations, cmd, "operation table")?,
@@ -85,7 +95,7 @@ pub fn generate(loaded: &load::Loaded, options: &Options) -> Result<Generated> {
         });
         let server = scope.spawn(|| -> Result<(String, Vec<Diagnostic>)> {
             let (tokens, warnings) =
-                server::generate(&api, &models.names, &models_ident, &runtime_ident);
+                server::generate(api, &models.names, &models_ident, &runtime_ident);
             Ok((write::format_rust(tokens, cmd, "server")?, warnings))
         });
         let models_text = write::format_rust(models_module(models.tokens()), cmd, "models");
@@ -131,20 +141,14 @@ pub fn generate(loaded: &load::Loaded, options: &Options) -> Result<Generated> {
     Ok(Generated { files, warnings })
 }
 
-mod standalone;
-
 /// Joins a generation thread; a panic in it becomes an error naming the stage.
 fn joined<T>(
     handle: std::thread::ScopedJoinHandle<'_, Result<T>>,
     stage: &'static str,
 ) -> Result<T> {
-    handle.join().unwrap_or_else(|_| {
-        Err(Error::Backend {
-            stage,
-            operation: None,
-            message: "panicked".into(),
-        })
-    })
+    handle
+        .join()
+        .unwrap_or_else(|_| Err(Error::backend(stage, "panicked")))
 }
 
 /// typify's output, with the lints it is known to trip on real documents allowed.

@@ -6,10 +6,10 @@ use serde_json::{Map, Value, json};
 use typify::{TypeSpace, TypeSpaceSettings};
 
 use crate::error::{Error, Result, catch_backend};
-use crate::normalize::Api;
+use crate::ir::{Additional, Api, Kind, Schema};
 
 /// The typed models of a document.
-pub struct Models {
+pub(crate) struct Models {
     space: TypeSpace,
     /// Their Rust names (all the client and server generators need; shareable across threads).
     pub names: ModelNames,
@@ -17,7 +17,7 @@ pub struct Models {
 
 /// Component schema name → Rust type name, in document order.
 #[derive(Debug, Clone, Default)]
-pub struct ModelNames(pub Vec<(String, String)>);
+pub(crate) struct ModelNames(pub Vec<(String, String)>);
 
 impl ModelNames {
     /// The Rust type name of component schema `name`.
@@ -41,27 +41,26 @@ impl Models {
             .schemas
             .iter()
             .map(|(name, schema)| {
-                let converted = to_json_schema(schema);
+                let converted = to_json_schema(&schema.json);
                 serde_json::from_value(converted)
                     .map(|s| (name.clone(), s))
-                    .map_err(|e| Error::Backend {
-                        stage: "typify",
-                        operation: None,
-                        message: format!("schema `{name}` cannot be read as JSON Schema: {e}"),
+                    .map_err(|e| {
+                        Error::backend(
+                            "typify",
+                            format!("schema `{name}` cannot be read as JSON Schema: {e}"),
+                        )
                     })
             })
             .collect::<Result<_>>()?;
-        let mut space = catch_backend("typify", None, move || {
+        let mut space = catch_backend("typify", move || {
             let mut settings = TypeSpaceSettings::default();
             settings
                 .with_derive("PartialEq".to_owned())
                 .with_map_type("::std::collections::BTreeMap");
             let mut space = TypeSpace::new(&settings);
-            space.add_ref_types(schemas).map_err(|e| Error::Backend {
-                stage: "typify",
-                operation: None,
-                message: e.to_string(),
-            })?;
+            space
+                .add_ref_types(schemas)
+                .map_err(|e| Error::backend("typify", e.to_string()))?;
             Ok(space)
         })?;
         let mut names = Vec::new();
@@ -82,7 +81,7 @@ impl Models {
 }
 
 /// Where generated code finds the crates a non-model type may name.
-pub struct TypePaths {
+pub(crate) struct TypePaths {
     /// Path of the `chrono` crate.
     pub chrono: TokenStream,
     /// Path of `serde_json::Value`.
@@ -92,21 +91,21 @@ pub struct TypePaths {
 impl ModelNames {
     /// The Rust type of a parameter or body schema: the shared model for a `$ref` (as
     /// `models::Name`), a built-in type otherwise.
-    pub fn rust_type(&self, schema: &Value, paths: &TypePaths) -> TokenStream {
-        if let Some(name) = crate::client::ref_name(schema)
-            && let Some(rust) = self.rust_name(&name)
+    pub fn rust_type(&self, schema: &Schema, paths: &TypePaths) -> TokenStream {
+        if let Some(name) = &schema.reference
+            && let Some(rust) = self.rust_name(name)
         {
             let ident = quote::format_ident!("{}", rust);
             return quote::quote! { models::#ident };
         }
-        let format = schema.get("format").and_then(Value::as_str);
-        let inner = match schema.get("type").and_then(Value::as_str) {
-            Some("string") if format == Some("date-time") => {
+        let format = schema.format.as_deref();
+        let inner = match &schema.kind {
+            Some(Kind::String) if format == Some("date-time") => {
                 let chrono = &paths.chrono;
                 quote::quote! { #chrono::DateTime<#chrono::Utc> }
             }
-            Some("string") => quote::quote! { String },
-            Some("integer") => match format {
+            Some(Kind::String) => quote::quote! { String },
+            Some(Kind::Integer) => match format {
                 Some("int8") => quote::quote! { i8 },
                 Some("int16") => quote::quote! { i16 },
                 Some("int32") => quote::quote! { i32 },
@@ -116,23 +115,25 @@ impl ModelNames {
                 Some("uint64") => quote::quote! { u64 },
                 _ => quote::quote! { i64 },
             },
-            Some("number") => quote::quote! { f64 },
-            Some("boolean") => quote::quote! { bool },
-            Some("array") => {
-                let item = self.rust_type(schema.get("items").unwrap_or(&Value::Null), paths);
+            Some(Kind::Number) => quote::quote! { f64 },
+            Some(Kind::Boolean) => quote::quote! { bool },
+            Some(Kind::Array) => {
+                let item = match &schema.items {
+                    Some(items) => self.rust_type(items, paths),
+                    None => paths.json_value.clone(),
+                };
                 quote::quote! { Vec<#item> }
             }
-            Some("object")
-                if schema
-                    .get("additionalProperties")
-                    .is_some_and(Value::is_object) =>
-            {
-                let item = self.rust_type(&schema["additionalProperties"], paths);
-                quote::quote! { ::std::collections::BTreeMap<String, #item> }
-            }
+            Some(Kind::Object) => match &schema.additional {
+                Additional::Schema(values) => {
+                    let item = self.rust_type(values, paths);
+                    quote::quote! { ::std::collections::BTreeMap<String, #item> }
+                }
+                _ => paths.json_value.clone(),
+            },
             _ => paths.json_value.clone(),
         };
-        if schema.get("nullable") == Some(&Value::Bool(true)) {
+        if schema.nullable {
             quote::quote! { Option<#inner> }
         } else {
             inner
@@ -141,29 +142,17 @@ impl ModelNames {
 }
 
 fn type_name_of(space: &mut TypeSpace, name: &str) -> Result<String> {
-    let reference: schemars::schema::Schema = serde_json::from_value(
-        json!({ "$ref": format!("#/components/schemas/{name}") }),
-    )
-    .map_err(|e| Error::Backend {
-        stage: "typify",
-        operation: None,
-        message: e.to_string(),
-    })?;
-    let id = space.add_type(&reference).map_err(|e| Error::Backend {
-        stage: "typify",
-        operation: None,
-        message: e.to_string(),
-    })?;
-    let ty = space.get_type(&id).map_err(|e| Error::Backend {
-        stage: "typify",
-        operation: None,
-        message: e.to_string(),
-    })?;
+    let typify = |e: &dyn std::fmt::Display| Error::backend("typify", e.to_string());
+    let reference: schemars::schema::Schema =
+        serde_json::from_value(json!({ "$ref": format!("#/components/schemas/{name}") }))
+            .map_err(|e| typify(&e))?;
+    let id = space.add_type(&reference).map_err(|e| typify(&e))?;
+    let ty = space.get_type(&id).map_err(|e| typify(&e))?;
     Ok(ty.name())
 }
 
 /// Converts a normalized (OpenAPI 3.0 flavoured) schema into JSON Schema (draft 7) for typify.
-pub fn to_json_schema(schema: &Value) -> Value {
+pub(crate) fn to_json_schema(schema: &Value) -> Value {
     let Value::Object(src) = schema else {
         return schema.clone();
     };

@@ -3,8 +3,7 @@
 
 mod support;
 
-use svix_auth_codegen::write::{check_all, write_all};
-use svix_auth_codegen::{FileStatus, Options, generate_from_path};
+use svix_auth_codegen::{FileStatus, Options, check_all, generate_from_path, write_all};
 
 #[test]
 fn check_fails_after_spec_edit_and_passes_after_regeneration() {

@@ -1,12 +1,10 @@
 //! Bad documents get clear errors naming the JSON pointer and operation, never a panic.
 
-use svix_auth_codegen::load::load_str;
-use svix_auth_codegen::normalize::normalize;
-use svix_auth_codegen::{Error, Options, Severity, generate};
+use svix_auth_codegen::{Document, Error, Options, Severity, generate};
 
 fn generate_json(text: &str) -> Result<svix_auth_codegen::Generated, Error> {
-    let loaded = load_str(text, false)?;
-    generate(&loaded, &Options::default())
+    let document = Document::from_text(text, false)?;
+    generate(&document, &Options::default())
 }
 
 fn invalid(text: &str) -> Vec<svix_auth_codegen::Diagnostic> {
@@ -71,18 +69,18 @@ fn operation_ids_that_map_to_one_method_name_are_renamed_deterministically() {
             "/a": {"get": {"operationId": "list-items", "responses": {"200": {"description": "ok"}}}},
             "/b": {"get": {"operationId": "list_items", "responses": {"200": {"description": "ok"}}}},
             "/c": {"get": {"operationId": "list.items", "responses": {"200": {"description": "ok"}}}}}}"##;
-    let api = normalize(&load_str(doc, false).unwrap()).unwrap();
-    let ids: Vec<&str> = api.operations.iter().map(|o| o.id.as_str()).collect();
+    let document = Document::from_text(doc, false).unwrap();
+    let ids: Vec<&str> = document.operation_ids().collect();
     assert_eq!(ids, ["list-items", "list_items_2", "list.items_3"]);
-    assert_eq!(api.warnings.len(), 2);
+    assert_eq!(document.warnings().len(), 2);
     assert!(
-        api.warnings[0]
+        document.warnings()[0]
             .message
             .contains("generated as `list_items_2`"),
         "{:?}",
-        api.warnings
+        document.warnings()
     );
-    let generated = generate(&load_str(doc, false).unwrap(), &Options::default()).unwrap();
+    let generated = generate(&document, &Options::default()).unwrap();
     let server = generated
         .files
         .iter()
@@ -108,7 +106,7 @@ fn exact_duplicate_operation_ids_are_refused() {
 fn strict_mode_turns_warnings_into_errors() {
     let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
         "/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}"##;
-    let loaded = load_str(doc, false).unwrap();
+    let loaded = Document::from_text(doc, false).unwrap();
     let lenient =
         generate(&loaded, &Options::default()).expect("a missing operationId is a warning");
     assert!(lenient.warnings[0].message.contains("get_a"));
@@ -124,7 +122,7 @@ fn strict_mode_turns_warnings_into_errors() {
 
 #[test]
 fn a_progenitor_panic_becomes_an_error() {
-    let err = svix_auth_codegen::error::catch_backend_for_tests(|| {
+    let err = svix_auth_codegen::catch_backend_for_tests(|| {
         panic!("assertion failed: response_types.len() <= 1")
     });
     assert!(
@@ -142,15 +140,14 @@ fn a_progenitor_panic_becomes_an_error() {
 
 #[test]
 fn normalization_keeps_ref_siblings_as_all_of() {
-    let loaded = load_str(
+    let document = Document::from_text(
         r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
             "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B", "nullable": true, "description": "kept"}}},
             "B": {"type": "string"}}}}"##,
         false,
     )
     .unwrap();
-    let api = normalize(&loaded).unwrap();
-    let b = &api.schemas["A"]["properties"]["b"];
+    let b = &document.normalized_schema("A").unwrap()["properties"]["b"];
     assert_eq!(b["allOf"][0]["$ref"], "#/components/schemas/B");
     assert_eq!(b["nullable"], true);
     assert_eq!(b["description"], "kept");

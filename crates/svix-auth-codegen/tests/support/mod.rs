@@ -70,7 +70,7 @@ pub fn generate_member(
         .into_iter()
         .filter(|f| f.path != Path::new("Cargo.toml"))
         .collect();
-    svix_auth_codegen::write::write_all(&dir.join(prefix), &files).expect("write generated crates");
+    svix_auth_codegen::write_all(&dir.join(prefix), &files).expect("write generated crates");
     generated.warnings
 }
 

@@ -1,4 +1,5 @@
-//! Rust names and doc attributes derived from document text, deterministically.
+//! Rust names and doc attributes derived from document text, deterministically: the one place
+//! that decides how a document's words become Rust identifiers.
 
 use heck::{ToSnakeCase, ToUpperCamelCase};
 use proc_macro2::{Ident, Span, TokenStream};
@@ -12,13 +13,26 @@ const KEYWORDS: &[&str] = &[
     "override", "priv", "try", "typeof", "unsized", "virtual", "yield",
 ];
 
-/// The snake_case identifier text for `name` (keywords get a trailing `_`).
-pub fn snake(name: &str) -> String {
-    let cleaned: String = name
-        .chars()
+/// `name` with every character that is not alphanumeric turned into a word break.
+fn words(name: &str) -> String {
+    name.chars()
         .map(|c| if c.is_alphanumeric() { c } else { ' ' })
-        .collect();
-    let mut s = cleaned.to_snake_case();
+        .collect()
+}
+
+/// The Rust type name typify gives a schema name (PascalCase; a leading digit gets `T`).
+pub(crate) fn rust_type_name(name: &str) -> String {
+    let pascal = words(name).to_upper_camel_case();
+    if pascal.starts_with(|c: char| c.is_ascii_digit()) || pascal.is_empty() {
+        format!("T{pascal}")
+    } else {
+        pascal
+    }
+}
+
+/// The snake_case identifier text for `name` (keywords get a trailing `_`).
+pub(crate) fn snake(name: &str) -> String {
+    let mut s = words(name).to_snake_case();
     if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
         s.insert(0, '_');
     }
@@ -29,24 +43,24 @@ pub fn snake(name: &str) -> String {
 }
 
 /// The method name of an operation (what progenitor names it too).
-pub fn method_name(operation_id: &str) -> String {
+pub(crate) fn method_name(operation_id: &str) -> String {
     snake(operation_id)
 }
 
 /// A snake_case identifier for `name`.
-pub fn field_ident(name: &str) -> Ident {
+pub(crate) fn field_ident(name: &str) -> Ident {
     Ident::new(&snake(name), Span::call_site())
 }
 
 /// PascalCase of an operation id, for per-operation type names.
-pub fn operation_type_prefix(operation_id: &str) -> String {
+pub(crate) fn operation_type_prefix(operation_id: &str) -> String {
     snake(operation_id)
         .trim_end_matches('_')
         .to_upper_camel_case()
 }
 
 /// `#[doc = "..."]` attributes, one per line of `text`.
-pub fn doc_attrs(text: &str) -> TokenStream {
+pub(crate) fn doc_attrs(text: &str) -> TokenStream {
     let lines = text.trim().lines().map(|l| {
         if l.is_empty() {
             String::new()

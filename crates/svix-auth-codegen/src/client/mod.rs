@@ -1,0 +1,188 @@
+//! Client backend: drives progenitor over a view of the IR that it can digest, pointing it at the
+//! shared models ([`progenitor_view`]), and adds our operation table ([`operations`]), which types
+//! error bodies by status code (progenitor allows one error type per operation; Svix documents
+//! have two) and success bodies of operations with several.
+
+mod operations;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Map, Value, json};
+
+use crate::error::{Error, Result, catch_backend};
+use crate::ir::{Api, ParamLocation};
+use crate::models::ModelNames;
+use crate::status::Status;
+
+/// Generated client code: progenitor's module and our operation table.
+pub(crate) struct ClientCode {
+    /// progenitor's output.
+    pub progenitor: TokenStream,
+    /// The operation table and status-keyed error decoding.
+    pub operations: TokenStream,
+}
+
+/// Generates the client for `api`, whose models live in crate `models_crate`.
+pub(crate) fn generate(api: &Api, models: &ModelNames, models_crate: &str) -> Result<ClientCode> {
+    let mut settings = progenitor_impl::GenerationSettings::new();
+    settings.with_interface(progenitor_impl::InterfaceStyle::Positional);
+    for rust in models.rust_names() {
+        settings.with_replacement(rust, format!("{models_crate}::{rust}"), std::iter::empty());
+    }
+    let progenitor = run_progenitor(&progenitor_view(api)?, &settings).map_err(|e| {
+        match locate_failing_operation(api, &settings) {
+            Some(id) => e.in_operation(&id),
+            None => e,
+        }
+    })?;
+    let mut operations = operations::operation_table(api, models, models_crate);
+    let success = operations::success_types(api, models);
+    if !success.is_empty() {
+        let models_ident = format_ident!("{}", models_crate);
+        operations.extend(quote! {
+            #[allow(unused_imports)]
+            use #models_ident as models;
+            #success
+        });
+    }
+    Ok(ClientCode {
+        progenitor,
+        operations,
+    })
+}
+
+/// progenitor alone on the same normalized document (its own types, no shared models, no
+/// operation table): the baseline `cargo xtask bench` compares the whole pipeline with.
+pub(crate) fn progenitor_baseline(api: &Api) -> Result<TokenStream> {
+    run_progenitor(
+        &progenitor_view(api)?,
+        &progenitor_impl::GenerationSettings::new(),
+    )
+}
+
+/// Runs progenitor on a view; its refusals and panics become [`Error::Backend`].
+fn run_progenitor(
+    view: &Value,
+    settings: &progenitor_impl::GenerationSettings,
+) -> Result<TokenStream> {
+    let spec: openapiv3::OpenAPI = serde_json::from_value(view.clone()).map_err(|e| {
+        Error::backend(
+            "openapiv3",
+            format!("the normalized document does not parse: {e}"),
+        )
+    })?;
+    let settings = settings.clone();
+    catch_backend("progenitor", move || {
+        progenitor_impl::Generator::new(&settings)
+            .generate_tokens(&spec)
+            .map_err(|e| Error::backend("progenitor", e.to_string()))
+    })
+}
+
+/// After progenitor failed on the whole document: the first operation it fails on alone (with
+/// every component schema), so the error can name it. Runs only on the failure path.
+fn locate_failing_operation(
+    api: &Api,
+    settings: &progenitor_impl::GenerationSettings,
+) -> Option<String> {
+    api.operations.iter().find_map(|op| {
+        let single = Api {
+            operations: vec![op.clone()],
+            ..api.clone()
+        };
+        let view = progenitor_view(&single).ok()?;
+        run_progenitor(&view, settings)
+            .is_err()
+            .then(|| op.id.clone())
+    })
+}
+
+/// The document progenitor sees: resolved parameters, error bodies loosened to any JSON (the
+/// operation table types them by status), string constraints on parameters left to the server.
+pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
+    let mut paths = Map::new();
+    for op in &api.operations {
+        let mut o = Map::new();
+        o.insert("operationId".into(), json!(op.id));
+        if let Some(s) = &op.summary {
+            o.insert("summary".into(), json!(s));
+        }
+        if let Some(d) = &op.description {
+            o.insert("description".into(), json!(d));
+        }
+        if op.deprecated {
+            o.insert("deprecated".into(), json!(true));
+        }
+        if !op.tags.is_empty() {
+            o.insert("tags".into(), json!(op.tags));
+        }
+        let params: Vec<Value> = op
+            .params
+            .iter()
+            .map(|p| {
+                let mut schema = p.schema.json.clone();
+                if let Some(obj) = schema.as_object_mut() {
+                    for k in ["pattern", "minLength", "maxLength"] {
+                        obj.remove(k);
+                    }
+                }
+                let mut v = json!({ "name": p.name, "in": p.location.as_str(), "required": p.required, "schema": schema });
+                if let Some(d) = &p.description {
+                    v["description"] = json!(d);
+                }
+                if p.location == ParamLocation::Query {
+                    v["explode"] = json!(p.explode);
+                }
+                v
+            })
+            .collect();
+        o.insert("parameters".into(), Value::Array(params));
+        if let Some(b) = &op.body {
+            o.insert("requestBody".into(), json!({ "required": b.required, "content": { b.content_type.clone(): { "schema": b.schema.json } } }));
+        }
+        let has_successes = op.successes().next().is_some();
+        // progenitor allows one success type: with several, it gets raw bytes and the generated
+        // `<Operation>Success::decode` types them by status.
+        let multi_success = op.has_several_success_bodies();
+        let mut responses = Map::new();
+        for r in &op.responses {
+            let mut v = json!({ "description": r.description });
+            if r.status.is_success() && multi_success {
+                v["content"] = json!({ "application/octet-stream": {} });
+            } else if let Some(body) = &r.body {
+                let schema = if r.status.is_success() {
+                    body.schema.json.clone()
+                } else {
+                    json!({})
+                };
+                v["content"] = json!({ body.media_type.clone(): { "schema": schema } });
+            }
+            if r.status == Status::Default && has_successes {
+                // progenitor reads `default` as a possible success too, and orders ranges before
+                // codes; with documented successes `default` only means "other errors", which
+                // progenitor then hands over as `UnexpectedResponse` and `ErrorBody::decode`
+                // still types by this table.
+                continue;
+            }
+            responses.insert(r.status.key(), v);
+        }
+        o.insert("responses".into(), Value::Object(responses));
+        let entry = paths.entry(op.path.clone()).or_insert_with(|| json!({}));
+        entry[op.method.as_str()] = Value::Object(o);
+    }
+    let mut info = json!({ "title": api.title, "version": api.version });
+    if let Some(d) = &api.description {
+        info["description"] = json!(d);
+    }
+    let schemas: Map<String, Value> = api
+        .schemas
+        .iter()
+        .map(|(name, s)| (name.clone(), s.json.clone()))
+        .collect();
+    Ok(json!({
+        "openapi": "3.0.3",
+        "info": info,
+        "paths": paths,
+        "components": { "schemas": schemas },
+    }))
+}

@@ -1,0 +1,184 @@
+//! The typed intermediate representation: a document after normalization, resolved once
+//! (references to parameters, bodies and responses followed; schemas read into [`Schema`]s).
+//! Every backend (models, client, server) reads this and nothing else.
+
+mod schema;
+
+use indexmap::IndexMap;
+
+pub(crate) use schema::{Additional, Kind, Schema};
+
+use crate::error::Diagnostic;
+use crate::status::Status;
+
+/// Where a parameter travels.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub(crate) enum ParamLocation {
+    /// A `{name}` segment of the path.
+    Path,
+    /// The query string.
+    Query,
+    /// A request header.
+    Header,
+    /// A cookie (normalization drops these, with a warning).
+    Cookie,
+}
+
+impl ParamLocation {
+    /// The word OpenAPI (and the `loc` of validation errors) uses for it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Path => "path",
+            Self::Query => "query",
+            Self::Header => "header",
+            Self::Cookie => "cookie",
+        }
+    }
+}
+
+/// One operation parameter, resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct Param {
+    /// Name on the wire.
+    pub name: String,
+    /// Where it travels.
+    pub location: ParamLocation,
+    /// Whether it must be present.
+    pub required: bool,
+    /// Its schema (a reference when it was hoisted into a component).
+    pub schema: Schema,
+    /// Its description.
+    pub description: Option<String>,
+    /// `explode` (defaults per style: true for form, false otherwise).
+    pub explode: bool,
+    /// Pointer to it in the input document.
+    pub pointer: String,
+}
+
+/// A request body, resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct Body {
+    /// Whether it must be present.
+    pub required: bool,
+    /// Its media type.
+    pub content_type: String,
+    /// Its schema: a reference to a component or a plain schema.
+    pub schema: Schema,
+}
+
+/// A response body.
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseBody {
+    /// Its media type.
+    pub media_type: String,
+    /// Its schema.
+    pub schema: Schema,
+}
+
+/// A documented response.
+#[derive(Debug, Clone)]
+pub(crate) struct Response {
+    /// The status code(s) it covers.
+    pub status: Status,
+    /// Its description.
+    pub description: String,
+    /// Its (JSON) body, if it has one.
+    pub body: Option<ResponseBody>,
+}
+
+/// One HTTP security requirement of an operation.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Security {
+    /// No credential required.
+    None,
+    /// `Authorization: Bearer <token>` required.
+    Bearer,
+    /// `Authorization: Bearer <token>` accepted but optional (an empty requirement is listed).
+    OptionalBearer,
+}
+
+/// One operation, resolved.
+#[derive(Debug, Clone)]
+pub(crate) struct Operation {
+    /// `operationId` (synthesized from method and path when missing, with a warning).
+    pub id: String,
+    /// Lower-case HTTP method.
+    pub method: String,
+    /// The path template.
+    pub path: String,
+    /// Pointer to the operation in the input document.
+    pub pointer: String,
+    /// `summary`.
+    pub summary: Option<String>,
+    /// `description`.
+    pub description: Option<String>,
+    /// `deprecated`.
+    pub deprecated: bool,
+    /// `tags`.
+    pub tags: Vec<String>,
+    /// Parameters, path-level ones merged in, in document order.
+    pub params: Vec<Param>,
+    /// The request body.
+    pub body: Option<Body>,
+    /// Responses, in document order.
+    pub responses: Vec<Response>,
+    /// The credential it needs.
+    pub security: Security,
+}
+
+impl Operation {
+    /// Its responses with a success status.
+    pub fn successes(&self) -> impl Iterator<Item = &Response> {
+        self.responses.iter().filter(|r| r.status.is_success())
+    }
+
+    /// Its responses with an error status (including `default`).
+    pub fn errors(&self) -> impl Iterator<Item = &Response> {
+        self.responses.iter().filter(|r| !r.status.is_success())
+    }
+
+    /// Whether its success responses carry different bodies (or some none).
+    pub fn has_several_success_bodies(&self) -> bool {
+        let distinct: std::collections::BTreeSet<String> = self
+            .successes()
+            .map(|r| {
+                r.body
+                    .as_ref()
+                    .map(|b| b.schema.json.to_string())
+                    .unwrap_or_default()
+            })
+            .collect();
+        distinct.len() > 1
+    }
+}
+
+/// A normalized document.
+#[derive(Debug, Clone)]
+pub(crate) struct Api {
+    /// `info.title`.
+    pub title: String,
+    /// `info.version`.
+    pub version: String,
+    /// `info.description`.
+    pub description: Option<String>,
+    /// Operations in document order.
+    pub operations: Vec<Operation>,
+    /// Component schemas (collision-free names), in document order, hoisted ones last.
+    pub schemas: IndexMap<String, Schema>,
+    /// Findings that did not stop normalization.
+    pub warnings: Vec<Diagnostic>,
+}
+
+impl Api {
+    /// Follows references from `schema` to the component schema it ends at.
+    pub fn resolve<'s>(&'s self, schema: &'s Schema) -> &'s Schema {
+        let mut s = schema;
+        for _ in 0..16 {
+            match s.reference.as_ref().and_then(|n| self.schemas.get(n)) {
+                Some(next) => s = next,
+                None => return s,
+            }
+        }
+        s
+    }
+}

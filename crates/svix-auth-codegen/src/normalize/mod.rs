@@ -1,0 +1,123 @@
+//! Normalization: turns a loaded OpenAPI 3.0/3.1 document into the typed [`Api`] every backend
+//! digests. One job per module:
+//! - [`operations`]: walks paths, follows `$ref`s to parameters, bodies and responses, merges
+//!   path-level parameters, reads security requirements;
+//! - [`schema`]: normalizes schemas (`$ref` siblings kept through `allOf`, arrays given `items`);
+//! - [`lower`]: lowers OpenAPI 3.1 (JSON Schema 2020-12) forms to their 3.0 equivalents;
+//! - [`rename`]: renames colliding schema names and operationIds deterministically, and hoists
+//!   inline schemas that would become named types into the components, so models are defined
+//!   once and shared by client and server.
+//!
+//! Nothing is edited in the input and no meaning is dropped silently: everything that cannot be
+//! expressed is a [`Diagnostic`] naming the pointer and the operation.
+
+mod lower;
+mod operations;
+mod rename;
+mod schema;
+
+use std::collections::BTreeMap;
+
+use indexmap::IndexMap;
+use serde_json::{Map, Value};
+
+use crate::error::{Diagnostic, Error, Result, Severity, escape_pointer};
+use crate::ir::{Api, Schema};
+use crate::load::{Loaded, OpenApiVersion};
+
+/// Normalizes a loaded document. Errors carry every problem found, not just the first.
+pub(crate) fn normalize(loaded: &Loaded) -> Result<Api> {
+    let mut n = Normalizer {
+        root: &loaded.document,
+        version: loaded.version,
+        diags: Vec::new(),
+        renames: BTreeMap::new(),
+        hoisted: Map::new(),
+    };
+    let mut api = n.run();
+    let (errors, warnings): (Vec<_>, Vec<_>) = n
+        .diags
+        .into_iter()
+        .partition(|d| d.severity == Severity::Error);
+    if errors.is_empty() {
+        api.warnings = warnings;
+        Ok(api)
+    } else {
+        Err(Error::Invalid(errors))
+    }
+}
+
+/// The walk's state: the document, what was found, and what was renamed or hoisted so far.
+struct Normalizer<'a> {
+    root: &'a Value,
+    version: OpenApiVersion,
+    diags: Vec<Diagnostic>,
+    /// Component schema name → collision-free name.
+    renames: BTreeMap<String, String>,
+    /// Inline schemas moved into the components, by their new names.
+    hoisted: Map<String, Value>,
+}
+
+impl Normalizer<'_> {
+    fn run(&mut self) -> Api {
+        let root = self.root;
+        let info = root.get("info");
+        let text = |v: Option<&Value>, key: &str| {
+            v.and_then(|v| v.get(key))
+                .and_then(Value::as_str)
+                .map(str::to_owned)
+        };
+        let title = text(info, "title").unwrap_or_else(|| {
+            self.diags.push(Diagnostic::warning(
+                "/info/title",
+                "missing `info.title`; using \"API\"",
+            ));
+            "API".to_owned()
+        });
+        let version = text(info, "version").unwrap_or_else(|| "0.0.0".to_owned());
+        if root.get("webhooks").is_some() {
+            self.diags.push(Diagnostic::warning(
+                "/webhooks",
+                "`webhooks` describe requests the API sends, not operations it serves: nothing is generated for them",
+            ));
+        }
+
+        self.plan_renames();
+        let mut schemas = Map::new();
+        if let Some(components) = root
+            .pointer("/components/schemas")
+            .and_then(Value::as_object)
+        {
+            for (name, schema) in components {
+                let pointer = format!("/components/schemas/{}", escape_pointer(name));
+                let normalized = self.schema(schema, &pointer, None);
+                schemas.insert(self.renames[name].clone(), normalized);
+            }
+        } else if let Some(other) = root.pointer("/components/schemas")
+            && !other.is_object()
+        {
+            self.diags.push(Diagnostic::error(
+                "/components/schemas",
+                "`components.schemas` must be an object",
+            ));
+        }
+
+        let mut operations = self.paths();
+        self.resolve_duplicate_ids(&mut operations);
+        for (name, schema) in std::mem::take(&mut self.hoisted) {
+            schemas.insert(name, schema);
+        }
+        let schemas: IndexMap<String, Schema> = schemas
+            .iter()
+            .map(|(name, json)| (name.clone(), Schema::from_json(json)))
+            .collect();
+        Api {
+            title,
+            version,
+            description: text(info, "description"),
+            operations,
+            schemas,
+            warnings: Vec::new(),
+        }
+    }
+}

@@ -1,0 +1,538 @@
+//! Walking `paths`: path items, operations, parameters, request bodies, responses and security
+//! requirements, with `$ref`s to `components.{parameters,requestBodies,responses}` followed.
+
+use serde_json::{Value, json};
+
+use super::Normalizer;
+use crate::error::{Diagnostic, escape_pointer};
+use crate::ir::{Body, Operation, Param, ParamLocation, Response, ResponseBody, Schema, Security};
+use crate::media::is_json_media_type;
+use crate::naming::rust_type_name;
+use crate::status::Status;
+
+/// The HTTP methods an OpenAPI path item may hold, in the order operations are generated.
+const METHODS: [&str; 8] = [
+    "get", "put", "post", "delete", "options", "head", "patch", "trace",
+];
+
+/// What an operation inherits from its path item.
+struct PathItem<'p, 'v> {
+    /// The path template.
+    path: &'v str,
+    /// Pointer to the path item.
+    pointer: &'p str,
+    /// Path-level `parameters`.
+    parameters: Option<&'v Value>,
+}
+
+/// Where the walk is inside one operation.
+struct At<'o> {
+    /// The operationId.
+    id: &'o str,
+}
+
+impl<'a> Normalizer<'a> {
+    /// Every operation under `paths`, in document order.
+    pub(super) fn paths(&mut self) -> Vec<Operation> {
+        let mut operations = Vec::new();
+        match self.root.get("paths") {
+            Some(Value::Object(paths)) => {
+                for (path, item) in paths {
+                    let pointer = format!("/paths/{}", escape_pointer(path));
+                    self.path_item(path, item, &pointer, &mut operations);
+                }
+            }
+            Some(_) => self
+                .diags
+                .push(Diagnostic::error("/paths", "`paths` must be an object")),
+            None => self.diags.push(Diagnostic::warning(
+                "/paths",
+                "the document has no `paths`: no operations are generated",
+            )),
+        }
+        operations
+    }
+
+    fn path_item(
+        &mut self,
+        path: &'a str,
+        item: &'a Value,
+        pointer: &str,
+        operations: &mut Vec<Operation>,
+    ) {
+        let Some(item) = item.as_object() else {
+            self.diags
+                .push(Diagnostic::error(pointer, "a path item must be an object"));
+            return;
+        };
+        if item.contains_key("$ref") {
+            self.diags.push(Diagnostic::error(
+                pointer,
+                "path items given by `$ref` are not supported: inline the path item",
+            ));
+            return;
+        }
+        if !path.starts_with('/') {
+            self.diags.push(Diagnostic::error(
+                pointer,
+                format!("path `{path}` must start with `/`"),
+            ));
+            return;
+        }
+        let inherited = PathItem {
+            path,
+            pointer,
+            parameters: item.get("parameters"),
+        };
+        for method in METHODS {
+            let Some(op) = item.get(method) else { continue };
+            let op_pointer = format!("{pointer}/{method}");
+            if let Some(op) = self.operation(&inherited, method, op, &op_pointer) {
+                operations.push(op);
+            }
+        }
+    }
+
+    fn operation(
+        &mut self,
+        item: &PathItem<'_, 'a>,
+        method: &str,
+        op: &'a Value,
+        pointer: &str,
+    ) -> Option<Operation> {
+        let Some(op) = op.as_object() else {
+            self.diags
+                .push(Diagnostic::error(pointer, "an operation must be an object"));
+            return None;
+        };
+        let id = match op.get("operationId").and_then(Value::as_str) {
+            Some(id) if !id.trim().is_empty() => id.to_owned(),
+            _ => {
+                let id = synthesize_operation_id(method, item.path);
+                self.diags.push(Diagnostic::warning(
+                    pointer,
+                    format!("operation has no `operationId`; generated as `{id}` (add an operationId to choose the name)"),
+                ));
+                id
+            }
+        };
+        let at = At { id: &id };
+        let opid = Some(id.as_str());
+        let text = |k: &str| op.get(k).and_then(Value::as_str).map(str::to_owned);
+
+        // Parameters: operation-level ones override path-level ones with the same name and location.
+        let mut params: Vec<Param> = Vec::new();
+        let sources = [
+            (item.parameters, format!("{}/parameters", item.pointer)),
+            (op.get("parameters"), format!("{pointer}/parameters")),
+        ];
+        for (list, list_pointer) in sources {
+            let Some(list) = list else { continue };
+            let Some(list) = list.as_array() else {
+                self.diags.push(
+                    Diagnostic::error(&list_pointer, "`parameters` must be an array")
+                        .in_operation(opid),
+                );
+                continue;
+            };
+            for (i, p) in list.iter().enumerate() {
+                let p_pointer = format!("{list_pointer}/{i}");
+                if let Some(param) = self.param(p, &p_pointer, &at) {
+                    params.retain(|q| !(q.name == param.name && q.location == param.location));
+                    params.push(param);
+                }
+            }
+        }
+        for segment in path_template_names(item.path) {
+            if !params
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.name == segment)
+            {
+                self.diags.push(
+                    Diagnostic::error(pointer, format!("path template names `{{{segment}}}` but no path parameter `{segment}` is declared")).in_operation(opid),
+                );
+            }
+        }
+
+        let body = op
+            .get("requestBody")
+            .and_then(|b| self.request_body(b, &format!("{pointer}/requestBody"), &at));
+
+        let mut responses = Vec::new();
+        match op.get("responses").and_then(Value::as_object) {
+            Some(map) => {
+                for (status, resp) in map {
+                    let r_pointer = format!("{pointer}/responses/{}", escape_pointer(status));
+                    if let Some(r) = self.response(status, resp, &r_pointer, &at) {
+                        responses.push(r);
+                    }
+                }
+            }
+            None => self.diags.push(
+                Diagnostic::error(
+                    format!("{pointer}/responses"),
+                    "an operation needs a `responses` object",
+                )
+                .in_operation(opid),
+            ),
+        }
+
+        let requirements = op.get("security").or(self.root.get("security"));
+        let security = self.security(requirements, pointer, opid);
+        Some(Operation {
+            id: id.clone(),
+            method: method.to_owned(),
+            path: item.path.to_owned(),
+            pointer: pointer.to_owned(),
+            summary: text("summary"),
+            description: text("description"),
+            deprecated: op
+                .get("deprecated")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            tags: op
+                .get("tags")
+                .and_then(Value::as_array)
+                .map(|t| {
+                    t.iter()
+                        .filter_map(Value::as_str)
+                        .map(str::to_owned)
+                        .collect()
+                })
+                .unwrap_or_default(),
+            params,
+            body,
+            responses,
+            security,
+        })
+    }
+
+    fn security(
+        &mut self,
+        requirements: Option<&Value>,
+        pointer: &str,
+        opid: Option<&str>,
+    ) -> Security {
+        let Some(Value::Array(reqs)) = requirements else {
+            return Security::None;
+        };
+        if reqs.is_empty() {
+            return Security::None;
+        }
+        let schemes = self.root.pointer("/components/securitySchemes");
+        let mut bearer = false;
+        let mut anonymous = false;
+        for req in reqs {
+            let Some(req) = req.as_object() else { continue };
+            if req.is_empty() {
+                anonymous = true;
+            }
+            for name in req.keys() {
+                let scheme = schemes.and_then(|s| s.get(name));
+                let is_bearer = scheme.is_some_and(|s| {
+                    s.get("type").and_then(Value::as_str) == Some("http")
+                        && s.get("scheme")
+                            .and_then(Value::as_str)
+                            .is_some_and(|x| x.eq_ignore_ascii_case("bearer"))
+                });
+                if is_bearer {
+                    bearer = true;
+                } else if scheme.is_none() {
+                    self.diags.push(Diagnostic::error(format!("{pointer}/security"), format!("security scheme `{name}` is not defined in `components.securitySchemes`")).in_operation(opid));
+                } else {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            format!("/components/securitySchemes/{}", escape_pointer(name)),
+                            format!("security scheme `{name}` is not HTTP bearer: the generated server does not check it and the client does not send it"),
+                        )
+                        .in_operation(opid),
+                    );
+                }
+            }
+        }
+        match (bearer, anonymous) {
+            (true, false) => Security::Bearer,
+            (true, true) => Security::OptionalBearer,
+            _ => Security::None,
+        }
+    }
+
+    /// Follows a `$ref` to `#/components/<kind>/<name>` (for parameters, bodies, responses).
+    fn deref(
+        &mut self,
+        value: &'a Value,
+        kind: &str,
+        pointer: &str,
+        at: &At<'_>,
+    ) -> Option<(&'a Value, String)> {
+        let mut current = value;
+        let mut here = pointer.to_owned();
+        for _ in 0..16 {
+            let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
+                return Some((current, here));
+            };
+            let prefix = format!("#/components/{kind}/");
+            let Some(target) = reference
+                .strip_prefix(&prefix)
+                .and_then(|_| self.root.pointer(&reference[1..]))
+            else {
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("{here}/$ref"),
+                        format!(
+                            "`{reference}` does not resolve to an entry of `components.{kind}`"
+                        ),
+                    )
+                    .in_operation(Some(at.id)),
+                );
+                return None;
+            };
+            here = reference[1..].to_owned();
+            current = target;
+        }
+        self.diags.push(
+            Diagnostic::error(pointer, "reference chain is too long or circular")
+                .in_operation(Some(at.id)),
+        );
+        None
+    }
+
+    fn param(&mut self, p: &'a Value, pointer: &str, op: &At<'_>) -> Option<Param> {
+        let (p, at) = self.deref(p, "parameters", pointer, op)?;
+        let opid = op.id;
+        let oid = Some(opid);
+        let name = match p.get("name").and_then(Value::as_str) {
+            Some(n) => n.to_owned(),
+            None => {
+                self.diags
+                    .push(Diagnostic::error(&at, "parameter has no `name`").in_operation(oid));
+                return None;
+            }
+        };
+        let location = match p.get("in").and_then(Value::as_str) {
+            Some("path") => ParamLocation::Path,
+            Some("query") => ParamLocation::Query,
+            Some("header") => ParamLocation::Header,
+            Some("cookie") => ParamLocation::Cookie,
+            other => {
+                self.diags.push(
+                    Diagnostic::error(
+                        format!("{at}/in"),
+                        format!("parameter `{name}` has unsupported location {other:?}"),
+                    )
+                    .in_operation(oid),
+                );
+                return None;
+            }
+        };
+        if location == ParamLocation::Cookie {
+            self.diags.push(
+                Diagnostic::warning(
+                    &at,
+                    format!(
+                        "cookie parameter `{name}` is not supported: it is neither sent nor checked"
+                    ),
+                )
+                .in_operation(oid),
+            );
+            return None;
+        }
+        if location == ParamLocation::Header
+            && ["accept", "content-type", "authorization"]
+                .contains(&name.to_ascii_lowercase().as_str())
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    &at,
+                    format!("header parameter `{name}` is ignored, as OpenAPI says it must be"),
+                )
+                .in_operation(oid),
+            );
+            return None;
+        }
+        let required = location == ParamLocation::Path
+            || p.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let style = p
+            .get("style")
+            .and_then(Value::as_str)
+            .unwrap_or(match location {
+                ParamLocation::Query | ParamLocation::Cookie => "form",
+                _ => "simple",
+            });
+        let expected_style = if location == ParamLocation::Query {
+            "form"
+        } else {
+            "simple"
+        };
+        if style != expected_style {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{at}/style"),
+                    format!("parameter `{name}` uses style `{style}`, which is not supported: it is read and sent as `{expected_style}`"),
+                )
+                .in_operation(oid),
+            );
+        }
+        let explode = p
+            .get("explode")
+            .and_then(Value::as_bool)
+            .unwrap_or(style == "form");
+        let schema = match (p.get("schema"), p.get("content")) {
+            (Some(s), _) => self.schema(s, &format!("{at}/schema"), Some(opid)),
+            (None, Some(_)) => {
+                self.diags.push(
+                    Diagnostic::warning(
+                        &at,
+                        format!("parameter `{name}` uses `content`; it is treated as a string"),
+                    )
+                    .in_operation(oid),
+                );
+                json!({"type": "string"})
+            }
+            (None, None) => {
+                self.diags.push(
+                    Diagnostic::warning(
+                        &at,
+                        format!("parameter `{name}` has no schema; it is treated as a string"),
+                    )
+                    .in_operation(oid),
+                );
+                json!({"type": "string"})
+            }
+        };
+        let schema = self.hoist(
+            schema,
+            &format!("{}{}", rust_type_name(opid), rust_type_name(&name)),
+        );
+        Some(Param {
+            name,
+            location,
+            required,
+            schema: Schema::from_json(&schema),
+            description: p
+                .get("description")
+                .and_then(Value::as_str)
+                .map(str::to_owned),
+            explode,
+            pointer: at,
+        })
+    }
+
+    fn request_body(&mut self, b: &'a Value, pointer: &str, op: &At<'_>) -> Option<Body> {
+        let (b, at) = self.deref(b, "requestBodies", pointer, op)?;
+        let required = b.get("required").and_then(Value::as_bool).unwrap_or(false);
+        let (content_type, schema) = self.pick_content(b, &at, op)?;
+        let schema = self.hoist(schema, &format!("{}Body", rust_type_name(op.id)));
+        Some(Body {
+            required,
+            content_type,
+            schema: Schema::from_json(&schema),
+        })
+    }
+
+    /// Picks the JSON media type of a body; other media types are reported.
+    fn pick_content(
+        &mut self,
+        holder: &Value,
+        pointer: &str,
+        op: &At<'_>,
+    ) -> Option<(String, Value)> {
+        let content = holder.get("content")?.as_object()?;
+        let mut chosen = None;
+        for (media, entry) in content {
+            if is_json_media_type(media) && chosen.is_none() {
+                let schema = match entry.get("schema") {
+                    Some(s) => self.schema(
+                        s,
+                        &format!("{pointer}/content/{}/schema", escape_pointer(media)),
+                        Some(op.id),
+                    ),
+                    None => json!({}),
+                };
+                chosen = Some((media.clone(), schema));
+            } else {
+                self.diags.push(
+                    Diagnostic::warning(
+                        format!("{pointer}/content/{}", escape_pointer(media)),
+                        format!("media type `{media}` is not generated (only JSON bodies are)"),
+                    )
+                    .in_operation(Some(op.id)),
+                );
+            }
+        }
+        chosen
+    }
+
+    fn response(
+        &mut self,
+        status: &str,
+        resp: &'a Value,
+        pointer: &str,
+        op: &At<'_>,
+    ) -> Option<Response> {
+        let opid = op.id;
+        let Some(spec) = Status::parse(status) else {
+            self.diags.push(
+                Diagnostic::error(pointer, format!("`{status}` is not a status code"))
+                    .in_operation(Some(opid)),
+            );
+            return None;
+        };
+        let (resp, at) = self.deref(resp, "responses", pointer, op)?;
+        let description = resp
+            .get("description")
+            .and_then(Value::as_str)
+            .unwrap_or_default()
+            .to_owned();
+        let body = self.pick_content(resp, &at, op).map(|(media, schema)| {
+            let name = format!("{}Response{}", rust_type_name(opid), spec.word());
+            let schema = self.hoist(schema, &name);
+            ResponseBody {
+                media_type: media,
+                schema: Schema::from_json(&schema),
+            }
+        });
+        if spec == Status::Code(204) && body.is_some() {
+            self.diags.push(
+                Diagnostic::warning(
+                    &at,
+                    "a 204 response cannot have a body; its content is ignored",
+                )
+                .in_operation(Some(opid)),
+            );
+            return Some(Response {
+                status: spec,
+                description,
+                body: None,
+            });
+        }
+        Some(Response {
+            status: spec,
+            description,
+            body,
+        })
+    }
+}
+
+/// Names of the `{...}` segments of a path template, in order.
+pub(crate) fn path_template_names(path: &str) -> Vec<String> {
+    let mut names = Vec::new();
+    let mut rest = path;
+    while let Some(start) = rest.find('{') {
+        let Some(len) = rest[start..].find('}') else {
+            break;
+        };
+        names.push(rest[start + 1..start + len].to_owned());
+        rest = &rest[start + len + 1..];
+    }
+    names
+}
+
+fn synthesize_operation_id(method: &str, path: &str) -> String {
+    let mut id = method.to_owned();
+    for seg in path.split('/').filter(|s| !s.is_empty()) {
+        id.push('_');
+        id.push_str(seg.trim_start_matches('{').trim_end_matches('}'));
+    }
+    id
+}

@@ -1,0 +1,116 @@
+//! Server backend: our own templates (quote) for one async trait with a method per operation,
+//! typed parameter structs and response enums, validators compiled from the schemas
+//! ([`validators`]), and a function that builds a plain `axum::Router` from any implementation.
+//! The per-operation templates live in [`operation`]; this module assembles the module.
+
+mod operation;
+mod validators;
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+
+use crate::error::Diagnostic;
+use crate::ir::{Api, Operation};
+use crate::models::ModelNames;
+use crate::naming::doc_attrs;
+use operation::handler_ident;
+use validators::ValidatorCompiler;
+
+/// Generates the server module for `api`; models live in crate `models_crate`, the runtime in
+/// `runtime_crate`. Returns the code and what it could not express.
+pub(crate) fn generate(
+    api: &Api,
+    models: &ModelNames,
+    models_crate: &str,
+    runtime_crate: &str,
+) -> (TokenStream, Vec<Diagnostic>) {
+    let mut compiler = ValidatorCompiler::new(api, models);
+    let models_ident = format_ident!("{}", models_crate);
+    let runtime_ident = format_ident!("{}", runtime_crate);
+
+    let mut items = Vec::new();
+    let mut trait_methods = Vec::new();
+    let mut handlers = Vec::new();
+    for op in &api.operations {
+        let code = operation::generate(op, api, models, &mut compiler);
+        items.push(code.items);
+        trait_methods.push(code.trait_method);
+        handlers.push(code.handler);
+    }
+    // Validators for every component reachable from request inputs.
+    let validators = compiler.component_validators();
+    let (pattern_imports, patterns) = compiler.pattern_statics();
+
+    let routes = routes(api);
+    let title_doc = doc_attrs(&format!(
+        "The operations of {}, one method each, for a server to implement.\n\nServe an implementation with [`router`]: it routes, extracts and validates every request before calling the method.",
+        api.title
+    ));
+    let tokens = quote! {
+        use std::sync::Arc;
+
+        use #runtime_ident as rt;
+        use rt::reexports::axum::{self, http::StatusCode, response::{IntoResponse, Response}};
+        #[allow(unused_imports)]
+        use rt::reexports::serde_json::Value;
+        #pattern_imports
+        #[allow(unused_imports)]
+        use #models_ident as models;
+
+        #title_doc
+        pub trait Api: Send + Sync + 'static {
+            #(#trait_methods)*
+        }
+
+        #(#items)*
+
+        /// Builds a router serving `api` with default [`rt::RouterOptions`].
+        pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
+            router_with_options(api, rt::RouterOptions::default())
+        }
+
+        /// Builds a router serving `api`: unknown paths get 404 and unknown methods 405, both as
+        /// `HttpErrorOut`; invalid requests get 422 `HTTPValidationError` before `api` is called.
+        pub fn router_with_options<A: Api>(api: Arc<A>, options: rt::RouterOptions) -> axum::Router {
+            axum::Router::new()
+                #(#routes)*
+                .fallback(rt::not_found)
+                .method_not_allowed_fallback(rt::method_not_allowed)
+                .with_state(rt::ServerState { api, options })
+        }
+
+        #(#handlers)*
+
+        #(#validators)*
+
+        #(#patterns)*
+    };
+    (tokens, compiler.diags)
+}
+
+/// One `.route(path, method(handler).method(handler)…)` per path, in document order.
+fn routes(api: &Api) -> Vec<TokenStream> {
+    let mut by_path: Vec<(&str, Vec<&Operation>)> = Vec::new();
+    for op in &api.operations {
+        match by_path.iter_mut().find(|(p, _)| *p == op.path) {
+            Some((_, ops)) => ops.push(op),
+            None => by_path.push((&op.path, vec![op])),
+        }
+    }
+    by_path
+        .into_iter()
+        .map(|(path, ops)| {
+            let mut chain = TokenStream::new();
+            for (i, op) in ops.iter().enumerate() {
+                let m = format_ident!("{}", op.method);
+                let h = handler_ident(op);
+                if i == 0 {
+                    chain = quote! { axum::routing::#m(#h::<A>) };
+                } else {
+                    chain = quote! { #chain.#m(#h::<A>) };
+                }
+            }
+            quote! { .route(#path, #chain) }
+        })
+        .collect()
+}

@@ -1,0 +1,447 @@
+//! The templates of one operation: its `…Params` struct and `…Response` enum, its trait method,
+//! and the axum handler that extracts, validates and dispatches it. Each template returns a named
+//! struct of the pieces the module template assembles.
+
+use proc_macro2::{Ident, TokenStream};
+use quote::{format_ident, quote};
+
+use super::validators::ValidatorCompiler;
+use crate::ir::{Api, Kind, Operation, ParamLocation, Schema, Security};
+use crate::models::{ModelNames, TypePaths};
+use crate::naming::{doc_attrs, field_ident, method_name, operation_type_prefix};
+use crate::status::Status;
+
+/// Everything one operation contributes to the server module.
+pub(super) struct OperationCode {
+    /// Its `…Params` struct (when it has parameters) and `…Response` enum.
+    pub items: TokenStream,
+    /// Its method of the `Api` trait.
+    pub trait_method: TokenStream,
+    /// Its axum handler.
+    pub handler: TokenStream,
+}
+
+/// The Rust names of one operation's generated items.
+struct Names {
+    method: Ident,
+    params_ty: Ident,
+    response_ty: Ident,
+    handler: Ident,
+}
+
+/// Parameters: the struct's fields and the handler's extraction and construction.
+struct ParamsCode {
+    /// The `…Params` struct, or nothing when the operation has no parameters.
+    item: TokenStream,
+    /// `let p_<name> = rt::param(…);` for each parameter.
+    extract: Vec<TokenStream>,
+    /// `let params = …Params { … };`, or nothing.
+    build: TokenStream,
+    /// The trait method's `params: …Params,` argument, or nothing.
+    ty_arg: TokenStream,
+    /// The call's `params,` argument, or nothing.
+    arg: TokenStream,
+}
+
+/// The request body: extraction and validation, conversion, and the method argument.
+struct BodyCode {
+    extract: TokenStream,
+    build: TokenStream,
+    arg: TokenStream,
+    ty_arg: TokenStream,
+}
+
+/// The credential: extraction and the method argument.
+struct AuthCode {
+    extract: TokenStream,
+    arg: TokenStream,
+    ty_arg: TokenStream,
+}
+
+/// Generates the templates of `op`.
+pub(super) fn generate(
+    op: &Operation,
+    api: &Api,
+    models: &ModelNames,
+    validators: &mut ValidatorCompiler<'_>,
+) -> OperationCode {
+    let prefix = operation_type_prefix(&op.id);
+    let names = Names {
+        method: format_ident!("{}", method_name(&op.id)),
+        params_ty: format_ident!("{}Params", prefix),
+        response_ty: format_ident!("{}Response", prefix),
+        handler: handler_ident(op),
+    };
+    let params = params(op, api, models, validators, &names);
+    let body = body(op, models, validators);
+    let auth = auth(op.security);
+    let response = response_enum(op, models, &names);
+    let items = {
+        let params_item = &params.item;
+        quote! {
+            #params_item
+
+            #response
+        }
+    };
+    OperationCode {
+        items,
+        trait_method: trait_method(op, &names, &auth, &params, &body),
+        handler: handler(op, &names, &auth, &params, &body),
+    }
+}
+
+/// The name of `op`'s axum handler.
+pub(super) fn handler_ident(op: &Operation) -> Ident {
+    format_ident!("handle_{}", method_name(&op.id))
+}
+
+/// The Rust type of a parameter or body schema, as the server module names it.
+fn rust_type(models: &ModelNames, schema: &Schema) -> TokenStream {
+    models.rust_type(
+        schema,
+        &TypePaths {
+            chrono: quote! { rt::reexports::chrono },
+            json_value: quote! { Value },
+        },
+    )
+}
+
+fn params(
+    op: &Operation,
+    api: &Api,
+    models: &ModelNames,
+    validators: &mut ValidatorCompiler<'_>,
+    names: &Names,
+) -> ParamsCode {
+    let opid = op.id.as_str();
+    let params_ty = &names.params_ty;
+    let mut fields = Vec::new();
+    let mut extract = Vec::new();
+    let mut build = Vec::new();
+    for p in &op.params {
+        let field = field_ident(&p.name);
+        let local = format_ident!("p_{}", field.to_string().trim_start_matches("r#"));
+        let ty = rust_type(models, &p.schema);
+        let ty = if p.required {
+            ty
+        } else {
+            quote! { Option<#ty> }
+        };
+        let doc = doc_attrs(p.description.as_deref().unwrap_or(&format!(
+            "The `{}` {} parameter.",
+            p.name,
+            p.location.as_str()
+        )));
+        fields.push(quote! { #doc pub #field: #ty, });
+        let name = p.name.as_str();
+        let loc = p.location.as_str();
+        let raw = match p.location {
+            ParamLocation::Path => quote! { path.get(#name) },
+            ParamLocation::Query => quote! { query.get(#name) },
+            ParamLocation::Header | ParamLocation::Cookie => {
+                quote! { rt::header_values(&parts.headers, #name, val) }
+            }
+        };
+        let shape = param_shape(api, &p.schema, p.explode);
+        let required = p.required;
+        let check = validators.emit(&p.schema, &p.pointer);
+        extract.push(quote! {
+            let #local = rt::param(
+                #loc,
+                #name,
+                #raw,
+                #shape,
+                #required,
+                (|v: &Value, val: &mut rt::Validator| { #check }) as fn(&Value, &mut rt::Validator),
+                val,
+            );
+        });
+        build.push(quote! {
+            #field: match rt::convert(#local, &[#loc, #name]) { Ok(v) => v, Err(r) => return r },
+        });
+    }
+    if op.params.is_empty() {
+        return ParamsCode {
+            item: quote! {},
+            extract,
+            build: quote! {},
+            ty_arg: quote! {},
+            arg: quote! {},
+        };
+    }
+    let params_doc = format!("Parameters of `{opid}`, validated.");
+    ParamsCode {
+        item: quote! {
+            #[doc = #params_doc]
+            #[derive(Debug, Clone, PartialEq)]
+            pub struct #params_ty { #(#fields)* }
+        },
+        extract,
+        build: quote! { let params = #params_ty { #(#build)* }; },
+        ty_arg: quote! { params: #params_ty, },
+        arg: quote! { params, },
+    }
+}
+
+/// How the runtime reads a parameter's raw text: a scalar, or an array of scalars.
+fn param_shape(api: &Api, schema: &Schema, explode: bool) -> TokenStream {
+    let resolved = api.resolve(schema);
+    if resolved.kind == Some(Kind::Array) {
+        let item = match &resolved.items {
+            Some(items) => scalar_of(api, items),
+            None => quote! { rt::Scalar::String },
+        };
+        quote! { rt::ParamShape::Array { item: #item, explode: #explode } }
+    } else {
+        let s = scalar_of(api, schema);
+        quote! { rt::ParamShape::Scalar(#s) }
+    }
+}
+
+fn scalar_of(api: &Api, schema: &Schema) -> TokenStream {
+    match api.resolve(schema).kind {
+        Some(Kind::Integer) => quote! { rt::Scalar::Integer },
+        Some(Kind::Number) => quote! { rt::Scalar::Number },
+        Some(Kind::Boolean) => quote! { rt::Scalar::Boolean },
+        _ => quote! { rt::Scalar::String },
+    }
+}
+
+fn body(op: &Operation, models: &ModelNames, validators: &mut ValidatorCompiler<'_>) -> BodyCode {
+    let Some(b) = &op.body else {
+        return BodyCode {
+            extract: quote! { drop(body); },
+            build: quote! {},
+            arg: quote! {},
+            ty_arg: quote! {},
+        };
+    };
+    let required = b.required;
+    let check = validators.emit(&b.schema, &format!("{}/requestBody", op.pointer));
+    let ty = rust_type(models, &b.schema);
+    let ty = if required {
+        ty
+    } else {
+        quote! { Option<#ty> }
+    };
+    BodyCode {
+        extract: quote! {
+            let body = match rt::json_body(
+                body,
+                &parts.headers,
+                #required,
+                state.options.body_limit,
+                val,
+            ).await {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            if let Some(v) = body.as_ref() {
+                val.push("body");
+                #check
+                val.pop();
+            }
+        },
+        build: quote! {
+            let body = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+        },
+        arg: quote! { body, },
+        ty_arg: quote! { body: #ty, },
+    }
+}
+
+fn auth(security: Security) -> AuthCode {
+    match security {
+        Security::Bearer => AuthCode {
+            extract: quote! {
+                let auth = match rt::bearer(&parts.headers) { Ok(a) => a, Err(r) => return r };
+            },
+            arg: quote! { auth, },
+            ty_arg: quote! { auth: rt::Bearer, },
+        },
+        Security::OptionalBearer => AuthCode {
+            extract: quote! {
+                let auth = match rt::optional_bearer(&parts.headers) {
+                    Ok(a) => a,
+                    Err(r) => return r,
+                };
+            },
+            arg: quote! { auth, },
+            ty_arg: quote! { auth: Option<rt::Bearer>, },
+        },
+        Security::None => AuthCode {
+            extract: quote! {},
+            arg: quote! {},
+            ty_arg: quote! {},
+        },
+    }
+}
+
+/// The `…Response` enum: a variant per documented response, plus `Undocumented`.
+fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStream {
+    let response_ty = &names.response_ty;
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    for r in &op.responses {
+        let variant = format_ident!("{}", r.status.word());
+        let doc = doc_attrs(&format!(
+            "{}: {}",
+            r.status.label(),
+            if r.description.is_empty() {
+                "(no description)"
+            } else {
+                &r.description
+            }
+        ));
+        let status_expr = match r.status {
+            Status::Code(c) => {
+                quote! { StatusCode::from_u16(#c).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR) }
+            }
+            _ => quote! { status },
+        };
+        let ranged = !matches!(r.status, Status::Code(_));
+        match (&r.body, ranged) {
+            (Some(body), false) => {
+                let ty = rust_type(models, &body.schema);
+                variants.push(quote! { #doc #variant(#ty), });
+                arms.push(
+                    quote! { Self::#variant(body) => rt::json_response(#status_expr, &body), },
+                );
+            }
+            (Some(body), true) => {
+                let ty = rust_type(models, &body.schema);
+                variants.push(quote! { #doc #variant(StatusCode, #ty), });
+                arms.push(quote! {
+                    Self::#variant(status, body) => rt::json_response(#status_expr, &body),
+                });
+            }
+            (None, false) => {
+                variants.push(quote! { #doc #variant, });
+                arms.push(quote! { Self::#variant => #status_expr.into_response(), });
+            }
+            (None, true) => {
+                variants.push(quote! { #doc #variant(StatusCode), });
+                arms.push(quote! { Self::#variant(status) => #status_expr.into_response(), });
+            }
+        }
+    }
+    variants.push(quote! {
+        /// A status the document does not list for this operation (such as 500 when storage
+        /// fails), with a JSON body.
+        Undocumented(StatusCode, Value),
+    });
+    arms.push(quote! { Self::Undocumented(status, body) => rt::json_response(status, &body), });
+    let response_doc = format!("Every response `{}` documents, with its body.", op.id);
+    quote! {
+        #[doc = #response_doc]
+        #[derive(Debug, Clone, PartialEq)]
+        #[allow(clippy::large_enum_variant)] // built once, moved once: boxing would only cost
+        pub enum #response_ty { #(#variants)* }
+
+        impl IntoResponse for #response_ty {
+            fn into_response(self) -> Response {
+                match self { #(#arms)* }
+            }
+        }
+    }
+}
+
+/// The `Api` trait's method for `op`, documented from the document's summary and description.
+fn trait_method(
+    op: &Operation,
+    names: &Names,
+    auth: &AuthCode,
+    params: &ParamsCode,
+    body: &BodyCode,
+) -> TokenStream {
+    let mut doc = String::new();
+    if let Some(s) = &op.summary {
+        doc.push_str(s);
+        doc.push_str("\n\n");
+    }
+    if let Some(d) = &op.description {
+        doc.push_str(d);
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!(
+        "`{}` `{}` (operation `{}`).",
+        op.method.to_uppercase(),
+        op.path,
+        op.id
+    ));
+    let doc = doc_attrs(&doc);
+    let deprecated = if op.deprecated {
+        quote! { #[deprecated] }
+    } else {
+        quote! {}
+    };
+    let (method, response_ty) = (&names.method, &names.response_ty);
+    let (auth_ty_arg, params_ty_arg, body_ty_arg) = (&auth.ty_arg, &params.ty_arg, &body.ty_arg);
+    quote! {
+        #doc
+        #deprecated
+        fn #method(&self, #auth_ty_arg #params_ty_arg #body_ty_arg)
+            -> impl ::std::future::Future<Output = #response_ty> + Send;
+    }
+}
+
+/// The axum handler of `op`: credential, parameters and body are extracted and validated (every
+/// problem reported at once) before the trait method is called.
+fn handler(
+    op: &Operation,
+    names: &Names,
+    auth: &AuthCode,
+    params: &ParamsCode,
+    body: &BodyCode,
+) -> TokenStream {
+    let needs_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
+    let needs_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
+    let path_setup = if needs_path {
+        quote! { let path = rt::PathParams::new(raw_path, val); }
+    } else {
+        quote! { drop(raw_path); }
+    };
+    let query_setup = if needs_query {
+        quote! { let query = rt::QueryParams::parse(parts.uri.query()); }
+    } else {
+        quote! {}
+    };
+    let handler_doc = format!("Extracts, validates and dispatches `{}`.", op.id);
+    let (handler, method) = (&names.handler, &names.method);
+    let (auth_extract, auth_arg) = (&auth.extract, &auth.arg);
+    let (extract, params_build, params_arg) = (&params.extract, &params.build, &params.arg);
+    let (body_extract, body_build, body_arg) = (&body.extract, &body.build, &body.arg);
+    quote! {
+        #[doc = #handler_doc]
+        #[allow(unused_variables, clippy::let_unit_value)]
+        async fn #handler<A: Api>(
+            axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
+            raw_path: Result<
+                axum::extract::RawPathParams,
+                axum::extract::rejection::RawPathParamsRejection,
+            >,
+            request: axum::extract::Request,
+        ) -> Response {
+            let (parts, body) = request.into_parts();
+            #auth_extract
+            let mut validator = rt::Validator::new();
+            let val = &mut validator;
+            #path_setup
+            #query_setup
+            #(#extract)*
+            #body_extract
+            if let Err(errors) = validator.finish() {
+                return errors.into_response();
+            }
+            #params_build
+            #body_build
+            #[allow(deprecated)]
+            let response = state.api.#method(#auth_arg #params_arg #body_arg).await;
+            response.into_response()
+        }
+    }
+}
