@@ -10,6 +10,7 @@ use svix_auth_server::runtime::Bearer;
 use svix_auth_server::runtime::reexports::axum::http::StatusCode;
 use svix_auth_server::*;
 
+use crate::clock::now_ms;
 use crate::secret::{self, TokenHash};
 use crate::store::{App, NewToken, Store, StoreError, TokenKind, TokenRecord};
 
@@ -108,11 +109,6 @@ failure_into!(
     V1AuthenticationExchangeOneTimeTokenResponse,
 );
 
-/// Milliseconds since the Unix epoch.
-pub fn now_ms() -> i64 {
-    Utc::now().timestamp_millis()
-}
-
 fn timestamp(ms: i64) -> Result<DateTime<Utc>, Failure> {
     DateTime::from_timestamp_millis(ms).ok_or(Failure::Internal)
 }
@@ -136,8 +132,7 @@ impl AuthService {
         &self,
         f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
     ) -> Result<T, Failure> {
-        let store = self.store.clone();
-        match tokio::task::spawn_blocking(move || f(&store)).await {
+        match self.store.blocking(f).await {
             Ok(result) => result.map_err(Failure::from),
             Err(_) => Err(Failure::Internal),
         }

@@ -18,7 +18,7 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::api::now_ms;
+use crate::clock::now_ms;
 use crate::secret::{TokenHash, hash, same};
 use crate::store::{Store, StoredResponse};
 
@@ -125,12 +125,11 @@ pub async fn layer(
     let lock = state.lock_for(&id);
     let _guard = lock.lock().await;
     let lookup = {
-        let store = state.store.clone();
         let (c, k, p) = id.clone();
-        tokio::task::spawn_blocking(move || {
-            store.idempotent_response(&c, &k, &p, now_ms(), RETENTION_MS)
-        })
-        .await
+        state
+            .store
+            .blocking(move |store| store.idempotent_response(&c, &k, &p, now_ms(), RETENTION_MS))
+            .await
     };
     if let Ok(Ok(Some(mut stored))) = lookup {
         if !same(&stored.fingerprint, &fingerprint) {
@@ -176,12 +175,13 @@ pub async fn layer(
             .map(str::to_owned),
         body: crate::secret::seal(&seal_key, &bytes),
     };
-    let store = state.store.clone();
     let (c, k, p) = id;
-    let saved = tokio::task::spawn_blocking(move || {
-        store.store_idempotent_response(&c, &k, &p, now_ms(), &stored)
-    })
-    .await;
+    let saved = state
+        .store
+        .blocking(move |store| {
+            store.store_idempotent_response(&c, &k, &p, now_ms(), RETENTION_MS, &stored)
+        })
+        .await;
     if !matches!(saved, Ok(Ok(()))) {
         tracing::error!("idempotency record could not be stored");
     }

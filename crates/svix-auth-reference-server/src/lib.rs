@@ -5,6 +5,7 @@
 //! idempotency and rate-limit layers, with a health endpoint and request logs (never tokens).
 
 pub mod api;
+pub mod clock;
 pub mod idempotency;
 pub mod rate_limit;
 pub mod secret;

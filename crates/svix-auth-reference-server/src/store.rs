@@ -120,6 +120,18 @@ pub struct Store {
 }
 
 impl Store {
+    /// Runs `f` on a blocking thread (SQLite calls block), off the async runtime. The one place
+    /// the server leaves the runtime for the store; an error means the thread panicked.
+    pub async fn blocking<T: Send + 'static>(
+        &self,
+        f: impl FnOnce(&Store) -> T + Send + 'static,
+    ) -> Result<T, tokio::task::JoinError> {
+        let store = self.clone();
+        tokio::task::spawn_blocking(move || f(&store)).await
+    }
+}
+
+impl Store {
     /// Opens (creating or migrating) the database at `path`; `:memory:` is an in-memory one.
     pub fn open(path: &Path) -> Result<Self, StoreError> {
         let mut conn = if path == Path::new(":memory:") {
@@ -332,6 +344,7 @@ impl Store {
         key: &str,
         path: &str,
         now: i64,
+        retention_ms: i64,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
         self.with(|c| {
@@ -347,7 +360,7 @@ impl Store {
                     response.content_type,
                     response.body,
                     now,
-                    now - crate::idempotency::RETENTION_MS,
+                    now - retention_ms,
                     response.fingerprint.as_slice()
                 ],
             )?;
