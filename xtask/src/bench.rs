@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
 use std::time::{Duration, Instant};
 
-use svix_auth_codegen::{Document, Options};
+use openapi_codegen::{Document, Options};
 
 pub fn run(root: &Path, specs: Vec<PathBuf>, iterations: usize) -> ExitCode {
     if cfg!(debug_assertions) {
@@ -70,7 +70,7 @@ fn bench_one(spec: &Path, iterations: usize, exe: Option<&Path>) -> Result<Strin
     for _ in 0..iterations {
         let start = Instant::now();
         let generated =
-            svix_auth_codegen::generate_from_path(spec, &options).map_err(|e| e.to_string())?;
+            openapi_codegen::generate_from_path(spec, &options).map_err(|e| e.to_string())?;
         whole.push(start.elapsed());
         std::hint::black_box(&generated);
     }

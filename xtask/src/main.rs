@@ -1,10 +1,10 @@
-//! `cargo xtask`: project automation. A thin CLI over the `svix-auth-codegen` library.
+//! `cargo xtask`: project automation. A thin CLI over the `openapi-codegen` library.
 
 use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
-use svix_auth_codegen::{FileStatus, Options, check_all, write_all};
+use openapi_codegen::{FileStatus, Options, check_all, write_all};
 
 mod bench;
 
@@ -107,7 +107,7 @@ fn codegen(
         command: command.clone(),
         strict,
     };
-    let generated = match svix_auth_codegen::generate_from_path(&spec_path, &options) {
+    let generated = match openapi_codegen::generate_from_path(&spec_path, &options) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");
@@ -157,7 +157,7 @@ fn codegen(
                     "test",
                     "--quiet",
                     "-p",
-                    "svix-auth-codegen",
+                    "openapi-codegen",
                     "--test",
                     "snapshots",
                 ])
@@ -170,7 +170,7 @@ fn codegen(
             }
             _ => {
                 eprintln!(
-                    "error: refreshing snapshots failed; run `INSTA_UPDATE=always cargo test -p svix-auth-codegen --test snapshots`"
+                    "error: refreshing snapshots failed; run `INSTA_UPDATE=always cargo test -p openapi-codegen --test snapshots`"
                 );
                 return ExitCode::FAILURE;
             }

@@ -8,4 +8,4 @@ mod generated;
 
 pub use generated::*;
 pub use svix_auth_models as models;
-pub use svix_auth_server_runtime as runtime;
+pub use svix_style_server_runtime as runtime;

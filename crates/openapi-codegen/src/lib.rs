@@ -1,0 +1,160 @@
+//! A generator of Rust crates from any OpenAPI 3.0/3.1 document: a models crate (typify), a
+//! client crate (progenitor, plus our operation table) and an axum server-trait crate (our
+//! quote/prettyplease templates) whose runtime answers failures in Svix's error shapes.
+//!
+//! The pipeline runs once, top to bottom: `load` → `normalize` → typed IR (`ir`) → backends
+//! (`models`, `client`, `server`) → `write`. See `ARCHITECTURE.md` at the workspace root.
+//! `cargo xtask codegen` is a thin CLI over [`generate`]; tests call the same functions.
+
+mod client;
+mod document;
+mod error;
+mod ir;
+mod load;
+#[path = "../../svix-style-server-runtime/src/media.rs"]
+mod media;
+mod models;
+mod naming;
+mod normalize;
+mod server;
+mod standalone;
+mod status;
+mod write;
+
+use std::path::{Path, PathBuf};
+
+pub use document::Document;
+#[doc(hidden)]
+pub use error::catch_backend_for_tests;
+pub use error::{Diagnostic, Error, Result, Severity};
+pub use write::{Drift, FileStatus, OutputFile, check_all, write_all};
+
+/// Name of the hand-written runtime crate generated servers use.
+pub const RUNTIME_CRATE: &str = "svix-style-server-runtime";
+
+/// How to lay out the generated crates.
+#[derive(Debug, Clone)]
+pub struct Options {
+    /// Crate name prefix: crates are `<prefix>-models`, `<prefix>-client`, `<prefix>-server`.
+    pub crate_prefix: String,
+    /// Also write `Cargo.toml`s, `lib.rs`s and a workspace manifest, so the output builds on its
+    /// own (for `--out DIR`). In-repo crates keep their hand-written manifests and `lib.rs`.
+    pub standalone: bool,
+    /// The command named in every `@generated` header.
+    pub command: String,
+    /// Treat warnings as errors.
+    pub strict: bool,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Self {
+            crate_prefix: "svix-auth".into(),
+            standalone: false,
+            command: "cargo xtask codegen".into(),
+            strict: false,
+        }
+    }
+}
+
+/// The generator's output: files relative to the output root, and warnings.
+#[derive(Debug, Clone)]
+pub struct Generated {
+    /// Every generated file.
+    pub files: Vec<OutputFile>,
+    /// Findings that did not stop generation (with `strict`, there are none: they are errors).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Generates the crates for the document at `spec`.
+pub fn generate_from_path(spec: &Path, options: &Options) -> Result<Generated> {
+    generate(&Document::from_path(spec)?, options)
+}
+
+/// Generates the crates for a loaded document.
+pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
+    let api = &document.api;
+    let mut warnings = api.warnings.clone();
+    let models_crate = format!("{}-models", options.crate_prefix);
+    let client_crate = format!("{}-client", options.crate_prefix);
+    let server_crate = format!("{}-server", options.crate_prefix);
+    let models_ident = models_crate.replace('-', "_");
+
+    let models = models::Models::build(api)?;
+    let cmd = &options.command;
+    let runtime_ident = RUNTIME_CRATE.replace('-', "_");
+    // Client, server and models are independent once the models exist: generate and format them
+    // on separate threads (each thread formats its own tokens, which cannot cross threads).
+    let (client, server, models_text) = std::thread::scope(|scope| {
+        let client = scope.spawn(|| -> Result<(String, String)> {
+            let code = client::generate(api, &models.names, &models_ident)?;
+            Ok((
+                write::format_rust(code.progenitor, cmd, "client")?,
+                write::format_rust(code.operations, cmd, "operation table")?,
+            ))
+        });
+        let server = scope.spawn(|| -> Result<(String, Vec<Diagnostic>)> {
+            let (tokens, warnings) =
+                server::generate(api, &models.names, &models_ident, &runtime_ident);
+            Ok((write::format_rust(tokens, cmd, "server")?, warnings))
+        });
+        let models_text = write::format_rust(models_module(models.tokens()), cmd, "models");
+        (
+            joined(client, "client"),
+            joined(server, "server"),
+            models_text,
+        )
+    });
+    let (client_text, operations_text) = client?;
+    let (server_text, server_warnings) = server?;
+    warnings.extend(server_warnings);
+    if options.strict && !warnings.is_empty() {
+        let errors = warnings.into_iter().map(|mut d| {
+            d.severity = Severity::Error;
+            d
+        });
+        return Err(Error::Invalid(errors.collect()));
+    }
+
+    let crate_dir = |name: &str| PathBuf::from("crates").join(name);
+    let mut files = vec![
+        OutputFile {
+            path: crate_dir(&models_crate).join("src/generated.rs"),
+            contents: models_text?,
+        },
+        OutputFile {
+            path: crate_dir(&client_crate).join("src/generated.rs"),
+            contents: client_text,
+        },
+        OutputFile {
+            path: crate_dir(&client_crate).join("src/operations.rs"),
+            contents: operations_text,
+        },
+        OutputFile {
+            path: crate_dir(&server_crate).join("src/generated.rs"),
+            contents: server_text,
+        },
+    ];
+    if options.standalone {
+        files.extend(standalone::files(&options.crate_prefix, cmd));
+    }
+    Ok(Generated { files, warnings })
+}
+
+/// Joins a generation thread; a panic in it becomes an error naming the stage.
+fn joined<T>(
+    handle: std::thread::ScopedJoinHandle<'_, Result<T>>,
+    stage: &'static str,
+) -> Result<T> {
+    handle
+        .join()
+        .unwrap_or_else(|_| Err(Error::backend(stage, "panicked")))
+}
+
+/// typify's output, with the lints it is known to trip on real documents allowed.
+fn models_module(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    quote::quote! {
+        #![allow(clippy::derivable_impls, clippy::large_enum_variant)]
+        #tokens
+    }
+}

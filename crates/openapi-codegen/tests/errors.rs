@@ -1,0 +1,167 @@
+//! Bad documents get clear errors naming the JSON pointer and operation, never a panic.
+
+use openapi_codegen::{Document, Error, Options, Severity, generate};
+
+fn generate_json(text: &str) -> Result<openapi_codegen::Generated, Error> {
+    let document = Document::from_text(text, false)?;
+    generate(&document, &Options::default())
+}
+
+fn invalid(text: &str) -> Vec<openapi_codegen::Diagnostic> {
+    match generate_json(text) {
+        Err(Error::Invalid(d)) => d,
+        other => panic!(
+            "expected Error::Invalid, got {:?}",
+            other.map(|g| g.files.len())
+        ),
+    }
+}
+
+#[test]
+fn malformed_json_reports_line_and_column() {
+    let err = generate_json("{\"openapi\": \"3.0.3\",\n  \"info\": }").unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, Error::Parse { .. }), "{text}");
+    assert!(text.contains("line 2"), "{text}");
+}
+
+#[test]
+fn swagger_2_and_unknown_versions_are_refused_with_what_to_do() {
+    let d = invalid(r#"{"swagger": "2.0", "info": {}, "paths": {}}"#);
+    assert_eq!(d[0].pointer, "/swagger");
+    assert!(d[0].message.contains("convert"));
+    let d = invalid(r#"{"openapi": "4.0.0", "info": {}, "paths": {}}"#);
+    assert_eq!(d[0].pointer, "/openapi");
+}
+
+#[test]
+fn dangling_schema_ref_names_pointer_and_operation() {
+    let d = invalid(
+        r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"post": {"operationId": "do-a",
+            "requestBody": {"content": {"application/json": {"schema": {"$ref": "#/components/schemas/Missing"}}}},
+            "responses": {"200": {"description": "ok"}}}}}}"##,
+    );
+    assert_eq!(d.len(), 1);
+    assert_eq!(
+        d[0].pointer,
+        "/paths/~1a/post/requestBody/content/application~1json/schema/$ref"
+    );
+    assert_eq!(d[0].operation_id.as_deref(), Some("do-a"));
+    assert_eq!(d[0].severity, Severity::Error);
+    assert!(d[0].to_string().contains("operation do-a"));
+}
+
+#[test]
+fn every_problem_is_reported_not_just_the_first() {
+    let d = invalid(
+        r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/a/{id}": {"get": {"operationId": "a", "responses": {"200": {"description": "ok"}}}},
+            "/b": {"get": {"operationId": "b", "responses": {"9000": {"description": "?"}}}}}}"##,
+    );
+    assert_eq!(d.len(), 2, "{d:?}");
+    assert!(d[0].message.contains("no path parameter `id`"));
+    assert!(d[1].pointer.ends_with("/responses/9000"));
+}
+
+#[test]
+fn operation_ids_that_map_to_one_method_name_are_renamed_deterministically() {
+    let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/a": {"get": {"operationId": "list-items", "responses": {"200": {"description": "ok"}}}},
+            "/b": {"get": {"operationId": "list_items", "responses": {"200": {"description": "ok"}}}},
+            "/c": {"get": {"operationId": "list.items", "responses": {"200": {"description": "ok"}}}}}}"##;
+    let document = Document::from_text(doc, false).unwrap();
+    let ids: Vec<&str> = document.operation_ids().collect();
+    assert_eq!(ids, ["list-items", "list_items_2", "list.items_3"]);
+    assert_eq!(document.warnings().len(), 2);
+    assert!(
+        document.warnings()[0]
+            .message
+            .contains("generated as `list_items_2`"),
+        "{:?}",
+        document.warnings()
+    );
+    let generated = generate(&document, &Options::default()).unwrap();
+    let server = generated
+        .files
+        .iter()
+        .find(|f| f.path.ends_with("svix-auth-server/src/generated.rs"))
+        .unwrap();
+    assert!(
+        server.contents.contains("fn list_items_2(")
+            && server.contents.contains("fn list_items_3(")
+    );
+}
+
+#[test]
+fn exact_duplicate_operation_ids_are_refused() {
+    let d = invalid(
+        r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/a": {"get": {"operationId": "same", "responses": {"200": {"description": "ok"}}}},
+            "/b": {"get": {"operationId": "same", "responses": {"200": {"description": "ok"}}}}}}"##,
+    );
+    assert_eq!(d[0].pointer, "/paths/~1b/get/operationId");
+}
+
+#[test]
+fn strict_mode_turns_warnings_into_errors() {
+    let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+        "/a": {"get": {"responses": {"200": {"description": "ok"}}}}}}"##;
+    let loaded = Document::from_text(doc, false).unwrap();
+    let lenient =
+        generate(&loaded, &Options::default()).expect("a missing operationId is a warning");
+    assert!(lenient.warnings[0].message.contains("get_a"));
+    let strict = generate(
+        &loaded,
+        &Options {
+            strict: true,
+            ..Options::default()
+        },
+    );
+    assert!(matches!(strict, Err(Error::Invalid(d)) if d[0].severity == Severity::Error));
+}
+
+#[test]
+fn a_progenitor_panic_becomes_an_error() {
+    let err = openapi_codegen::catch_backend_for_tests(|| {
+        panic!("assertion failed: response_types.len() <= 1")
+    });
+    assert!(
+        matches!(
+            &err,
+            Error::Backend {
+                stage: "progenitor",
+                ..
+            }
+        ),
+        "{err}"
+    );
+    assert!(err.to_string().contains("response_types"));
+}
+
+#[test]
+fn normalization_keeps_ref_siblings_as_all_of() {
+    let document = Document::from_text(
+        r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {}, "components": {"schemas": {
+            "A": {"type": "object", "properties": {"b": {"$ref": "#/components/schemas/B", "nullable": true, "description": "kept"}}},
+            "B": {"type": "string"}}}}"##,
+        false,
+    )
+    .unwrap();
+    let b = &document.normalized_schema("A").unwrap()["properties"]["b"];
+    assert_eq!(b["allOf"][0]["$ref"], "#/components/schemas/B");
+    assert_eq!(b["nullable"], true);
+    assert_eq!(b["description"], "kept");
+}
+
+#[test]
+fn yaml_documents_load_like_json() {
+    let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../tests/fixtures/yaml_document.yaml");
+    let generated = openapi_codegen::generate_from_path(&path, &Options::default()).unwrap();
+    assert!(
+        generated
+            .files
+            .iter()
+            .any(|f| f.contents.contains("pub struct Pong"))
+    );
+}

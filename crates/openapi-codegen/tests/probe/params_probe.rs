@@ -1,0 +1,64 @@
+//! Runs inside the generated fixture workspace (see `compile_fixtures.rs`): the server generated
+//! from `tests/fixtures/params.json` parses and validates path, query (enum, comma-separated
+//! array, integer format bounds, date-time) and header parameters, and hands them over typed.
+
+use std::sync::Arc;
+
+use svix_style_server_runtime::reexports::axum;
+use fixture_params_server::*;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
+
+struct Echo;
+
+impl Api for Echo {
+    async fn get_item(&self, params: GetItemParams) -> GetItemResponse {
+        // Encodes what arrived, typed: item id, number of ids, limit, whether `since` parsed.
+        let id = params.item_id * 1000 + params.ids.map_or(0, |i| i.len() as i64) * 100 + i64::from(params.limit.unwrap_or(0)) + params.since.map_or(0, |_| 1) * 10_000_000;
+        assert_eq!(params.x_request_tag, "abc");
+        GetItemResponse::Ok(fixture_params_models::Item { id })
+    }
+}
+
+async fn get(addr: std::net::SocketAddr, target: &str, tag: Option<&str>) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    let tag = tag.map(|t| format!("x-request-tag: {t}\r\n")).unwrap_or_default();
+    stream.write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{tag}\r\n").as_bytes()).await.unwrap();
+    let mut buf = String::new();
+    stream.read_to_string(&mut buf).await.unwrap();
+    let status = buf.split(' ').nth(1).unwrap().parse().unwrap();
+    let body = buf.split_once("\r\n\r\n").map(|(_, b)| b.to_owned()).unwrap_or_default();
+    (status, body)
+}
+
+fn first_problem(body: &str) -> (String, String) {
+    let v: serde_json::Value = serde_json::from_str(body).unwrap();
+    (v["detail"][0]["loc"].to_string(), v["detail"][0]["type"].as_str().unwrap().to_owned())
+}
+
+#[tokio::test]
+async fn parameters_are_parsed_validated_and_typed() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router(Arc::new(Echo))).await });
+
+    let (status, body) = get(addr, "/items/5?type=a&ids=x,y&limit=7&since=2026-01-01T00:00:00Z", Some("abc")).await;
+    assert_eq!((status, body.as_str()), (200, r#"{"id":10005207}"#));
+
+    let cases = [
+        ("/items/0", Some("abc"), r#"["path","item_id"]"#, "value_error.number.not_ge"),
+        ("/items/x", Some("abc"), r#"["path","item_id"]"#, "type_error.integer"),
+        ("/items/5?type=c", Some("abc"), r#"["query","type"]"#, "type_error.enum"),
+        ("/items/5?ids=ok,waytoolong", Some("abc"), r#"["query","ids","1"]"#, "value_error.any_str.max_length"),
+        ("/items/5?limit=251", Some("abc"), r#"["query","limit"]"#, "value_error.number.not_le"),
+        ("/items/5?limit=-1", Some("abc"), r#"["query","limit"]"#, "value_error.number.not_ge"),
+        ("/items/5?limit=1&limit=2", Some("abc"), r#"["query","limit"]"#, "value_error.multiple"),
+        ("/items/5?since=yesterday", Some("abc"), r#"["query","since"]"#, "value_error.datetime"),
+        ("/items/5", None, r#"["header","x-request-tag"]"#, "value_error.missing"),
+        ("/items/5", Some("ABC"), r#"["header","x-request-tag"]"#, "value_error.str.regex"),
+    ];
+    for (target, tag, loc, kind) in cases {
+        let (status, body) = get(addr, target, tag).await;
+        assert_eq!(status, 422, "{target}: {body}");
+        assert_eq!(first_problem(&body), (loc.to_owned(), kind.to_owned()), "{target}");
+    }
+}

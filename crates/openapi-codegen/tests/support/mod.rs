@@ -1,0 +1,126 @@
+//! Paths shared by the generator's integration tests.
+#![allow(dead_code)] // each test binary uses a subset
+
+use std::path::{Path, PathBuf};
+
+/// The workspace root.
+pub fn workspace() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../..")
+        .canonicalize()
+        .expect("workspace root exists")
+}
+
+/// Every fixture document, sorted by name.
+pub fn fixtures() -> Vec<PathBuf> {
+    let mut all: Vec<PathBuf> = std::fs::read_dir(workspace().join("tests/fixtures"))
+        .expect("fixtures directory")
+        .map(|e| e.expect("directory entry").path())
+        .filter(|p| {
+            matches!(
+                p.extension().and_then(|e| e.to_str()),
+                Some("json" | "yaml")
+            )
+        })
+        .collect();
+    all.sort();
+    all
+}
+
+/// A fresh temporary directory under the target directory (kept out of the source tree).
+///
+/// Earlier directories of the same test are removed first: cargo keys the fingerprints of these
+/// generated path crates on their files, and a stale copy left by a failed run would make a
+/// rebuild look unnecessary.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let base = workspace().join("target/test-tmp");
+    if let Ok(entries) = std::fs::read_dir(&base) {
+        for entry in entries.flatten() {
+            if entry
+                .file_name()
+                .to_string_lossy()
+                .starts_with(&format!("{name}-"))
+            {
+                let _ = std::fs::remove_dir_all(entry.path());
+            }
+        }
+    }
+    let dir = base.join(format!("{name}-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).expect("create temp dir");
+    dir
+}
+
+/// Generates `spec` as standalone crates named `<prefix>-*` under `dir/<prefix>/` (without its
+/// own workspace manifest, so one outer workspace can hold several); returns the warnings.
+pub fn generate_member(dir: &Path, spec: &Path, prefix: &str) -> Vec<openapi_codegen::Diagnostic> {
+    let options = openapi_codegen::Options {
+        crate_prefix: prefix.into(),
+        standalone: true,
+        command: format!("test {prefix}"),
+        strict: false,
+    };
+    let generated = openapi_codegen::generate_from_path(spec, &options)
+        .unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
+    let files: Vec<_> = generated
+        .files
+        .into_iter()
+        .filter(|f| f.path != Path::new("Cargo.toml"))
+        .collect();
+    openapi_codegen::write_all(&dir.join(prefix), &files).expect("write generated crates");
+    generated.warnings
+}
+
+/// Makes `dir` a workspace of the given member directories (with this workspace's lock file, so
+/// nothing is resolved anew) and runs `cargo clippy -- -D warnings` on it with the shared target
+/// directory; panics with the compiler's output unless it is clean.
+pub fn clippy_clean(dir: &Path, members: &[String]) {
+    cargo_in(
+        dir,
+        members,
+        &[
+            "clippy",
+            "--quiet",
+            "--offline",
+            "--workspace",
+            "--",
+            "-D",
+            "warnings",
+        ],
+    );
+}
+
+/// Runs cargo with `args` in `dir` made a workspace of `members`; panics with its output unless it
+/// succeeds without warnings.
+pub fn cargo_in(dir: &Path, members: &[String], args: &[&str]) {
+    let root = workspace();
+    let list: Vec<String> = members
+        .iter()
+        .map(|m| format!("\"{m}/crates/*\""))
+        .collect();
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            list.join(", ")
+        ),
+    )
+    .unwrap();
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).unwrap();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let output = std::process::Command::new(cargo)
+        .args(args)
+        .env("CARGO_TARGET_DIR", root.join("target"))
+        .current_dir(dir)
+        .output()
+        .expect("cargo runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert!(
+        output.status.success(),
+        "cargo {args:?} failed in the generated workspace:\n{stderr}\n{stdout}"
+    );
+    assert!(
+        !stderr.contains("warning"),
+        "warnings in generated crates:\n{stderr}"
+    );
+}
