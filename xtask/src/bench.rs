@@ -50,7 +50,45 @@ pub fn run(root: &Path, specs: Vec<PathBuf>, iterations: usize) -> ExitCode {
             }
         }
     }
+    let (old, new) = (
+        root.join("../shared/specs/svix-2024-12.json"),
+        root.join("../shared/specs/svix-2026-08.json"),
+    );
+    match bench_api_diff(&old, &new, iterations) {
+        Ok(line) => println!("\n{line}"),
+        Err(e) => {
+            eprintln!("error: api-diff: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     ExitCode::SUCCESS
+}
+
+/// api-diff of two whole documents in-process: loading and normalizing both, then the diff.
+fn bench_api_diff(old: &Path, new: &Path, iterations: usize) -> Result<String, String> {
+    let mut whole = Vec::new();
+    let mut diff_only = Vec::new();
+    let mut changes = 0;
+    for _ in 0..iterations.max(1) {
+        let start = Instant::now();
+        let a = Document::from_path(old).map_err(|e| e.to_string())?;
+        let b = Document::from_path(new).map_err(|e| e.to_string())?;
+        let loaded = start.elapsed();
+        let d = openapi_codegen::diff::diff(&a, &b);
+        let total = start.elapsed();
+        changes = d.changes.len();
+        whole.push(total);
+        diff_only.push(total - loaded);
+        std::hint::black_box(d);
+    }
+    let (w, w_min) = median(whole);
+    let (d, _) = median(diff_only);
+    Ok(format!(
+        "api-diff svix-2024-12 → svix-2026-08 ({changes} changes): {} median / {} min in-process (load + normalize both + diff); the diff alone {}",
+        ms(w),
+        ms(w_min),
+        ms(d)
+    ))
 }
 
 fn median(mut samples: Vec<Duration>) -> (Duration, Duration) {

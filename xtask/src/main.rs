@@ -6,6 +6,7 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use openapi_codegen::{FileStatus, Options, check_all, write_all};
 
+mod api_diff;
 mod bench;
 
 #[derive(Parser)]
@@ -41,6 +42,21 @@ enum Command {
         #[arg(long)]
         no_snapshots: bool,
     },
+    /// What changed between two OpenAPI documents, and who it breaks (exit 1 when a breaking
+    /// change is not acknowledged in api-changes.toml, 2 on bad input).
+    ApiDiff {
+        /// The old document: a file, or `git:REV` for the repository's openapi.json at REV.
+        old: String,
+        /// The new document: a file, or `git:REV`.
+        new: String,
+        /// Print a JSON array instead of the human report.
+        #[arg(long)]
+        json: bool,
+        /// Where `git:` revisions, relative paths and api-changes.toml are read (default: this
+        /// workspace).
+        #[arg(long, value_name = "DIR")]
+        root: Option<PathBuf>,
+    },
     /// Measure generation time (in-process and as a whole process) in a release build.
     Bench {
         /// Documents to measure (default: `openapi.json` and `../shared/specs/svix-2024-12.json`).
@@ -69,6 +85,12 @@ fn main() -> ExitCode {
             strict,
             no_snapshots,
         } => codegen(check, spec, out, name, strict, no_snapshots),
+        Command::ApiDiff {
+            old,
+            new,
+            json,
+            root,
+        } => api_diff::run(&old, &new, json, &root.unwrap_or_else(workspace_root)),
         Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),
     }
 }
@@ -93,6 +115,7 @@ fn codegen(
     if let Some(n) = &name {
         command.push_str(&format!(" --name {n}"));
     }
+    let spec_is_default = spec.is_none();
     let spec_path = spec.unwrap_or_else(|| root.join("openapi.json"));
     let out_root = out.unwrap_or_else(|| root.clone());
     let options = Options {
@@ -118,6 +141,12 @@ fn codegen(
         eprintln!("{w}");
     }
     if check {
+        if in_repo
+            && spec_is_default
+            && let Some(report) = api_diff::report_against_head(&root)
+        {
+            println!("API changes since HEAD (openapi.json):\n{report}");
+        }
         let drift = check_all(&out_root, &generated.files);
         if drift.is_empty() {
             println!("{} generated files are up to date", generated.files.len());

@@ -110,3 +110,151 @@ fn a_broken_document_fails_with_the_pointer_and_no_panic() {
     );
     assert!(!stderr.contains("panicked"), "{stderr}");
 }
+
+fn api_diff(args: &[&str], root: &Path) -> Output {
+    xtask()
+        .arg("api-diff")
+        .args(args)
+        .arg("--root")
+        .arg(root)
+        .output()
+        .unwrap()
+}
+
+fn pair(name: &str, side: &str) -> String {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join(format!("../tests/fixtures/api_diff/{name}.{side}.json"))
+        .display()
+        .to_string()
+}
+
+#[test]
+fn api_diff_exits_0_when_nothing_breaks_1_when_something_does_2_on_bad_input() {
+    let dir = temp_dir("api-diff-codes");
+    let ok = api_diff(
+        &[
+            &pair("request_property_optional_added", "old"),
+            &pair("request_property_optional_added", "new"),
+        ],
+        &dir,
+    );
+    assert_eq!(ok.status.code(), Some(0), "{ok:?}");
+    assert!(String::from_utf8_lossy(&ok.stdout).contains("0 breaking, 1 non-breaking"));
+
+    let broken = api_diff(
+        &[
+            &pair("request_property_required_added", "old"),
+            &pair("request_property_required_added", "new"),
+            "--json",
+        ],
+        &dir,
+    );
+    assert_eq!(broken.status.code(), Some(1));
+    let json: serde_json::Value = serde_json::from_slice(&broken.stdout).unwrap();
+    assert_eq!(json[0]["severity"], "breaking");
+    assert_eq!(json[0]["operation"], "update-item");
+    // Not a terminal: no colour codes.
+    assert!(!String::from_utf8_lossy(&broken.stdout).contains('\x1b'));
+
+    let dangling = dir.join("dangling.json");
+    std::fs::write(
+        &dangling,
+        r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {"/a": {"get": {
+            "operationId": "a", "responses": {"200": {"description": "ok", "content": {"application/json":
+            {"schema": {"$ref": "#/components/schemas/Missing"}}}}}}}}}"##,
+    )
+    .unwrap();
+    for bad in [
+        vec![
+            pair("operation_added", "old"),
+            dangling.display().to_string(),
+        ],
+        vec![pair("operation_added", "old"), "no-such-file.json".into()],
+        vec![
+            "git:no-such-revision".into(),
+            pair("operation_added", "new"),
+        ],
+    ] {
+        let args: Vec<&str> = bad.iter().map(String::as_str).collect();
+        let out = api_diff(&args, &dir);
+        assert_eq!(out.status.code(), Some(2), "{bad:?}");
+        let err = String::from_utf8_lossy(&out.stderr);
+        assert!(err.starts_with("error: "), "{err}");
+    }
+    let err = String::from_utf8_lossy(
+        &api_diff(
+            &[
+                &pair("operation_added", "old"),
+                &dangling.display().to_string(),
+            ],
+            &dir,
+        )
+        .stderr,
+    )
+    .into_owned();
+    assert!(err.contains("#/components/schemas/Missing"), "{err}");
+}
+
+fn git(dir: &Path, args: &[&str]) {
+    let status = Command::new("git")
+        .arg("-C")
+        .arg(dir)
+        .args(["-c", "user.name=ci", "-c", "user.email=ci@localhost"])
+        .args(args)
+        .status()
+        .unwrap();
+    assert!(status.success(), "git {args:?}");
+}
+
+#[test]
+fn ci_gate_fails_an_unacknowledged_breaking_edit_and_passes_an_acknowledged_one() {
+    let repo = temp_dir("api-gate");
+    git(&repo, &["init", "-q"]);
+    let spec = repo.join("openapi.json");
+    std::fs::copy(pair("request_property_required_added", "old"), &spec).unwrap();
+    git(&repo, &["add", "openapi.json"]);
+    git(&repo, &["commit", "-qm", "base"]);
+    // The breaking edit: a new required request property.
+    std::fs::copy(pair("request_property_required_added", "new"), &spec).unwrap();
+    git(&repo, &["commit", "-qam", "breaking edit"]);
+
+    let gate = || api_diff(&["git:HEAD~1", "openapi.json"], &repo);
+    let failed = gate();
+    assert_eq!(failed.status.code(), Some(1));
+    let err = String::from_utf8_lossy(&failed.stderr);
+    assert!(err.contains("not acknowledged"), "{err}");
+    assert!(
+        err.contains(r#"pointer = "/components/schemas/ItemIn/properties/color""#),
+        "{err}"
+    );
+
+    // An entry without a reason acknowledges nothing.
+    let acks = repo.join("api-changes.toml");
+    std::fs::write(
+        &acks,
+        "[[change]]\npointer = \"/components/schemas/ItemIn/properties/color\"\nreason = \"\"\n",
+    )
+    .unwrap();
+    assert_eq!(gate().status.code(), Some(1));
+
+    std::fs::write(
+        &acks,
+        "[[change]]\npointer = \"/components/schemas/ItemIn/properties/color\"\nkind = \"property_added\"\nreason = \"no client sends ItemIn yet\"\n",
+    )
+    .unwrap();
+    let passed = gate();
+    assert_eq!(passed.status.code(), Some(0), "{passed:?}");
+    assert!(String::from_utf8_lossy(&passed.stderr).contains("1 breaking change(s) acknowledged"));
+
+    // A malformed acknowledgements file is bad input, not a pass.
+    std::fs::write(&acks, "[[change]]\npointr = 1\n").unwrap();
+    assert_eq!(gate().status.code(), Some(2));
+
+    // A major version bump acknowledges every breaking change.
+    std::fs::remove_file(&acks).unwrap();
+    let mut doc: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&spec).unwrap()).unwrap();
+    doc["info"]["version"] = "2.0.0".into();
+    std::fs::write(&spec, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
+    assert_eq!(gate().status.code(), Some(0));
+}

@@ -30,6 +30,11 @@ impl Document {
         })
     }
 
+    /// `info.version`.
+    pub fn version(&self) -> &str {
+        &self.api.version
+    }
+
     /// The operationIds, in document order, after collision renaming.
     pub fn operation_ids(&self) -> impl Iterator<Item = &str> {
         self.api.operations.iter().map(|o| o.id.as_str())

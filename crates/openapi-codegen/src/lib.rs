@@ -7,6 +7,7 @@
 //! `cargo xtask codegen` is a thin CLI over [`generate`]; tests call the same functions.
 
 mod client;
+pub mod diff;
 mod document;
 mod error;
 mod ir;

@@ -49,8 +49,12 @@ pub(crate) struct Param {
     pub schema: Schema,
     /// Its description.
     pub description: Option<String>,
+    /// `style` as written, or the location's default (`form` for query, `simple` otherwise).
+    pub style: String,
     /// `explode` (defaults per style: true for form, false otherwise).
     pub explode: bool,
+    /// `deprecated`.
+    pub deprecated: bool,
     /// Pointer to it in the input document.
     pub pointer: String,
 }
@@ -64,6 +68,10 @@ pub(crate) struct Body {
     pub content_type: String,
     /// Its schema: a reference to a component or a plain schema.
     pub schema: Schema,
+    /// Pointer to its schema in the input document.
+    pub schema_pointer: String,
+    /// Every media type the document lists for it (only the JSON one is generated).
+    pub media_types: Vec<String>,
 }
 
 /// A response body.
@@ -73,6 +81,8 @@ pub(crate) struct ResponseBody {
     pub media_type: String,
     /// Its schema.
     pub schema: Schema,
+    /// Pointer to its schema in the input document.
+    pub schema_pointer: String,
 }
 
 /// A documented response.
@@ -84,6 +94,10 @@ pub(crate) struct Response {
     pub description: String,
     /// Its (JSON) body, if it has one.
     pub body: Option<ResponseBody>,
+    /// Every media type the document lists for it (only the JSON one is generated).
+    pub media_types: Vec<String>,
+    /// Pointer to it in the input document.
+    pub pointer: String,
 }
 
 /// One HTTP security requirement of an operation.
@@ -124,6 +138,8 @@ pub(crate) struct Operation {
     pub responses: Vec<Response>,
     /// The credential it needs.
     pub security: Security,
+    /// The scheme names of each security requirement, as written (`[]`: anonymous allowed).
+    pub security_requirements: Vec<Vec<String>>,
 }
 
 impl Operation {
@@ -165,6 +181,9 @@ pub(crate) struct Api {
     pub operations: Vec<Operation>,
     /// Component schemas (collision-free names), in document order, hoisted ones last.
     pub schemas: IndexMap<String, Schema>,
+    /// Where each component schema is in the input document (hoisted ones: where they were
+    /// written inline).
+    pub schema_pointers: IndexMap<String, String>,
     /// Findings that did not stop normalization.
     pub warnings: Vec<Diagnostic>,
 }

@@ -33,6 +33,7 @@ pub(crate) fn normalize(loaded: &Loaded) -> Result<Api> {
         diags: Vec::new(),
         renames: BTreeMap::new(),
         hoisted: Map::new(),
+        hoisted_pointers: IndexMap::new(),
     };
     let mut api = n.run();
     let (errors, warnings): (Vec<_>, Vec<_>) = n
@@ -56,6 +57,8 @@ struct Normalizer<'a> {
     renames: BTreeMap<String, String>,
     /// Inline schemas moved into the components, by their new names.
     hoisted: Map<String, Value>,
+    /// Where each hoisted schema was written.
+    hoisted_pointers: IndexMap<String, String>,
 }
 
 impl Normalizer<'_> {
@@ -84,6 +87,7 @@ impl Normalizer<'_> {
 
         self.plan_renames();
         let mut schemas = Map::new();
+        let mut schema_pointers = IndexMap::new();
         if let Some(components) = root
             .pointer("/components/schemas")
             .and_then(Value::as_object)
@@ -92,6 +96,7 @@ impl Normalizer<'_> {
                 let pointer = format!("/components/schemas/{}", escape_pointer(name));
                 let normalized = self.schema(schema, &pointer, None);
                 schemas.insert(self.renames[name].clone(), normalized);
+                schema_pointers.insert(self.renames[name].clone(), pointer);
             }
         } else if let Some(other) = root.pointer("/components/schemas")
             && !other.is_object()
@@ -107,6 +112,7 @@ impl Normalizer<'_> {
         for (name, schema) in std::mem::take(&mut self.hoisted) {
             schemas.insert(name, schema);
         }
+        schema_pointers.extend(std::mem::take(&mut self.hoisted_pointers));
         let schemas: IndexMap<String, Schema> = schemas
             .iter()
             .map(|(name, json)| (name.clone(), Schema::from_json(json)))
@@ -117,6 +123,7 @@ impl Normalizer<'_> {
             description: text(info, "description"),
             operations,
             schemas,
+            schema_pointers,
             warnings: Vec::new(),
         }
     }

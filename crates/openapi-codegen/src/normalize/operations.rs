@@ -204,6 +204,7 @@ impl<'a> Normalizer<'a> {
             body,
             responses,
             security,
+            security_requirements: security_requirements(requirements),
         })
     }
 
@@ -403,6 +404,7 @@ impl<'a> Normalizer<'a> {
         let schema = self.hoist(
             schema,
             &format!("{}{}", rust_type_name(opid), rust_type_name(&name)),
+            &format!("{at}/schema"),
         );
         Some(Param {
             name,
@@ -413,7 +415,12 @@ impl<'a> Normalizer<'a> {
                 .get("description")
                 .and_then(Value::as_str)
                 .map(str::to_owned),
+            style: style.to_owned(),
             explode,
+            deprecated: p
+                .get("deprecated")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
             pointer: at,
         })
     }
@@ -422,11 +429,18 @@ impl<'a> Normalizer<'a> {
         let (b, at) = self.deref(b, "requestBodies", pointer, op)?;
         let required = b.get("required").and_then(Value::as_bool).unwrap_or(false);
         let (content_type, schema) = self.pick_content(b, &at, op)?;
-        let schema = self.hoist(schema, &format!("{}Body", rust_type_name(op.id)));
+        let schema_pointer = content_schema_pointer(&at, &content_type);
+        let schema = self.hoist(
+            schema,
+            &format!("{}Body", rust_type_name(op.id)),
+            &schema_pointer,
+        );
         Some(Body {
             required,
             content_type,
             schema: Schema::from_json(&schema),
+            schema_pointer,
+            media_types: media_types(b),
         })
     }
 
@@ -484,12 +498,15 @@ impl<'a> Normalizer<'a> {
             .and_then(Value::as_str)
             .unwrap_or_default()
             .to_owned();
+        let media_types = media_types(resp);
         let body = self.pick_content(resp, &at, op).map(|(media, schema)| {
             let name = format!("{}Response{}", rust_type_name(opid), spec.word());
-            let schema = self.hoist(schema, &name);
+            let schema_pointer = content_schema_pointer(&at, &media);
+            let schema = self.hoist(schema, &name, &schema_pointer);
             ResponseBody {
                 media_type: media,
                 schema: Schema::from_json(&schema),
+                schema_pointer,
             }
         });
         if spec == Status::Code(204) && body.is_some() {
@@ -504,14 +521,45 @@ impl<'a> Normalizer<'a> {
                 status: spec,
                 description,
                 body: None,
+                media_types,
+                pointer: at,
             });
         }
         Some(Response {
             status: spec,
             description,
             body,
+            media_types,
+            pointer: at,
         })
     }
+}
+
+/// Pointer to the schema of `media` in the content of the body or response at `at`.
+fn content_schema_pointer(at: &str, media: &str) -> String {
+    format!("{at}/content/{}/schema", escape_pointer(media))
+}
+
+/// The media types a body or response lists, in document order.
+fn media_types(holder: &Value) -> Vec<String> {
+    holder
+        .get("content")
+        .and_then(Value::as_object)
+        .map(|c| c.keys().cloned().collect())
+        .unwrap_or_default()
+}
+
+/// The scheme names of each security requirement (an empty list: anonymous access allowed).
+fn security_requirements(requirements: Option<&Value>) -> Vec<Vec<String>> {
+    requirements
+        .and_then(Value::as_array)
+        .map(|reqs| {
+            reqs.iter()
+                .filter_map(Value::as_object)
+                .map(|r| r.keys().cloned().collect())
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// Names of the `{...}` segments of a path template, in order.

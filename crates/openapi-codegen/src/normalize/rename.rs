@@ -86,7 +86,7 @@ impl Normalizer<'_> {
 
     /// Moves a schema that would become a named type into the components, under `name` (or
     /// `name2`, `name3`, … when taken); returns the reference that replaces it.
-    pub(super) fn hoist(&mut self, schema: Value, name: &str) -> Value {
+    pub(super) fn hoist(&mut self, schema: Value, name: &str, pointer: &str) -> Value {
         if super::schema::is_plain(&schema) {
             return schema;
         }
@@ -109,6 +109,8 @@ impl Normalizer<'_> {
             n += 1;
         }
         self.hoisted.insert(candidate.clone(), schema);
+        self.hoisted_pointers
+            .insert(candidate.clone(), pointer.to_owned());
         json!({ "$ref": format!("#/components/schemas/{candidate}") })
     }
 }
