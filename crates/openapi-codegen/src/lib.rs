@@ -87,12 +87,18 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
     // Client, server and models are independent once the models exist: generate and format them
     // on separate threads (each thread formats its own tokens, which cannot cross threads).
     let (client, server, models_text) = std::thread::scope(|scope| {
-        let client = scope.spawn(|| -> Result<(String, String)> {
-            let code = client::generate(api, &models.names, &models_ident)?;
-            Ok((
-                write::format_rust(code.progenitor, cmd, "client")?,
-                write::format_rust(code.operations, cmd, "operation table")?,
-            ))
+        let client = scope.spawn(|| -> Result<ClientText> {
+            // The facade's methods go beside the hand-written policy of an in-repo client crate.
+            let code = client::generate(api, &models.names, &models_ident, !options.standalone)?;
+            Ok(ClientText {
+                client: write::format_rust(code.progenitor, cmd, "client")?,
+                operations: write::format_rust(code.operations, cmd, "operation table")?,
+                facade: code
+                    .facade
+                    .map(|f| write::format_rust(f, cmd, "facade methods"))
+                    .transpose()?,
+                warnings: code.warnings,
+            })
         });
         let server = scope.spawn(|| -> Result<(String, Vec<Diagnostic>)> {
             let (tokens, warnings) =
@@ -106,8 +112,9 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
             models_text,
         )
     });
-    let (client_text, operations_text) = client?;
+    let client = client?;
     let (server_text, server_warnings) = server?;
+    warnings.extend(client.warnings);
     warnings.extend(server_warnings);
     if options.strict && !warnings.is_empty() {
         let errors = warnings.into_iter().map(|mut d| {
@@ -125,21 +132,35 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
         },
         OutputFile {
             path: crate_dir(&client_crate).join("src/generated.rs"),
-            contents: client_text,
+            contents: client.client,
         },
         OutputFile {
             path: crate_dir(&client_crate).join("src/operations.rs"),
-            contents: operations_text,
+            contents: client.operations,
         },
         OutputFile {
             path: crate_dir(&server_crate).join("src/generated.rs"),
             contents: server_text,
         },
     ];
+    if let Some(facade) = client.facade {
+        files.push(OutputFile {
+            path: crate_dir(&client_crate).join("src/methods.rs"),
+            contents: facade,
+        });
+    }
     if options.standalone {
         files.extend(standalone::files(&options.crate_prefix, cmd));
     }
     Ok(Generated { files, warnings })
+}
+
+/// The client crate's generated files, formatted.
+struct ClientText {
+    client: String,
+    operations: String,
+    facade: Option<String>,
+    warnings: Vec<Diagnostic>,
 }
 
 /// Joins a generation thread; a panic in it becomes an error naming the stage.

@@ -54,9 +54,12 @@ impl Models {
             .collect::<Result<_>>()?;
         let mut space = catch_backend("typify", move || {
             let mut settings = TypeSpaceSettings::default();
+            // Builders (`X::builder().field(v)`) let callers set only what they need, so a new
+            // field in the document never breaks code that builds a model.
             settings
                 .with_derive("PartialEq".to_owned())
-                .with_map_type("::std::collections::BTreeMap");
+                .with_map_type("::std::collections::BTreeMap")
+                .with_struct_builder(true);
             let mut space = TypeSpace::new(&settings);
             space
                 .add_ref_types(schemas)
@@ -74,9 +77,26 @@ impl Models {
         })
     }
 
-    /// The code of the models crate's generated module.
+    /// The code of the models crate's generated module: typify's types, each struct with named
+    /// fields and each enum marked `#[non_exhaustive]`, so the document can grow without breaking
+    /// code outside the crate (structs are built with their builders; matches need a `_` arm).
     pub fn tokens(&self) -> TokenStream {
-        self.space.to_stream()
+        let tokens = self.space.to_stream();
+        let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
+            // Formatting reports unparsable output with its reason.
+            return tokens;
+        };
+        let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
+        for item in &mut file.items {
+            match item {
+                syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => {
+                    s.attrs.push(non_exhaustive.clone());
+                }
+                syn::Item::Enum(e) => e.attrs.push(non_exhaustive.clone()),
+                _ => {}
+            }
+        }
+        quote::quote!(#file)
     }
 }
 

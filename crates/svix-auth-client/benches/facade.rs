@@ -69,10 +69,8 @@ async fn main() {
         .timeout(Duration::from_secs(15))
         .build()
         .expect("reqwest");
-    let body = CreateMessageTokenIn {
-        expiry: None,
-        name: "n".into(),
-    };
+    let body =
+        CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().name("n")).expect("body");
     let url = format!("{base}/api/v1/auth/app/app1/create-message-token");
 
     println!("| client | requests/s | p50 |");

@@ -9,7 +9,6 @@ use std::time::Duration;
 
 use reqwest::header::HeaderValue;
 use serde_json::Value;
-use svix_auth_models::*;
 use tracing::Instrument as _;
 
 use crate::error::Error;
@@ -35,14 +34,6 @@ pub fn server_url_for_token(token: &str) -> &'static str {
         Some("in") => "https://api.in.svix.com",
         _ => "https://api.svix.com",
     }
-}
-
-/// Options of a POST call.
-#[derive(Debug, Clone, Default)]
-pub struct PostOptions {
-    /// Idempotency key; when absent one (`auto_<uuid v4>`) is made per call and reused by its
-    /// retries.
-    pub idempotency_key: Option<String>,
 }
 
 /// Builds a [`Client`].
@@ -126,7 +117,7 @@ impl ClientBuilder {
 /// A client of the Svix Authentication API.
 ///
 /// ```no_run
-/// use svix_auth_client::{Client, PostOptions, models::AppPortalAccessIn};
+/// use svix_auth_client::{Client, LogoutOptions, models::AppPortalAccessIn};
 ///
 /// # async fn demo() -> Result<(), svix_auth_client::Error> {
 /// let client = Client::new("testsk_….eu")?; // region from the token: https://api.eu.svix.com
@@ -138,7 +129,7 @@ impl ClientBuilder {
 ///     .server_url("http://127.0.0.1:8071/")
 ///     .retries(4)
 ///     .build()?;
-/// client.logout(Some(PostOptions { idempotency_key: Some("logout-1".into()) })).await?;
+/// client.logout(Some(LogoutOptions::default().idempotency_key("logout-1"))).await?;
 /// # Ok(()) }
 /// ```
 #[derive(Debug, Clone)]
@@ -185,8 +176,9 @@ impl Client {
         &self.raw
     }
 
-    /// Runs one operation with retries; `send` issues one attempt.
-    async fn call<T, F, Fut>(&self, operation: Operation, send: F) -> Result<T, Error>
+    /// Runs one operation with retries; `send` issues one attempt. The generated per-operation
+    /// methods (`methods.rs`) all come through here.
+    pub(crate) async fn call<T, F, Fut>(&self, operation: Operation, send: F) -> Result<T, Error>
     where
         F: Fn() -> Fut,
         Fut: Future<Output = Result<generated::ResponseValue<T>, generated::Error<Value>>> + Send,
@@ -231,96 +223,11 @@ impl Client {
         }
     }
 
-    /// Issues a magic link and a session token for the consumer app portal of `app_id`
-    /// (creating the app from `body.application` when it does not exist).
-    pub async fn app_portal_access(
-        &self,
-        app_id: &str,
-        body: &AppPortalAccessIn,
-        options: Option<PostOptions>,
-    ) -> Result<AppPortalAccessOut, Error> {
-        let key = idempotency_key(options);
-        self.call(Operation::V1AuthenticationAppPortalAccess, || {
-            self.raw
-                .v1_authentication_app_portal_access(app_id, Some(&key), body)
-        })
-        .await
+    /// The idempotency key of a call: the caller's, or a fresh `auto_<uuid v4>` that all
+    /// retries of the call reuse.
+    pub(crate) fn idempotency_key(&self, explicit: Option<String>) -> String {
+        explicit.unwrap_or_else(|| format!("auto_{}", uuid::Uuid::new_v4()))
     }
-
-    /// Creates a token that can only create messages in `app_id`.
-    pub async fn create_message_token(
-        &self,
-        app_id: &str,
-        body: &CreateMessageTokenIn,
-        options: Option<PostOptions>,
-    ) -> Result<AuthTokenOut, Error> {
-        let key = idempotency_key(options);
-        self.call(Operation::V1AuthenticationCreateMessageToken, || {
-            self.raw
-                .v1_authentication_create_message_token(app_id, Some(&key), body)
-        })
-        .await
-    }
-
-    /// Issues app portal access for `app_id` with default options.
-    #[deprecated = "use `app_portal_access`"]
-    pub async fn dashboard_access(
-        &self,
-        app_id: &str,
-        options: Option<PostOptions>,
-    ) -> Result<DashboardAccessOut, Error> {
-        let key = idempotency_key(options);
-        #[allow(deprecated)]
-        self.call(Operation::V1AuthenticationDashboardAccess, || {
-            self.raw
-                .v1_authentication_dashboard_access(app_id, Some(&key))
-        })
-        .await
-    }
-
-    /// Exchanges a magic link's one-time token for an app portal session token.
-    pub async fn exchange_one_time_token(
-        &self,
-        body: &OneTimeTokenIn,
-        options: Option<PostOptions>,
-    ) -> Result<OneTimeTokenOut, Error> {
-        let key = idempotency_key(options);
-        self.call(Operation::V1AuthenticationExchangeOneTimeToken, || {
-            self.raw
-                .v1_authentication_exchange_one_time_token(Some(&key), body)
-        })
-        .await
-    }
-
-    /// Makes every token issued for `app_id` so far stop working, now or after `body.expiry` s.
-    pub async fn expire_all(
-        &self,
-        app_id: &str,
-        body: &ApplicationTokenExpireIn,
-        options: Option<PostOptions>,
-    ) -> Result<(), Error> {
-        let key = idempotency_key(options);
-        self.call(Operation::V1AuthenticationExpireAll, || {
-            self.raw
-                .v1_authentication_expire_all(app_id, Some(&key), body)
-        })
-        .await
-    }
-
-    /// Revokes this client's own (app portal) token.
-    pub async fn logout(&self, options: Option<PostOptions>) -> Result<(), Error> {
-        let key = idempotency_key(options);
-        self.call(Operation::V1AuthenticationLogout, || {
-            self.raw.v1_authentication_logout(Some(&key))
-        })
-        .await
-    }
-}
-
-fn idempotency_key(options: Option<PostOptions>) -> String {
-    options
-        .and_then(|o| o.idempotency_key)
-        .unwrap_or_else(|| format!("auto_{}", uuid::Uuid::new_v4()))
 }
 
 fn typed(status: u16, body: ErrorBody) -> Error {
@@ -455,12 +362,10 @@ mod tests {
     #[test]
     fn explicit_keys_are_kept_and_missing_ones_are_auto_uuids() {
         assert_eq!(
-            idempotency_key(Some(PostOptions {
-                idempotency_key: Some("k".into())
-            })),
+            Client::new("t").unwrap().idempotency_key(Some("k".into())),
             "k"
         );
-        let auto = idempotency_key(None);
+        let auto = Client::new("t").unwrap().idempotency_key(None);
         assert!(
             auto.starts_with("auto_") && auto.len() == "auto_".len() + 36,
             "{auto}"
@@ -480,6 +385,7 @@ mod tests {
         fn assert_send<T: Send>(_: &T) {}
         let c = Client::new("t").unwrap();
         assert_send(&c.logout(None));
-        assert_send(&c.app_portal_access("a", &AppPortalAccessIn::default(), None));
+        let body = svix_auth_models::AppPortalAccessIn::default();
+        assert_send(&c.app_portal_access("a", &body, None));
     }
 }

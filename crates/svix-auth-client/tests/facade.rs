@@ -11,7 +11,7 @@ use base64::Engine as _;
 use serde_json::json;
 use svix_auth_client::models::*;
 use svix_auth_client::retry::RetryPolicy;
-use svix_auth_client::{Client, Error, PostOptions};
+use svix_auth_client::{Client, Error, ExpireAllOptions};
 
 #[derive(Clone)]
 struct Step {
@@ -86,10 +86,7 @@ fn token_out() -> serde_json::Value {
 }
 
 fn message_body() -> CreateMessageTokenIn {
-    CreateMessageTokenIn {
-        expiry: None,
-        name: "n".into(),
-    }
+    CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().name("n")).unwrap()
 }
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
@@ -276,10 +273,8 @@ async fn an_explicit_idempotency_key_is_sent_unchanged_on_every_attempt() {
     client
         .expire_all(
             "app",
-            &ApplicationTokenExpireIn { expiry: None },
-            Some(PostOptions {
-                idempotency_key: Some("my-key".into()),
-            }),
+            &ApplicationTokenExpireIn::default(),
+            Some(ExpireAllOptions::default().idempotency_key("my-key")),
         )
         .await
         .unwrap();
@@ -323,15 +318,17 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
         .build()
         .unwrap();
 
-    let body = AppPortalAccessIn {
-        application: Some(ApplicationIn {
-            metadata: Default::default(),
-            name: "Facade".parse().unwrap(),
-            rate_limit: None,
-            uid: Some("facade-app".parse().unwrap()),
-        }),
-        ..Default::default()
-    };
+    let body = AppPortalAccessIn::try_from(
+        AppPortalAccessIn::builder().application(Some(
+            ApplicationIn::try_from(
+                ApplicationIn::builder()
+                    .name("Facade")
+                    .uid(Some("facade-app".parse::<ApplicationInUid>().unwrap())),
+            )
+            .unwrap(),
+        )),
+    )
+    .unwrap();
     let access = admin
         .app_portal_access("facade-app", &body, None)
         .await
@@ -348,10 +345,10 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
     let msg = admin
         .create_message_token(
             "facade-app",
-            &CreateMessageTokenIn {
-                expiry: Some(60),
-                name: "m".into(),
-            },
+            &CreateMessageTokenIn::try_from(
+                CreateMessageTokenIn::builder().expiry(Some(60)).name("m"),
+            )
+            .unwrap(),
             None,
         )
         .await
@@ -367,9 +364,7 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
         .unwrap();
     let session = portal
         .exchange_one_time_token(
-            &OneTimeTokenIn {
-                one_time_token: ott,
-            },
+            &OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token(ott)).unwrap(),
             None,
         )
         .await
@@ -396,7 +391,10 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
     admin
         .expire_all(
             "facade-app",
-            &ApplicationTokenExpireIn { expiry: Some(0) },
+            &ApplicationTokenExpireIn::try_from(
+                ApplicationTokenExpireIn::builder().expiry(Some(0)),
+            )
+            .unwrap(),
             None,
         )
         .await

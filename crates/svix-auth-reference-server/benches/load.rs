@@ -72,10 +72,7 @@ async fn handwritten_portal_access(
     service
         .v1_authentication_app_portal_access(
             bearer,
-            V1AuthenticationAppPortalAccessParams {
-                app_id,
-                idempotency_key: None,
-            },
+            V1AuthenticationAppPortalAccessParams::new(app_id),
             body,
         )
         .await
@@ -234,17 +231,22 @@ async fn main() {
     let gen_base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, gen_router).await });
 
-    let body = serde_json::to_vec(&AppPortalAccessIn {
-        application: Some(ApplicationIn {
-            metadata: Default::default(),
-            name: "x".parse().expect("name"),
-            rate_limit: None,
-            uid: Some("bench-app".parse().expect("uid")),
-        }),
-        feature_flags: Some(vec!["beta".parse().expect("flag")]),
-        ..Default::default()
-    })
-    .expect("body");
+    let application = ApplicationIn::builder().name("x").uid(Some(
+        "bench-app"
+            .parse::<svix_auth_models::ApplicationInUid>()
+            .expect("uid"),
+    ));
+    let access = AppPortalAccessIn::builder()
+        .application(Some(
+            ApplicationIn::try_from(application).expect("application"),
+        ))
+        .feature_flags(Some(vec![
+            "beta"
+                .parse::<svix_auth_models::AppPortalAccessInFeatureFlagsItem>()
+                .expect("flag"),
+        ]));
+    let body =
+        serde_json::to_vec(&AppPortalAccessIn::try_from(access).expect("access")).expect("body");
     let portal = |base: String, body: Vec<u8>| {
         move |http: &reqwest::Client, _i: usize| {
             http.post(format!("{base}/api/v1/auth/app-portal-access/bench-app"))

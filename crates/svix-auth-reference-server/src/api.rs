@@ -71,30 +71,56 @@ impl From<StoreError> for Failure {
     }
 }
 
-fn error(code: &str, detail: impl Into<String>) -> HttpErrorOut {
-    HttpErrorOut {
-        code: code.into(),
-        detail: detail.into(),
+/// A model that could not be built (a required field the document added is not set here): the
+/// request fails with 500 rather than answering a body the document does not allow.
+impl From<svix_auth_models::error::ConversionError> for Failure {
+    fn from(e: svix_auth_models::error::ConversionError) -> Self {
+        tracing::error!(error = %e, "a response model could not be built");
+        Failure::Internal
     }
+}
+
+fn error(code: &str, detail: impl Into<String>) -> Result<HttpErrorOut, Failure> {
+    Ok(HttpErrorOut::builder()
+        .code(code)
+        .detail(detail.into())
+        .try_into()?)
+}
+
+fn validation_error(loc: Vec<&'static str>, msg: String) -> Result<HttpValidationError, Failure> {
+    let detail: ValidationError = ValidationError::builder()
+        .loc(loc.into_iter().map(Into::into).collect::<Vec<String>>())
+        .msg(msg)
+        .type_("value_error")
+        .try_into()?;
+    Ok(HttpValidationError::builder()
+        .detail(vec![detail])
+        .try_into()?)
+}
+
+fn internal_error() -> (StatusCode, serde_json::Value) {
+    (
+        StatusCode::INTERNAL_SERVER_ERROR,
+        json!({"code": "internal_error", "detail": "the server could not complete the request"}),
+    )
 }
 
 macro_rules! failure_into {
     ($($ty:ty),* $(,)?) => {$(
         impl From<Failure> for $ty {
             fn from(f: Failure) -> Self {
-                match f {
-                    Failure::Unauthorized(d) => Self::Unauthorized(error("authentication_failed", d)),
-                    Failure::Forbidden(d) => Self::Forbidden(error("forbidden", d)),
-                    Failure::NotFound(d) => Self::NotFound(error("not_found", d)),
-                    Failure::Conflict(d) => Self::Conflict(error("conflict", d)),
-                    Failure::Invalid(loc, msg) => Self::UnprocessableEntity(HttpValidationError {
-                        detail: vec![ValidationError { loc: loc.into_iter().map(Into::into).collect(), msg, type_: "value_error".into() }],
-                    }),
-                    Failure::Internal => Self::Undocumented(
-                        StatusCode::INTERNAL_SERVER_ERROR,
-                        json!({"code": "internal_error", "detail": "the server could not complete the request"}),
-                    ),
-                }
+                let answer = match f {
+                    Failure::Unauthorized(d) => error("authentication_failed", d).map(Self::Unauthorized),
+                    Failure::Forbidden(d) => error("forbidden", d).map(Self::Forbidden),
+                    Failure::NotFound(d) => error("not_found", d).map(Self::NotFound),
+                    Failure::Conflict(d) => error("conflict", d).map(Self::Conflict),
+                    Failure::Invalid(loc, msg) => validation_error(loc, msg).map(Self::UnprocessableEntity),
+                    Failure::Internal => Err(Failure::Internal),
+                };
+                answer.unwrap_or_else(|_| {
+                    let (status, body) = internal_error();
+                    Self::Undocumented(status, body)
+                })
             }
         }
     )*};
@@ -332,14 +358,14 @@ impl AuthService {
             }])
         })
         .await?;
-        Ok(AuthTokenOut {
-            id: record.id,
-            token,
-            created_at: timestamp(now)?,
-            expires_at: expires_at.map(timestamp).transpose()?,
-            name: record.name,
-            scopes: Some(record.scopes),
-        })
+        Ok(AuthTokenOut::builder()
+            .id(record.id)
+            .token(token)
+            .created_at(timestamp(now)?)
+            .expires_at(expires_at.map(timestamp).transpose()?)
+            .name(record.name)
+            .scopes(Some(record.scopes))
+            .try_into()?)
     }
 
     async fn expire_all(
@@ -433,10 +459,11 @@ impl AuthService {
 }
 
 fn portal_out(url: String, token: String) -> Result<AppPortalAccessOut, Failure> {
-    Ok(AppPortalAccessOut {
-        token,
-        url: url.parse().map_err(|_| Failure::Internal)?,
-    })
+    let url: AppPortalAccessOutUrl = url.parse().map_err(|_| Failure::Internal)?;
+    Ok(AppPortalAccessOut::builder()
+        .token(token)
+        .url(url)
+        .try_into()?)
 }
 
 impl Api for AuthService {
@@ -489,10 +516,11 @@ impl Api for AuthService {
             .dashboard_access(auth, params.app_id)
             .await
             .and_then(|(url, token)| {
-                Ok(DashboardAccessOut {
-                    token,
-                    url: url.parse().map_err(|_| Failure::Internal)?,
-                })
+                let url: DashboardAccessOutUrl = url.parse().map_err(|_| Failure::Internal)?;
+                Ok(DashboardAccessOut::builder()
+                    .token(token)
+                    .url(url)
+                    .try_into()?)
             });
         match result {
             Ok(out) => V1AuthenticationDashboardAccessResponse::Ok(out),
@@ -518,9 +546,10 @@ impl Api for AuthService {
         body: OneTimeTokenIn,
     ) -> V1AuthenticationExchangeOneTimeTokenResponse {
         match self.exchange(auth, body).await {
-            Ok(token) => {
-                V1AuthenticationExchangeOneTimeTokenResponse::Ok(OneTimeTokenOut { token })
-            }
+            Ok(token) => match OneTimeTokenOut::builder().token(token).try_into() {
+                Ok(out) => V1AuthenticationExchangeOneTimeTokenResponse::Ok(out),
+                Err(e) => Failure::from(e).into(),
+            },
             Err(f) => f.into(),
         }
     }

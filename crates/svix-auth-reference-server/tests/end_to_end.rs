@@ -74,16 +74,16 @@ fn code(body: &ErrorBody) -> &str {
 }
 
 fn create_app_body(uid: &str) -> AppPortalAccessIn {
-    AppPortalAccessIn {
-        application: Some(ApplicationIn {
-            metadata: Default::default(),
-            name: "Test app".parse().unwrap(),
-            rate_limit: None,
-            uid: Some(uid.parse().unwrap()),
-        }),
-        feature_flags: Some(vec!["beta".parse().unwrap()]),
-        ..Default::default()
-    }
+    let application = ApplicationIn::builder()
+        .name("Test app")
+        .uid(Some(uid.parse::<ApplicationInUid>().unwrap()));
+    AppPortalAccessIn::builder()
+        .application(Some(ApplicationIn::try_from(application).unwrap()))
+        .feature_flags(Some(vec![
+            "beta".parse::<AppPortalAccessInFeatureFlagsItem>().unwrap(),
+        ]))
+        .try_into()
+        .unwrap()
 }
 
 /// The decoded `#key=` of a magic link.
@@ -101,12 +101,9 @@ fn magic_key(url: &str) -> Value {
 /// (wrong kind of credential), 401 when it is not.
 async fn portal_token_status(running: &Running, token: &str) -> u16 {
     let r = client(running, token)
-        .v1_authentication_exchange_one_time_token(
-            None,
-            &OneTimeTokenIn {
-                one_time_token: "x".into(),
-            },
-        )
+        .v1_authentication_exchange_one_time_token()
+        .body(OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token("x")).unwrap())
+        .send()
         .await;
     failure(Operation::V1AuthenticationExchangeOneTimeToken, r).0
 }
@@ -115,7 +112,10 @@ async fn portal_token_status(running: &Running, token: &str) -> u16 {
 async fn message_token_status(running: &Running, token: &str) -> u16 {
     failure(
         Operation::V1AuthenticationLogout,
-        client(running, token).v1_authentication_logout(None).await,
+        client(running, token)
+            .v1_authentication_logout()
+            .send()
+            .await,
     )
     .0
 }
@@ -126,7 +126,10 @@ async fn every_operation_succeeds_for_the_right_credential() {
     let admin = client(&s, ADMIN);
 
     let out = admin
-        .v1_authentication_app_portal_access("my-app", None, &create_app_body("my-app"))
+        .v1_authentication_app_portal_access()
+        .app_id("my-app")
+        .body(create_app_body("my-app"))
+        .send()
         .await
         .unwrap();
     assert!(out.token.starts_with("appsk_"));
@@ -140,20 +143,25 @@ async fn every_operation_succeeds_for_the_right_credential() {
 
     let app_id = key["appId"].as_str().unwrap().to_owned();
     let dash = admin
-        .v1_authentication_dashboard_access(&app_id, None)
+        .v1_authentication_dashboard_access()
+        .app_id(&app_id)
+        .send()
         .await
         .unwrap();
     assert!(dash.token.starts_with("appsk_"));
 
     let msg = admin
-        .v1_authentication_create_message_token(
-            "my-app",
-            None,
-            &CreateMessageTokenIn {
-                expiry: Some(3600),
-                name: "ingest".into(),
-            },
+        .v1_authentication_create_message_token()
+        .app_id("my-app")
+        .body(
+            CreateMessageTokenIn::try_from(
+                CreateMessageTokenIn::builder()
+                    .expiry(Some(3600))
+                    .name("ingest"),
+            )
+            .unwrap(),
         )
+        .send()
         .await
         .unwrap();
     assert!(msg.id.starts_with("key_"));
@@ -168,19 +176,22 @@ async fn every_operation_succeeds_for_the_right_credential() {
     );
 
     let exchanged = admin
-        .v1_authentication_exchange_one_time_token(
-            None,
-            &OneTimeTokenIn {
-                one_time_token: key["oneTimeToken"].as_str().unwrap().into(),
-            },
+        .v1_authentication_exchange_one_time_token()
+        .body(
+            OneTimeTokenIn::try_from(
+                OneTimeTokenIn::builder().one_time_token(key["oneTimeToken"].as_str().unwrap()),
+            )
+            .unwrap(),
         )
+        .send()
         .await
         .unwrap();
     assert!(exchanged.token.starts_with("appsk_"));
 
     assert_eq!(
         client(&s, &exchanged.token)
-            .v1_authentication_logout(None)
+            .v1_authentication_logout()
+            .send()
             .await
             .unwrap()
             .status(),
@@ -188,7 +199,15 @@ async fn every_operation_succeeds_for_the_right_credential() {
     );
     assert_eq!(
         admin
-            .v1_authentication_expire_all(&app_id, None, &ApplicationTokenExpireIn { expiry: None })
+            .v1_authentication_expire_all()
+            .app_id(&app_id)
+            .body(
+                ApplicationTokenExpireIn::try_from(
+                    ApplicationTokenExpireIn::builder().expiry(None)
+                )
+                .unwrap()
+            )
+            .send()
             .await
             .unwrap()
             .status(),
@@ -201,7 +220,10 @@ async fn every_operation_succeeds_for_the_right_credential() {
 async fn magic_link_flow_exchanges_once_and_logout_revokes_the_session() {
     let s = server("magic-link").await;
     let out = client(&s, ADMIN)
-        .v1_authentication_app_portal_access("portal-app", None, &create_app_body("portal-app"))
+        .v1_authentication_app_portal_access()
+        .app_id("portal-app")
+        .body(create_app_body("portal-app"))
+        .send()
         .await
         .unwrap();
     let key = magic_key(&out.url);
@@ -210,23 +232,23 @@ async fn magic_link_flow_exchanges_once_and_logout_revokes_the_session() {
     // The portal page only has the link: it exchanges the one-time token with itself as bearer.
     let portal = client(&s, &ott);
     let session = portal
-        .v1_authentication_exchange_one_time_token(
-            None,
-            &OneTimeTokenIn {
-                one_time_token: ott.clone(),
-            },
+        .v1_authentication_exchange_one_time_token()
+        .body(
+            OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token(ott.clone()))
+                .unwrap(),
         )
+        .send()
         .await
         .unwrap()
         .token
         .clone();
     let again = portal
-        .v1_authentication_exchange_one_time_token(
-            None,
-            &OneTimeTokenIn {
-                one_time_token: ott.clone(),
-            },
+        .v1_authentication_exchange_one_time_token()
+        .body(
+            OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token(ott.clone()))
+                .unwrap(),
         )
+        .send()
         .await;
     let (status, body) = failure(Operation::V1AuthenticationExchangeOneTimeToken, again);
     assert_eq!(
@@ -235,12 +257,9 @@ async fn magic_link_flow_exchanges_once_and_logout_revokes_the_session() {
         "a second exchange is refused"
     );
     let by_admin = client(&s, ADMIN)
-        .v1_authentication_exchange_one_time_token(
-            None,
-            &OneTimeTokenIn {
-                one_time_token: ott,
-            },
-        )
+        .v1_authentication_exchange_one_time_token()
+        .body(OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token(ott)).unwrap())
+        .send()
         .await;
     assert_eq!(
         failure(Operation::V1AuthenticationExchangeOneTimeToken, by_admin).0,
@@ -254,12 +273,16 @@ async fn magic_link_flow_exchanges_once_and_logout_revokes_the_session() {
     );
     let user = client(&s, &session);
     assert_eq!(
-        user.v1_authentication_logout(None).await.unwrap().status(),
+        user.v1_authentication_logout()
+            .send()
+            .await
+            .unwrap()
+            .status(),
         204
     );
     let (status, body) = failure(
         Operation::V1AuthenticationLogout,
-        user.v1_authentication_logout(None).await,
+        user.v1_authentication_logout().send().await,
     );
     assert_eq!(
         (status, code(&body)),
@@ -275,24 +298,28 @@ async fn each_error_status_carries_its_typed_body() {
     let s = server("errors").await;
     let admin = client(&s, ADMIN);
     let out = admin
-        .v1_authentication_app_portal_access("err-app", None, &create_app_body("err-app"))
+        .v1_authentication_app_portal_access()
+        .app_id("err-app")
+        .body(create_app_body("err-app"))
+        .send()
         .await
         .unwrap();
     let msg = admin
-        .v1_authentication_create_message_token(
-            "err-app",
-            None,
-            &CreateMessageTokenIn {
-                expiry: None,
-                name: "m".into(),
-            },
+        .v1_authentication_create_message_token()
+        .app_id("err-app")
+        .body(
+            CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().expiry(None).name("m"))
+                .unwrap(),
         )
+        .send()
         .await
         .unwrap();
 
     // 401: unknown credential.
     let r = client(&s, "sk_not_a_token")
-        .v1_authentication_dashboard_access("err-app", None)
+        .v1_authentication_dashboard_access()
+        .app_id("err-app")
+        .send()
         .await;
     let (status, body) = failure(Operation::V1AuthenticationDashboardAccess, r);
     assert_eq!((status, code(&body)), (401, "authentication_failed"));
@@ -302,18 +329,24 @@ async fn each_error_status_carries_its_typed_body() {
     let (status, body) = failure(
         Operation::V1AuthenticationDashboardAccess,
         app_token
-            .v1_authentication_dashboard_access("err-app", None)
+            .v1_authentication_dashboard_access()
+            .app_id("err-app")
+            .send()
             .await,
     );
     assert_eq!((status, code(&body)), (403, "forbidden"));
     let (status, _) = failure(
         Operation::V1AuthenticationExpireAll,
         app_token
-            .v1_authentication_expire_all(
-                "err-app",
-                None,
-                &ApplicationTokenExpireIn { expiry: None },
+            .v1_authentication_expire_all()
+            .app_id("err-app")
+            .body(
+                ApplicationTokenExpireIn::try_from(
+                    ApplicationTokenExpireIn::builder().expiry(None),
+                )
+                .unwrap(),
             )
+            .send()
             .await,
     );
     assert_eq!(status, 403);
@@ -323,7 +356,10 @@ async fn each_error_status_carries_its_typed_body() {
     assert_eq!(
         failure(
             Operation::V1AuthenticationAppPortalAccess,
-            m.v1_authentication_app_portal_access("err-app", None, &Default::default())
+            m.v1_authentication_app_portal_access()
+                .app_id("err-app")
+                .body(AppPortalAccessIn::default())
+                .send()
                 .await
         )
         .0,
@@ -332,15 +368,16 @@ async fn each_error_status_carries_its_typed_body() {
     assert_eq!(
         failure(
             Operation::V1AuthenticationCreateMessageToken,
-            m.v1_authentication_create_message_token(
-                "err-app",
-                None,
-                &CreateMessageTokenIn {
-                    expiry: None,
-                    name: "x".into()
-                }
-            )
-            .await
+            m.v1_authentication_create_message_token()
+                .app_id("err-app")
+                .body(
+                    CreateMessageTokenIn::try_from(
+                        CreateMessageTokenIn::builder().expiry(None).name("x")
+                    )
+                    .unwrap()
+                )
+                .send()
+                .await
         )
         .0,
         403
@@ -348,7 +385,10 @@ async fn each_error_status_carries_its_typed_body() {
     assert_eq!(
         failure(
             Operation::V1AuthenticationDashboardAccess,
-            m.v1_authentication_dashboard_access("err-app", None).await
+            m.v1_authentication_dashboard_access()
+                .app_id("err-app")
+                .send()
+                .await
         )
         .0,
         403
@@ -356,12 +396,16 @@ async fn each_error_status_carries_its_typed_body() {
     assert_eq!(
         failure(
             Operation::V1AuthenticationExpireAll,
-            m.v1_authentication_expire_all(
-                "err-app",
-                None,
-                &ApplicationTokenExpireIn { expiry: None }
-            )
-            .await
+            m.v1_authentication_expire_all()
+                .app_id("err-app")
+                .body(
+                    ApplicationTokenExpireIn::try_from(
+                        ApplicationTokenExpireIn::builder().expiry(None)
+                    )
+                    .unwrap()
+                )
+                .send()
+                .await
         )
         .0,
         403
@@ -369,7 +413,7 @@ async fn each_error_status_carries_its_typed_body() {
     assert_eq!(
         failure(
             Operation::V1AuthenticationLogout,
-            m.v1_authentication_logout(None).await
+            m.v1_authentication_logout().send().await
         )
         .0,
         403
@@ -377,13 +421,13 @@ async fn each_error_status_carries_its_typed_body() {
     assert_eq!(
         failure(
             Operation::V1AuthenticationExchangeOneTimeToken,
-            m.v1_authentication_exchange_one_time_token(
-                None,
-                &OneTimeTokenIn {
-                    one_time_token: "x".into()
-                }
-            )
-            .await
+            m.v1_authentication_exchange_one_time_token()
+                .body(
+                    OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token("x"))
+                        .unwrap()
+                )
+                .send()
+                .await
         )
         .0,
         403
@@ -392,7 +436,7 @@ async fn each_error_status_carries_its_typed_body() {
     // 403: the admin token cannot log out, with a clear detail.
     let (status, body) = failure(
         Operation::V1AuthenticationLogout,
-        admin.v1_authentication_logout(None).await,
+        admin.v1_authentication_logout().send().await,
     );
     assert_eq!(status, 403);
     let ErrorBody::HttpErrorOut(e) = body else {
@@ -408,7 +452,10 @@ async fn each_error_status_carries_its_typed_body() {
     let (status, body) = failure(
         Operation::V1AuthenticationAppPortalAccess,
         admin
-            .v1_authentication_app_portal_access("nope", None, &Default::default())
+            .v1_authentication_app_portal_access()
+            .app_id("nope")
+            .body(AppPortalAccessIn::default())
+            .send()
             .await,
     );
     assert_eq!((status, code(&body)), (404, "not_found"));
@@ -416,14 +463,15 @@ async fn each_error_status_carries_its_typed_body() {
         failure(
             Operation::V1AuthenticationCreateMessageToken,
             admin
-                .v1_authentication_create_message_token(
-                    "nope",
-                    None,
-                    &CreateMessageTokenIn {
-                        expiry: None,
-                        name: "x".into()
-                    }
+                .v1_authentication_create_message_token()
+                .app_id("nope")
+                .body(
+                    CreateMessageTokenIn::try_from(
+                        CreateMessageTokenIn::builder().expiry(None).name("x")
+                    )
+                    .unwrap()
                 )
+                .send()
                 .await
         )
         .0,
@@ -432,7 +480,10 @@ async fn each_error_status_carries_its_typed_body() {
 
     // 422: `application.uid` must equal the path's app id (missing uid likewise).
     let r = admin
-        .v1_authentication_app_portal_access("other-app", None, &create_app_body("different"))
+        .v1_authentication_app_portal_access()
+        .app_id("other-app")
+        .body(create_app_body("different"))
+        .send()
         .await;
     let (status, body) = failure(Operation::V1AuthenticationAppPortalAccess, r);
     assert_eq!(status, 422);
@@ -446,7 +497,10 @@ async fn each_error_status_carries_its_typed_body() {
         failure(
             Operation::V1AuthenticationAppPortalAccess,
             admin
-                .v1_authentication_app_portal_access("other-app", None, &no_uid)
+                .v1_authentication_app_portal_access()
+                .app_id("other-app")
+                .body(no_uid.clone())
+                .send()
                 .await
         )
         .0,
@@ -458,7 +512,10 @@ async fn each_error_status_carries_its_typed_body() {
     for _ in 0..16 {
         let c = admin.clone();
         tasks.push(tokio::spawn(async move {
-            c.v1_authentication_app_portal_access("race-app", None, &create_app_body("race-app"))
+            c.v1_authentication_app_portal_access()
+                .app_id("race-app")
+                .body(create_app_body("race-app"))
+                .send()
                 .await
                 .map(|r| r.status().as_u16())
         }));
@@ -493,7 +550,9 @@ async fn rate_limit_answers_429_with_retry_after() {
     let admin = client(&s, ADMIN);
     for _ in 0..2 {
         let r = admin
-            .v1_authentication_dashboard_access("missing", None)
+            .v1_authentication_dashboard_access()
+            .app_id("missing")
+            .send()
             .await;
         assert_eq!(
             failure(Operation::V1AuthenticationDashboardAccess, r).0,
@@ -501,7 +560,9 @@ async fn rate_limit_answers_429_with_retry_after() {
         );
     }
     let r = admin
-        .v1_authentication_dashboard_access("missing", None)
+        .v1_authentication_dashboard_access()
+        .app_id("missing")
+        .send()
         .await;
     let (status, body) = failure(Operation::V1AuthenticationDashboardAccess, r);
     assert_eq!((status, code(&body)), (429, "rate_limit_exceeded"));
@@ -527,7 +588,8 @@ async fn rate_limit_answers_429_with_retry_after() {
         failure(
             Operation::V1AuthenticationLogout,
             client(&s, "someone-else")
-                .v1_authentication_logout(None)
+                .v1_authentication_logout()
+                .send()
                 .await
         )
         .0,
@@ -541,19 +603,23 @@ async fn expire_all_cuts_off_earlier_tokens_now_or_after_the_delay() {
     let s = server("expire-all").await;
     let admin = client(&s, ADMIN);
     admin
-        .v1_authentication_app_portal_access("exp-app", None, &create_app_body("exp-app"))
+        .v1_authentication_app_portal_access()
+        .app_id("exp-app")
+        .body(create_app_body("exp-app"))
+        .send()
         .await
         .unwrap();
     let new_msg = || async {
         admin
-            .v1_authentication_create_message_token(
-                "exp-app",
-                None,
-                &CreateMessageTokenIn {
-                    expiry: None,
-                    name: "m".into(),
-                },
+            .v1_authentication_create_message_token()
+            .app_id("exp-app")
+            .body(
+                CreateMessageTokenIn::try_from(
+                    CreateMessageTokenIn::builder().expiry(None).name("m"),
+                )
+                .unwrap(),
             )
+            .send()
             .await
             .unwrap()
             .token
@@ -562,11 +628,13 @@ async fn expire_all_cuts_off_earlier_tokens_now_or_after_the_delay() {
 
     let before = new_msg().await;
     admin
-        .v1_authentication_expire_all(
-            "exp-app",
-            None,
-            &ApplicationTokenExpireIn { expiry: Some(0) },
+        .v1_authentication_expire_all()
+        .app_id("exp-app")
+        .body(
+            ApplicationTokenExpireIn::try_from(ApplicationTokenExpireIn::builder().expiry(Some(0)))
+                .unwrap(),
         )
+        .send()
         .await
         .unwrap();
     let after = new_msg().await;
@@ -582,11 +650,13 @@ async fn expire_all_cuts_off_earlier_tokens_now_or_after_the_delay() {
     );
 
     admin
-        .v1_authentication_expire_all(
-            "exp-app",
-            None,
-            &ApplicationTokenExpireIn { expiry: Some(2) },
+        .v1_authentication_expire_all()
+        .app_id("exp-app")
+        .body(
+            ApplicationTokenExpireIn::try_from(ApplicationTokenExpireIn::builder().expiry(Some(2)))
+                .unwrap(),
         )
+        .send()
         .await
         .unwrap();
     assert_eq!(
@@ -608,20 +678,30 @@ async fn idempotency_key_replays_the_first_success_without_running_again() {
     let s = server("idempotency").await;
     let admin = client(&s, ADMIN);
     admin
-        .v1_authentication_app_portal_access("idem-app", None, &create_app_body("idem-app"))
+        .v1_authentication_app_portal_access()
+        .app_id("idem-app")
+        .body(create_app_body("idem-app"))
+        .send()
         .await
         .unwrap();
-    let body = CreateMessageTokenIn {
-        expiry: None,
-        name: "once".into(),
-    };
+    let body =
+        CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().expiry(None).name("once"))
+            .unwrap();
     let first = admin
-        .v1_authentication_create_message_token("idem-app", Some("key-1"), &body)
+        .v1_authentication_create_message_token()
+        .app_id("idem-app")
+        .idempotency_key("key-1")
+        .body(body.clone())
+        .send()
         .await
         .unwrap()
         .into_inner();
     let second = admin
-        .v1_authentication_create_message_token("idem-app", Some("key-1"), &body)
+        .v1_authentication_create_message_token()
+        .app_id("idem-app")
+        .idempotency_key("key-1")
+        .body(body.clone())
+        .send()
         .await
         .unwrap()
         .into_inner();
@@ -630,7 +710,11 @@ async fn idempotency_key_replays_the_first_success_without_running_again() {
         "the same token: the operation did not run twice"
     );
     let other = admin
-        .v1_authentication_create_message_token("idem-app", Some("key-2"), &body)
+        .v1_authentication_create_message_token()
+        .app_id("idem-app")
+        .idempotency_key("key-2")
+        .body(body.clone())
+        .send()
         .await
         .unwrap()
         .into_inner();
@@ -641,7 +725,11 @@ async fn idempotency_key_replays_the_first_success_without_running_again() {
     for _ in 0..16 {
         let (c, b) = (admin.clone(), body.clone());
         tasks.push(tokio::spawn(async move {
-            c.v1_authentication_create_message_token("idem-app", Some("key-3"), &b)
+            c.v1_authentication_create_message_token()
+                .app_id("idem-app")
+                .idempotency_key("key-3")
+                .body(b.clone())
+                .send()
                 .await
                 .unwrap()
                 .into_inner()
@@ -655,33 +743,44 @@ async fn idempotency_key_replays_the_first_success_without_running_again() {
 
     // The same key for a different request is a conflict, not a replay of another answer.
     let r = admin
-        .v1_authentication_create_message_token(
-            "idem-app",
-            Some("key-1"),
-            &CreateMessageTokenIn {
-                expiry: None,
-                name: "other".into(),
-            },
+        .v1_authentication_create_message_token()
+        .app_id("idem-app")
+        .idempotency_key("key-1")
+        .body(
+            CreateMessageTokenIn::try_from(
+                CreateMessageTokenIn::builder().expiry(None).name("other"),
+            )
+            .unwrap(),
         )
+        .send()
         .await;
     let (status, body) = failure(Operation::V1AuthenticationCreateMessageToken, r);
     assert_eq!((status, code(&body)), (409, "idempotency_conflict"));
 
     // Failures are not stored: a 404 with a key, then the app exists, then success.
     let r = admin
-        .v1_authentication_dashboard_access("later-app", Some("key-4"))
+        .v1_authentication_dashboard_access()
+        .app_id("later-app")
+        .idempotency_key("key-4")
+        .send()
         .await;
     assert_eq!(
         failure(Operation::V1AuthenticationDashboardAccess, r).0,
         404
     );
     admin
-        .v1_authentication_app_portal_access("later-app", None, &create_app_body("later-app"))
+        .v1_authentication_app_portal_access()
+        .app_id("later-app")
+        .body(create_app_body("later-app"))
+        .send()
         .await
         .unwrap();
     assert_eq!(
         admin
-            .v1_authentication_dashboard_access("later-app", Some("key-4"))
+            .v1_authentication_dashboard_access()
+            .app_id("later-app")
+            .idempotency_key("key-4")
+            .send()
             .await
             .unwrap()
             .status(),
@@ -696,29 +795,35 @@ async fn restart_keeps_apps_tokens_revocations_and_idempotency_records() {
     let s = server_with(db.clone(), Some(ADMIN), GENEROUS).await;
     let admin = client(&s, ADMIN);
     let portal = admin
-        .v1_authentication_app_portal_access("keep-app", None, &create_app_body("keep-app"))
+        .v1_authentication_app_portal_access()
+        .app_id("keep-app")
+        .body(create_app_body("keep-app"))
+        .send()
         .await
         .unwrap();
     let msg = admin
-        .v1_authentication_create_message_token(
-            "keep-app",
-            Some("k"),
-            &CreateMessageTokenIn {
-                expiry: None,
-                name: "m".into(),
-            },
+        .v1_authentication_create_message_token()
+        .app_id("keep-app")
+        .idempotency_key("k")
+        .body(
+            CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().expiry(None).name("m"))
+                .unwrap(),
         )
+        .send()
         .await
         .unwrap()
         .into_inner();
     let revoked = admin
-        .v1_authentication_dashboard_access("keep-app", None)
+        .v1_authentication_dashboard_access()
+        .app_id("keep-app")
+        .send()
         .await
         .unwrap()
         .token
         .clone();
     client(&s, &revoked)
-        .v1_authentication_logout(None)
+        .v1_authentication_logout()
+        .send()
         .await
         .unwrap();
     s.shutdown().await.unwrap();
@@ -729,7 +834,9 @@ async fn restart_keeps_apps_tokens_revocations_and_idempotency_records() {
     let admin = client(&s, ADMIN);
     assert_eq!(
         admin
-            .v1_authentication_dashboard_access("keep-app", None)
+            .v1_authentication_dashboard_access()
+            .app_id("keep-app")
+            .send()
             .await
             .unwrap()
             .status(),
@@ -752,14 +859,14 @@ async fn restart_keeps_apps_tokens_revocations_and_idempotency_records() {
         "the revocation survived"
     );
     let replay = admin
-        .v1_authentication_create_message_token(
-            "keep-app",
-            Some("k"),
-            &CreateMessageTokenIn {
-                expiry: None,
-                name: "m".into(),
-            },
+        .v1_authentication_create_message_token()
+        .app_id("keep-app")
+        .idempotency_key("k")
+        .body(
+            CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().expiry(None).name("m"))
+                .unwrap(),
         )
+        .send()
         .await
         .unwrap()
         .into_inner();
@@ -783,7 +890,9 @@ async fn health_answers_204_and_a_generated_admin_token_is_returned_once() {
         failure(
             Operation::V1AuthenticationDashboardAccess,
             client(&s, &token)
-                .v1_authentication_dashboard_access("none", None)
+                .v1_authentication_dashboard_access()
+                .app_id("none")
+                .send()
                 .await
         )
         .0,
@@ -799,7 +908,9 @@ async fn health_answers_204_and_a_generated_admin_token_is_returned_once() {
         failure(
             Operation::V1AuthenticationDashboardAccess,
             client(&s, &token)
-                .v1_authentication_dashboard_access("none", None)
+                .v1_authentication_dashboard_access()
+                .app_id("none")
+                .send()
                 .await
         )
         .0,

@@ -90,17 +90,28 @@ pub trait Api: Send + Sync + 'static {
         Output = V1AuthenticationExchangeOneTimeTokenResponse,
     > + Send;
 }
-///Parameters of `v1.authentication.app-portal-access`, validated.
+///Parameters of `v1.authentication.app-portal-access`, validated. Built by the router; `new` takes the required ones (an optional parameter added to the document does not change it).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct V1AuthenticationAppPortalAccessParams {
     /// The application's ID (`app_...`) or its UID.
     pub app_id: String,
     /// A key that makes a retried POST safe: the first successful answer given for it is replayed for repeats.
     pub idempotency_key: Option<String>,
 }
+impl V1AuthenticationAppPortalAccessParams {
+    /// The parameters with the required ones given and every optional one absent.
+    pub fn new(app_id: String) -> Self {
+        Self {
+            app_id,
+            idempotency_key: None,
+        }
+    }
+}
 ///Every response `v1.authentication.app-portal-access` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum V1AuthenticationAppPortalAccessResponse {
     /// 200: Success.
     Ok(models::AppPortalAccessOut),
@@ -185,17 +196,28 @@ impl IntoResponse for V1AuthenticationAppPortalAccessResponse {
         }
     }
 }
-///Parameters of `v1.authentication.create-message-token`, validated.
+///Parameters of `v1.authentication.create-message-token`, validated. Built by the router; `new` takes the required ones (an optional parameter added to the document does not change it).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct V1AuthenticationCreateMessageTokenParams {
     /// The application's ID (`app_...`) or its UID.
     pub app_id: String,
     /// A key that makes a retried POST safe: the first successful answer given for it is replayed for repeats.
     pub idempotency_key: Option<String>,
 }
+impl V1AuthenticationCreateMessageTokenParams {
+    /// The parameters with the required ones given and every optional one absent.
+    pub fn new(app_id: String) -> Self {
+        Self {
+            app_id,
+            idempotency_key: None,
+        }
+    }
+}
 ///Every response `v1.authentication.create-message-token` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum V1AuthenticationCreateMessageTokenResponse {
     /// 200: Success.
     Ok(models::AuthTokenOut),
@@ -280,17 +302,28 @@ impl IntoResponse for V1AuthenticationCreateMessageTokenResponse {
         }
     }
 }
-///Parameters of `v1.authentication.expire-all`, validated.
+///Parameters of `v1.authentication.expire-all`, validated. Built by the router; `new` takes the required ones (an optional parameter added to the document does not change it).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct V1AuthenticationExpireAllParams {
     /// The application's ID (`app_...`) or its UID.
     pub app_id: String,
     /// A key that makes a retried POST safe: the first successful answer given for it is replayed for repeats.
     pub idempotency_key: Option<String>,
 }
+impl V1AuthenticationExpireAllParams {
+    /// The parameters with the required ones given and every optional one absent.
+    pub fn new(app_id: String) -> Self {
+        Self {
+            app_id,
+            idempotency_key: None,
+        }
+    }
+}
 ///Every response `v1.authentication.expire-all` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum V1AuthenticationExpireAllResponse {
     /// 204: Done; the response has no body.
     NoContent,
@@ -373,17 +406,28 @@ impl IntoResponse for V1AuthenticationExpireAllResponse {
         }
     }
 }
-///Parameters of `v1.authentication.dashboard-access`, validated.
+///Parameters of `v1.authentication.dashboard-access`, validated. Built by the router; `new` takes the required ones (an optional parameter added to the document does not change it).
 #[derive(Debug, Clone, PartialEq)]
+#[non_exhaustive]
 pub struct V1AuthenticationDashboardAccessParams {
     /// The application's ID (`app_...`) or its UID.
     pub app_id: String,
     /// A key that makes a retried POST safe: the first successful answer given for it is replayed for repeats.
     pub idempotency_key: Option<String>,
 }
+impl V1AuthenticationDashboardAccessParams {
+    /// The parameters with the required ones given and every optional one absent.
+    pub fn new(app_id: String) -> Self {
+        Self {
+            app_id,
+            idempotency_key: None,
+        }
+    }
+}
 ///Every response `v1.authentication.dashboard-access` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum V1AuthenticationDashboardAccessResponse {
     /// 200: Success.
     Ok(models::DashboardAccessOut),
@@ -468,15 +512,23 @@ impl IntoResponse for V1AuthenticationDashboardAccessResponse {
         }
     }
 }
-///Parameters of `v1.authentication.logout`, validated.
-#[derive(Debug, Clone, PartialEq)]
+///Parameters of `v1.authentication.logout`, validated. Built by the router; `new` takes the required ones (an optional parameter added to the document does not change it).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct V1AuthenticationLogoutParams {
     /// A key that makes a retried POST safe: the first successful answer given for it is replayed for repeats.
     pub idempotency_key: Option<String>,
 }
+impl V1AuthenticationLogoutParams {
+    /// The parameters with the required ones given and every optional one absent.
+    pub fn new() -> Self {
+        Self { idempotency_key: None }
+    }
+}
 ///Every response `v1.authentication.logout` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum V1AuthenticationLogoutResponse {
     /// 204: Done; the response has no body.
     NoContent,
@@ -559,15 +611,23 @@ impl IntoResponse for V1AuthenticationLogoutResponse {
         }
     }
 }
-///Parameters of `v1.authentication.exchange-one-time-token`, validated.
-#[derive(Debug, Clone, PartialEq)]
+///Parameters of `v1.authentication.exchange-one-time-token`, validated. Built by the router; `new` takes the required ones (an optional parameter added to the document does not change it).
+#[derive(Debug, Clone, PartialEq, Default)]
+#[non_exhaustive]
 pub struct V1AuthenticationExchangeOneTimeTokenParams {
     /// A key that makes a retried POST safe: the first successful answer given for it is replayed for repeats.
     pub idempotency_key: Option<String>,
 }
+impl V1AuthenticationExchangeOneTimeTokenParams {
+    /// The parameters with the required ones given and every optional one absent.
+    pub fn new() -> Self {
+        Self { idempotency_key: None }
+    }
+}
 ///Every response `v1.authentication.exchange-one-time-token` documents, with its body.
 #[derive(Debug, Clone, PartialEq)]
 #[allow(clippy::large_enum_variant)]
+#[non_exhaustive]
 pub enum V1AuthenticationExchangeOneTimeTokenResponse {
     /// 200: Success.
     Ok(models::OneTimeTokenOut),

@@ -45,7 +45,10 @@ impl Api for Fixed {
             body.expiry
         ));
         let (token, url) = portal_out();
-        V1AuthenticationAppPortalAccessResponse::Ok(AppPortalAccessOut { token, url })
+        V1AuthenticationAppPortalAccessResponse::Ok(
+            AppPortalAccessOut::try_from(AppPortalAccessOut::builder().token(token).url(url))
+                .unwrap(),
+        )
     }
 
     async fn v1_authentication_create_message_token(
@@ -55,14 +58,22 @@ impl Api for Fixed {
         body: CreateMessageTokenIn,
     ) -> V1AuthenticationCreateMessageTokenResponse {
         self.record(format!("message-token {} {}", params.app_id, body.name));
-        V1AuthenticationCreateMessageTokenResponse::Ok(AuthTokenOut {
-            created_at: "2026-01-01T00:00:00Z".parse().unwrap(),
-            expires_at: None,
-            id: "key_1".into(),
-            name: Some(body.name),
-            scopes: None,
-            token: "msg_token".into(),
-        })
+        V1AuthenticationCreateMessageTokenResponse::Ok(
+            AuthTokenOut::try_from(
+                AuthTokenOut::builder()
+                    .created_at(
+                        "2026-01-01T00:00:00Z"
+                            .parse::<svix_auth_server::runtime::reexports::chrono::DateTime<
+                                svix_auth_server::runtime::reexports::chrono::Utc,
+                            >>()
+                            .unwrap(),
+                    )
+                    .id("key_1")
+                    .name(Some(body.name))
+                    .token("msg_token"),
+            )
+            .unwrap(),
+        )
     }
 
     async fn v1_authentication_expire_all(
@@ -82,10 +93,14 @@ impl Api for Fixed {
     ) -> V1AuthenticationDashboardAccessResponse {
         self.record(format!("dashboard {}", params.app_id));
         let (token, url) = portal_out();
-        V1AuthenticationDashboardAccessResponse::Ok(DashboardAccessOut {
-            token,
-            url: url.to_string().parse().unwrap(),
-        })
+        V1AuthenticationDashboardAccessResponse::Ok(
+            DashboardAccessOut::try_from(
+                DashboardAccessOut::builder()
+                    .token(token)
+                    .url(url.to_string().parse::<DashboardAccessOutUrl>().unwrap()),
+            )
+            .unwrap(),
+        )
     }
 
     async fn v1_authentication_logout(
@@ -94,10 +109,14 @@ impl Api for Fixed {
         _params: V1AuthenticationLogoutParams,
     ) -> V1AuthenticationLogoutResponse {
         self.record("logout".into());
-        V1AuthenticationLogoutResponse::Forbidden(HttpErrorOut {
-            code: "forbidden".into(),
-            detail: "only app tokens can log out".into(),
-        })
+        V1AuthenticationLogoutResponse::Forbidden(
+            HttpErrorOut::try_from(
+                HttpErrorOut::builder()
+                    .code("forbidden")
+                    .detail("only app tokens can log out"),
+            )
+            .unwrap(),
+        )
     }
 
     async fn v1_authentication_exchange_one_time_token(
@@ -107,9 +126,9 @@ impl Api for Fixed {
         body: OneTimeTokenIn,
     ) -> V1AuthenticationExchangeOneTimeTokenResponse {
         self.record(format!("exchange {}", body.one_time_token));
-        V1AuthenticationExchangeOneTimeTokenResponse::Ok(OneTimeTokenOut {
-            token: "session".into(),
-        })
+        V1AuthenticationExchangeOneTimeTokenResponse::Ok(
+            OneTimeTokenOut::try_from(OneTimeTokenOut::builder().token("session")).unwrap(),
+        )
     }
 }
 
@@ -180,54 +199,60 @@ async fn generated_client_reaches_every_operation_through_the_generated_router()
     let c = client(&server.base, "org_token.eu");
 
     let out = c
-        .v1_authentication_app_portal_access("my-app", Some("key-1"), &AppPortalAccessIn::default())
+        .v1_authentication_app_portal_access()
+        .app_id("my-app")
+        .idempotency_key("key-1")
+        .body(AppPortalAccessIn::default())
+        .send()
         .await
         .unwrap();
     assert_eq!(out.status(), 200);
     assert_eq!(out.token, "appsk_fixed");
 
     let out = c
-        .v1_authentication_create_message_token(
-            "my-app",
-            None,
-            &CreateMessageTokenIn {
-                expiry: Some(60),
-                name: "ci".into(),
-            },
+        .v1_authentication_create_message_token()
+        .app_id("my-app")
+        .body(
+            CreateMessageTokenIn::try_from(
+                CreateMessageTokenIn::builder().expiry(Some(60)).name("ci"),
+            )
+            .unwrap(),
         )
+        .send()
         .await
         .unwrap();
     assert_eq!(out.name.as_deref(), Some("ci"));
 
     let out = c
-        .v1_authentication_expire_all(
-            "my-app",
-            None,
-            &ApplicationTokenExpireIn { expiry: Some(0) },
+        .v1_authentication_expire_all()
+        .app_id("my-app")
+        .body(
+            ApplicationTokenExpireIn::try_from(ApplicationTokenExpireIn::builder().expiry(Some(0)))
+                .unwrap(),
         )
+        .send()
         .await
         .unwrap();
     assert_eq!(out.status(), 204);
 
     let out = c
-        .v1_authentication_dashboard_access("app_123", None)
+        .v1_authentication_dashboard_access()
+        .app_id("app_123")
+        .send()
         .await
         .unwrap();
     assert_eq!(out.token, "appsk_fixed");
 
     let out = c
-        .v1_authentication_exchange_one_time_token(
-            None,
-            &OneTimeTokenIn {
-                one_time_token: "ott".into(),
-            },
-        )
+        .v1_authentication_exchange_one_time_token()
+        .body(OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token("ott")).unwrap())
+        .send()
         .await
         .unwrap();
     assert_eq!(out.token, "session");
 
     // Logout answers a documented 403: the error body is typed by its status.
-    let err = c.v1_authentication_logout(None).await.unwrap_err();
+    let err = c.v1_authentication_logout().send().await.unwrap_err();
     let svix_auth_client::generated::Error::ErrorResponse(resp) = err else {
         panic!("expected an error response, got {err:?}")
     };
@@ -262,7 +287,10 @@ async fn invalid_app_id_is_refused_with_a_svix_shaped_422_typed_by_the_client() 
     let server = start().await;
     let c = client(&server.base, "org_token");
     let err = c
-        .v1_authentication_app_portal_access("bad id!", None, &AppPortalAccessIn::default())
+        .v1_authentication_app_portal_access()
+        .app_id("bad id!")
+        .body(AppPortalAccessIn::default())
+        .send()
         .await
         .unwrap_err();
     let svix_auth_client::generated::Error::ErrorResponse(resp) = err else {

@@ -3,6 +3,7 @@
 //! error bodies by status code (progenitor allows one error type per operation; Svix documents
 //! have two) and success bodies of operations with several.
 
+mod facade;
 mod operations;
 
 use proc_macro2::TokenStream;
@@ -20,12 +21,22 @@ pub(crate) struct ClientCode {
     pub progenitor: TokenStream,
     /// The operation table and status-keyed error decoding.
     pub operations: TokenStream,
+    /// The facade's per-operation methods (when asked for).
+    pub facade: Option<TokenStream>,
+    /// What the facade could not cover.
+    pub warnings: Vec<crate::error::Diagnostic>,
 }
 
-/// Generates the client for `api`, whose models live in crate `models_crate`.
-pub(crate) fn generate(api: &Api, models: &ModelNames, models_crate: &str) -> Result<ClientCode> {
+/// Generates the client for `api`, whose models live in crate `models_crate`; with
+/// `with_facade`, also the facade's per-operation methods.
+pub(crate) fn generate(
+    api: &Api,
+    models: &ModelNames,
+    models_crate: &str,
+    with_facade: bool,
+) -> Result<ClientCode> {
     let mut settings = progenitor_impl::GenerationSettings::new();
-    settings.with_interface(progenitor_impl::InterfaceStyle::Positional);
+    settings.with_interface(progenitor_impl::InterfaceStyle::Builder);
     for rust in models.rust_names() {
         settings.with_replacement(rust, format!("{models_crate}::{rust}"), std::iter::empty());
     }
@@ -35,6 +46,11 @@ pub(crate) fn generate(api: &Api, models: &ModelNames, models_crate: &str) -> Re
             None => e,
         }
     })?;
+    // progenitor's builder module imports `types` whether or not it names one.
+    let progenitor = quote! {
+        #![allow(unused_imports)]
+        #progenitor
+    };
     let mut operations = operations::operation_table(api, models, models_crate);
     let success = operations::success_types(api, models);
     if !success.is_empty() {
@@ -45,9 +61,17 @@ pub(crate) fn generate(api: &Api, models: &ModelNames, models_crate: &str) -> Re
             #success
         });
     }
+    let (facade, warnings) = if with_facade {
+        let (tokens, warnings) = facade::generate(api, &progenitor);
+        (Some(tokens), warnings)
+    } else {
+        (None, Vec::new())
+    };
     Ok(ClientCode {
         progenitor,
         operations,
+        facade,
+        warnings,
     })
 }
 

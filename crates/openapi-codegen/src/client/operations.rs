@@ -58,6 +58,7 @@ pub(super) fn success_types(api: &Api, models: &ModelNames) -> TokenStream {
             #[doc = #doc]
             #[derive(Debug, Clone, PartialEq)]
             #[allow(clippy::large_enum_variant)] // decoded once, matched once
+            #[non_exhaustive]
             pub enum #name { #(#variants)* }
 
             impl #name {
@@ -159,6 +160,7 @@ pub(super) fn operation_table(api: &Api, models: &ModelNames, models_crate: &str
     quote! {
         /// Every operation of the API.
         #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+        #[non_exhaustive]
         pub enum Operation {
             #( #op_docs #op_variants, )*
         }
@@ -186,6 +188,7 @@ pub(super) fn operation_table(api: &Api, models: &ModelNames, models_crate: &str
         /// An error response body, typed by the schema the document gives the operation's status.
         #[derive(Debug, Clone, PartialEq)]
         #[allow(clippy::large_enum_variant)] // decoded once, matched once
+        #[non_exhaustive]
         pub enum ErrorBody {
             #( #[doc = #variant_docs] #variants(#models_crate::#variants), )*
             /// A status the document does not describe, or a body that does not match its schema.

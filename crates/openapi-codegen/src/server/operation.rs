@@ -170,12 +170,42 @@ fn params(
             arg: quote! {},
         };
     }
-    let params_doc = format!("Parameters of `{opid}`, validated.");
+    let params_doc = format!(
+        "Parameters of `{opid}`, validated. Built by the router; `new` takes the required ones (an optional parameter added to the document does not change it)."
+    );
+    let required: Vec<_> = op.params.iter().filter(|p| p.required).collect();
+    // All optional: `Default` is `new()`.
+    let default = if required.is_empty() {
+        quote! { , Default }
+    } else {
+        quote! {}
+    };
+    let new_args = required.iter().map(|p| {
+        let field = field_ident(&p.name);
+        let ty = rust_type(models, &p.schema);
+        quote! { #field: #ty, }
+    });
+    let init = op.params.iter().map(|p| {
+        let field = field_ident(&p.name);
+        if p.required {
+            quote! { #field, }
+        } else {
+            quote! { #field: None, }
+        }
+    });
     ParamsCode {
         item: quote! {
             #[doc = #params_doc]
-            #[derive(Debug, Clone, PartialEq)]
+            #[derive(Debug, Clone, PartialEq #default)]
+            #[non_exhaustive]
             pub struct #params_ty { #(#fields)* }
+
+            impl #params_ty {
+                /// The parameters with the required ones given and every optional one absent.
+                pub fn new(#(#new_args)*) -> Self {
+                    Self { #(#init)* }
+                }
+            }
         },
         extract,
         build: quote! { let params = #params_ty { #(#build)* }; },
@@ -340,6 +370,7 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
         #[doc = #response_doc]
         #[derive(Debug, Clone, PartialEq)]
         #[allow(clippy::large_enum_variant)] // built once, moved once: boxing would only cost
+        #[non_exhaustive]
         pub enum #response_ty { #(#variants)* }
 
         impl IntoResponse for #response_ty {

@@ -15,7 +15,10 @@ impl Api for Echo {
         // Encodes what arrived, typed: item id, number of ids, limit, whether `since` parsed.
         let id = params.item_id * 1000 + params.ids.map_or(0, |i| i.len() as i64) * 100 + i64::from(params.limit.unwrap_or(0)) + params.since.map_or(0, |_| 1) * 10_000_000;
         assert_eq!(params.x_request_tag, "abc");
-        GetItemResponse::Ok(fixture_params_models::Item { id })
+        match fixture_params_models::Item::builder().id(id).try_into() {
+            Ok(item) => GetItemResponse::Ok(item),
+            Err(e) => panic!("{e}"),
+        }
     }
 }
 

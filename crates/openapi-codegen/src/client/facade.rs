@@ -1,0 +1,378 @@
+//! The facade's per-operation methods (`methods.rs` of the client crate): one async method per
+//! operation on the hand-written `Client`, which owns the policy (credential, base URL, retries,
+//! idempotency keys, errors) in its `call`. Required parameters are arguments; optional ones
+//! live in a per-operation `…Options` struct (`Default` + setters, `#[non_exhaustive]`), so an
+//! optional parameter added to the document never changes a method's signature.
+//!
+//! The methods drive progenitor's builders; the type each builder setter accepts is read from
+//! progenitor's own output, so the facade always agrees with it.
+
+use std::collections::{BTreeMap, BTreeSet};
+
+use heck::ToUpperCamelCase;
+use proc_macro2::{Ident, TokenStream};
+use quote::{ToTokens, format_ident, quote};
+
+use crate::error::Diagnostic;
+use crate::ir::{Api, Operation, ParamLocation};
+use crate::naming::{doc_attrs, method_name, snake};
+
+/// Names the hand-written `Client` already uses (a facade method never takes one).
+const RESERVED: &[&str] = &[
+    "new",
+    "builder",
+    "server_url",
+    "generated",
+    "call",
+    "with_token",
+    "idempotency_key",
+];
+
+/// What progenitor's builder for one operation accepts and answers.
+struct BuilderInfo {
+    /// Builder setter name → the type it converts into (`V: TryInto<T>`).
+    setters: BTreeMap<String, TokenStream>,
+    /// The success type `send` yields.
+    success: TokenStream,
+}
+
+/// The facade methods and option structs for `api`, given progenitor's client tokens.
+pub(crate) fn generate(api: &Api, progenitor: &TokenStream) -> (TokenStream, Vec<Diagnostic>) {
+    let builders = builder_infos(progenitor);
+    let names = facade_names(api);
+    let mut diags = Vec::new();
+    let mut methods = Vec::new();
+    let mut options = Vec::new();
+    for (op, name) in api.operations.iter().zip(&names) {
+        let Some(info) = builders.get(&method_name(&op.id)) else {
+            diags.push(
+                Diagnostic::warning(&op.pointer, "progenitor generated no builder for this operation: the facade has no method for it")
+                    .in_operation(Some(&op.id)),
+            );
+            continue;
+        };
+        match method(op, name, info) {
+            Ok((m, o)) => {
+                methods.push(m);
+                options.push(o);
+            }
+            Err(message) => {
+                diags.push(Diagnostic::warning(&op.pointer, message).in_operation(Some(&op.id)))
+            }
+        }
+    }
+    let tokens = quote! {
+        //! One method per operation of the document on [`Client`], with the optional parameters
+        //! of each in its `…Options` struct.
+
+        #[allow(unused_imports)]
+        use crate::generated::{types, ByteStream};
+        use crate::operations::Operation;
+        use crate::{Client, Error};
+
+        impl Client {
+            #(#methods)*
+        }
+
+        #(#options)*
+    };
+    (tokens, diags)
+}
+
+/// A facade name per operation: the last dotted segment of the operationId when that is unique
+/// in the document and free, else the whole operationId, snake-cased.
+fn facade_names(api: &Api) -> Vec<String> {
+    let short = |id: &str| snake(id.rsplit('.').next().unwrap_or(id));
+    let mut counts: BTreeMap<String, usize> = BTreeMap::new();
+    for op in &api.operations {
+        *counts.entry(short(&op.id)).or_default() += 1;
+    }
+    let mut taken: BTreeSet<String> = RESERVED.iter().map(|s| (*s).to_owned()).collect();
+    api.operations
+        .iter()
+        .map(|op| {
+            let s = short(&op.id);
+            let name = if counts[&s] == 1 && !taken.contains(&s) {
+                s
+            } else {
+                method_name(&op.id)
+            };
+            let mut unique = name.clone();
+            let mut n = 2;
+            while !taken.insert(unique.clone()) {
+                unique = format!("{name}_{n}");
+                n += 1;
+            }
+            unique
+        })
+        .collect()
+}
+
+/// Whether a parameter is the `Idempotency-Key` header the policy fills in.
+fn is_idempotency_key(location: ParamLocation, name: &str) -> bool {
+    location == ParamLocation::Header && name.eq_ignore_ascii_case("idempotency-key")
+}
+
+fn method(
+    op: &Operation,
+    name: &str,
+    info: &BuilderInfo,
+) -> Result<(TokenStream, TokenStream), String> {
+    let fn_name = format_ident!("{}", name);
+    let builder_fn = format_ident!("{}", method_name(&op.id));
+    let variant = format_ident!("{}", method_name(&op.id).to_upper_camel_case());
+    let options_ty = format_ident!("{}Options", name.to_upper_camel_case());
+    let setter = |param: &str| -> Result<(Ident, &TokenStream), String> {
+        let s = snake(param);
+        info.setters
+            .get(&s)
+            .map(|ty| (format_ident!("{}", s), ty))
+            .ok_or_else(|| format!("progenitor's builder has no setter for parameter `{param}`: the facade has no method for this operation"))
+    };
+
+    let mut args = Vec::new();
+    let mut prepare = Vec::new();
+    let mut chain = Vec::new();
+    let mut fields = Vec::new();
+    let mut field_setters = Vec::new();
+    for p in &op.params {
+        let (ident, ty) = setter(&p.name)?;
+        let doc = doc_attrs(p.description.as_deref().unwrap_or(&format!(
+            "The `{}` {} parameter.",
+            p.name,
+            p.location.as_str()
+        )));
+        if is_idempotency_key(p.location, &p.name) {
+            fields.push(quote! {
+                #doc
+                /// When absent, one (`auto_<uuid>`) is made for the call and reused by its retries.
+                pub #ident: Option<#ty>,
+            });
+            field_setters.push(option_setter(&ident, ty));
+            prepare.push(quote! { let key = self.idempotency_key(options.#ident.clone()); });
+            chain.push(quote! { let request = request.#ident(key.clone()); });
+        } else if p.required {
+            args.push(quote! { #ident: impl Into<#ty>, });
+            prepare.push(quote! { let #ident: #ty = #ident.into(); });
+            chain.push(quote! { let request = request.#ident(#ident.clone()); });
+        } else {
+            fields.push(quote! { #doc pub #ident: Option<#ty>, });
+            field_setters.push(option_setter(&ident, ty));
+            chain.push(quote! {
+                let request = match &options.#ident {
+                    Some(value) => request.#ident(value.clone()),
+                    None => request,
+                };
+            });
+        }
+    }
+    if let Some(body) = &op.body {
+        let (ident, ty) = info
+            .setters
+            .get("body")
+            .map(|ty| (format_ident!("body"), ty))
+            .ok_or("progenitor's builder has no body setter: the facade has no method for this operation")?;
+        if body.required {
+            args.push(quote! { #ident: &#ty, });
+            chain.push(quote! { let request = request.body(#ident.clone()); });
+        } else {
+            fields.push(quote! {
+                /// The request body (optional for this operation).
+                pub body: Option<#ty>,
+            });
+            field_setters.push(option_setter(&ident, ty));
+            chain.push(quote! {
+                let request = match &options.body {
+                    Some(value) => request.body(value.clone()),
+                    None => request,
+                };
+            });
+        }
+    }
+    let success = &info.success;
+
+    let mut doc = String::new();
+    if let Some(s) = &op.summary {
+        doc.push_str(s);
+        doc.push_str("\n\n");
+    }
+    if let Some(d) = &op.description {
+        doc.push_str(d);
+        doc.push_str("\n\n");
+    }
+    doc.push_str(&format!(
+        "`{}` `{}` (operation `{}`); optional parameters in [`{options_ty}`].",
+        op.method.to_uppercase(),
+        op.path,
+        op.id
+    ));
+    let doc = doc_attrs(&doc);
+    let deprecated = if op.deprecated {
+        quote! { #[deprecated] }
+    } else {
+        quote! {}
+    };
+    let method = quote! {
+        #doc
+        #deprecated
+        pub async fn #fn_name(
+            &self,
+            #(#args)*
+            options: Option<#options_ty>,
+        ) -> Result<#success, Error> {
+            let options = options.unwrap_or_default();
+            #(#prepare)*
+            #[allow(deprecated)]
+            self.call(Operation::#variant, || {
+                let request = self.generated().#builder_fn();
+                #(#chain)*
+                request.send()
+            })
+            .await
+        }
+    };
+    let options_doc = format!(
+        "Optional parameters of [`Client::{name}`] (`{}`): start from `Default::default()` and set what you need.",
+        op.id
+    );
+    let options = quote! {
+        #[doc = #options_doc]
+        #[derive(Debug, Clone, Default, PartialEq)]
+        #[non_exhaustive]
+        pub struct #options_ty {
+            #(#fields)*
+        }
+
+        impl #options_ty {
+            #(#field_setters)*
+        }
+    };
+    Ok((method, options))
+}
+
+fn option_setter(ident: &Ident, ty: &TokenStream) -> TokenStream {
+    let doc = format!("Sets `{ident}`.");
+    quote! {
+        #[doc = #doc]
+        pub fn #ident(mut self, value: impl Into<#ty>) -> Self {
+            self.#ident = Some(value.into());
+            self
+        }
+    }
+}
+
+/// Reads progenitor's builders: `Client::<method>() -> builder::<Type>`, each builder's
+/// `<setter><V>(…) where V: TryInto<T>` and its `send() -> Result<ResponseValue<S>, …>`.
+fn builder_infos(progenitor: &TokenStream) -> BTreeMap<String, BuilderInfo> {
+    let Ok(file) = syn::parse2::<syn::File>(progenitor.clone()) else {
+        return BTreeMap::new();
+    };
+    let mut method_to_builder: BTreeMap<String, String> = BTreeMap::new();
+    let mut builders: BTreeMap<String, BuilderInfo> = BTreeMap::new();
+    for item in &file.items {
+        match item {
+            syn::Item::Impl(imp) if type_name(&imp.self_ty).as_deref() == Some("Client") => {
+                for f in impl_fns(imp) {
+                    if let syn::ReturnType::Type(_, ty) = &f.sig.output
+                        && let Some(builder) = type_name(ty)
+                    {
+                        method_to_builder.insert(f.sig.ident.to_string(), builder);
+                    }
+                }
+            }
+            syn::Item::Mod(m) if m.ident == "builder" => {
+                for inner in m.content.iter().flat_map(|(_, items)| items) {
+                    let syn::Item::Impl(imp) = inner else {
+                        continue;
+                    };
+                    let Some(name) = type_name(&imp.self_ty) else {
+                        continue;
+                    };
+                    let mut info = BuilderInfo {
+                        setters: BTreeMap::new(),
+                        success: quote! { () },
+                    };
+                    for f in impl_fns(imp) {
+                        let fname = f.sig.ident.to_string();
+                        if fname == "send" {
+                            if let Some(ty) = success_type(&f.sig.output) {
+                                info.success = ty;
+                            }
+                        } else if let Some(ty) = try_into_target(&f.sig) {
+                            info.setters.insert(fname, ty);
+                        }
+                    }
+                    builders.insert(name, info);
+                }
+            }
+            _ => {}
+        }
+    }
+    method_to_builder
+        .into_iter()
+        .filter_map(|(method, builder)| builders.remove(&builder).map(|b| (method, b)))
+        .collect()
+}
+
+fn impl_fns(imp: &syn::ItemImpl) -> impl Iterator<Item = &syn::ImplItemFn> {
+    imp.items.iter().filter_map(|i| match i {
+        syn::ImplItem::Fn(f) => Some(f),
+        _ => None,
+    })
+}
+
+/// The last segment of a type path (`builder::Foo<'a>` → `Foo`).
+fn type_name(ty: &syn::Type) -> Option<String> {
+    match ty {
+        syn::Type::Path(p) => p.path.segments.last().map(|s| s.ident.to_string()),
+        _ => None,
+    }
+}
+
+/// `T` of a setter's `where V: std::convert::TryInto<T>` bound.
+fn try_into_target(sig: &syn::Signature) -> Option<TokenStream> {
+    let clause = sig.generics.where_clause.as_ref()?;
+    for pred in &clause.predicates {
+        let syn::WherePredicate::Type(t) = pred else {
+            continue;
+        };
+        for bound in &t.bounds {
+            let syn::TypeParamBound::Trait(tr) = bound else {
+                continue;
+            };
+            let last = tr.path.segments.last()?;
+            if last.ident == "TryInto"
+                && let syn::PathArguments::AngleBracketed(args) = &last.arguments
+                && let Some(syn::GenericArgument::Type(target)) = args.args.first()
+            {
+                return Some(target.to_token_stream());
+            }
+        }
+    }
+    None
+}
+
+/// `S` of `-> Result<ResponseValue<S>, Error<E>>`.
+fn success_type(output: &syn::ReturnType) -> Option<TokenStream> {
+    let syn::ReturnType::Type(_, ty) = output else {
+        return None;
+    };
+    let syn::Type::Path(p) = ty.as_ref() else {
+        return None;
+    };
+    let result = p.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(args) = &result.arguments else {
+        return None;
+    };
+    let Some(syn::GenericArgument::Type(syn::Type::Path(value))) = args.args.first() else {
+        return None;
+    };
+    let response_value = value.path.segments.last()?;
+    let syn::PathArguments::AngleBracketed(inner) = &response_value.arguments else {
+        return None;
+    };
+    match inner.args.first()? {
+        syn::GenericArgument::Type(t) => Some(t.to_token_stream()),
+        _ => None,
+    }
+}
