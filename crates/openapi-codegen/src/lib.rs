@@ -33,6 +33,9 @@ pub use write::{Drift, FileStatus, OutputFile, check_all, write_all};
 /// Name of the hand-written runtime crate generated servers use.
 pub const RUNTIME_CRATE: &str = "svix-style-server-runtime";
 
+/// Name of the hand-written runtime crate generated client facades use.
+pub const CLIENT_RUNTIME_CRATE: &str = "svix-style-client-runtime";
+
 /// How to lay out the generated crates.
 #[derive(Debug, Clone)]
 pub struct Options {
@@ -88,15 +91,12 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
     // on separate threads (each thread formats its own tokens, which cannot cross threads).
     let (client, server, models_text) = std::thread::scope(|scope| {
         let client = scope.spawn(|| -> Result<ClientText> {
-            // The facade's methods go beside the hand-written policy of an in-repo client crate.
-            let code = client::generate(api, &models.names, &models_ident, !options.standalone)?;
+            let client_runtime = CLIENT_RUNTIME_CRATE.replace('-', "_");
+            let code = client::generate(api, &models.names, &models_ident, &client_runtime)?;
             Ok(ClientText {
                 client: write::format_rust(code.progenitor, cmd, "client")?,
                 operations: write::format_rust(code.operations, cmd, "operation table")?,
-                facade: code
-                    .facade
-                    .map(|f| write::format_rust(f, cmd, "facade methods"))
-                    .transpose()?,
+                facade: write::format_rust(code.facade, cmd, "client facade")?,
                 warnings: code.warnings,
             })
         });
@@ -143,12 +143,10 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
             contents: server_text,
         },
     ];
-    if let Some(facade) = client.facade {
-        files.push(OutputFile {
-            path: crate_dir(&client_crate).join("src/methods.rs"),
-            contents: facade,
-        });
-    }
+    files.push(OutputFile {
+        path: crate_dir(&client_crate).join("src/facade.rs"),
+        contents: client.facade,
+    });
     if options.standalone {
         files.extend(standalone::files(&options.crate_prefix, cmd));
     }
@@ -159,7 +157,7 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
 struct ClientText {
     client: String,
     operations: String,
-    facade: Option<String>,
+    facade: String,
     warnings: Vec<Diagnostic>,
 }
 

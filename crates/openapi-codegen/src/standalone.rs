@@ -30,10 +30,14 @@ fn dep(name: &str) -> String {
 }
 
 pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
-    let runtime = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("..")
-        .join(crate::RUNTIME_CRATE);
-    let runtime = runtime.canonicalize().unwrap_or(runtime);
+    let runtime_path = |name: &str| {
+        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+            .join("..")
+            .join(name);
+        path.canonicalize().unwrap_or(path)
+    };
+    let runtime = runtime_path(crate::RUNTIME_CRATE);
+    let client_runtime = runtime_path(crate::CLIENT_RUNTIME_CRATE);
     let models = format!("{prefix}-models");
     let client = format!("{prefix}-client");
     let server = format!("{prefix}-server");
@@ -65,7 +69,7 @@ pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
         manifest(
             &client,
             format!(
-                "{}{models_dep}",
+                "{}{models_dep}{} = {{ path = {:?} }}\n",
                 [
                     "progenitor-client",
                     "reqwest",
@@ -75,7 +79,9 @@ pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
                     "regress"
                 ]
                 .map(dep)
-                .concat()
+                .concat(),
+                crate::CLIENT_RUNTIME_CRATE,
+                client_runtime.display().to_string()
             ),
         ),
         manifest(
@@ -92,7 +98,7 @@ pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
         ),
         lib(
             &client,
-            "//! Client generated from the OpenAPI document.\n\n#[rustfmt::skip]\nmod generated;\n#[rustfmt::skip]\npub mod operations;\npub use generated::*;\n",
+            "//! Client generated from the OpenAPI document: [`Client`] (the facade, one method per operation),\n//! the raw progenitor client in [`generated`], and error bodies typed by status in [`operations`].\n\n#[rustfmt::skip]\nmod facade;\n#[rustfmt::skip]\npub mod generated;\n#[rustfmt::skip]\npub mod operations;\npub use facade::*;\npub use svix_style_client_runtime::{Error, HttpErrorOut, HttpValidationError, RetryPolicy};\n",
         ),
         lib(
             &server,

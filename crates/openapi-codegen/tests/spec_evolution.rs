@@ -264,3 +264,35 @@ async fn main() -> Result<(), svix_auth_client::Error> {
         "{stderr}"
     );
 }
+
+#[test]
+fn a_new_operation_appears_in_the_facade_of_out_output_too() {
+    let mut doc: Value = serde_json::from_str(
+        &std::fs::read_to_string(support::workspace().join("tests/fixtures/params.json")).unwrap(),
+    )
+    .unwrap();
+    let standalone = |doc: &Value| {
+        let document = openapi_codegen::Document::from_text(&doc.to_string(), false).unwrap();
+        let options = openapi_codegen::Options {
+            crate_prefix: "api".into(),
+            standalone: true,
+            ..Default::default()
+        };
+        let generated = openapi_codegen::generate(&document, &options).unwrap();
+        generated
+            .files
+            .into_iter()
+            .find(|f| f.path == Path::new("crates/api-client/src/facade.rs"))
+            .expect("the standalone client has a facade")
+            .contents
+    };
+    let before = standalone(&doc);
+    assert!(!before.contains("pub async fn ping("));
+    doc["paths"]["/ping"] = json!({"get": {
+        "operationId": "ping",
+        "responses": {"204": {"description": "alive"}}
+    }});
+    let after = standalone(&doc);
+    assert!(after.contains("pub async fn ping("), "{after}");
+    assert!(after.contains("pub struct PingOptions"), "{after}");
+}

@@ -436,7 +436,7 @@ async fn each_attempt_gets_a_tracing_span_with_operation_attempt_and_status() {
     let text = String::from_utf8(captured.0.lock().unwrap().clone()).unwrap();
     let spans: Vec<&str> = text
         .lines()
-        .filter(|l| l.contains("svix_auth_client.request"))
+        .filter(|l| l.contains("svix_client.request"))
         .collect();
     assert_eq!(spans.len(), 2, "{text}");
     assert!(

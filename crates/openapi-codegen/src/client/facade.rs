@@ -1,8 +1,9 @@
-//! The facade's per-operation methods (`methods.rs` of the client crate): one async method per
-//! operation on the hand-written `Client`, which owns the policy (credential, base URL, retries,
-//! idempotency keys, errors) in its `call`. Required parameters are arguments; optional ones
-//! live in a per-operation `…Options` struct (`Default` + setters, `#[non_exhaustive]`), so an
-//! optional parameter added to the document never changes a method's signature.
+//! The facade (`facade.rs` of the client crate): `Client`, one async method per operation, and
+//! the progenitor hooks. The policy (credential, base URL, retries, idempotency keys, errors) is
+//! the hand-written `svix-style-client-runtime`, the same for every document. Required
+//! parameters are arguments; optional ones live in a per-operation `…Options` struct (`Default`
+//! and setters, `#[non_exhaustive]`), so an optional parameter added to the document never
+//! changes a method's signature.
 //!
 //! The methods drive progenitor's builders; the type each builder setter accepts is read from
 //! progenitor's own output, so the facade always agrees with it.
@@ -17,16 +18,8 @@ use crate::error::Diagnostic;
 use crate::ir::{Api, Operation, ParamLocation};
 use crate::naming::{doc_attrs, method_name, snake};
 
-/// Names the hand-written `Client` already uses (a facade method never takes one).
-const RESERVED: &[&str] = &[
-    "new",
-    "builder",
-    "server_url",
-    "generated",
-    "call",
-    "with_token",
-    "idempotency_key",
-];
+/// Names `Client`'s own methods use (a facade method never takes one).
+const RESERVED: &[&str] = &["new", "builder", "server_url", "generated", "with_token"];
 
 /// What progenitor's builder for one operation accepts and answers.
 struct BuilderInfo {
@@ -36,8 +29,12 @@ struct BuilderInfo {
     success: TokenStream,
 }
 
-/// The facade methods and option structs for `api`, given progenitor's client tokens.
-pub(crate) fn generate(api: &Api, progenitor: &TokenStream) -> (TokenStream, Vec<Diagnostic>) {
+/// The facade for `api`, given progenitor's client tokens; the runtime is crate `runtime`.
+pub(crate) fn generate(
+    api: &Api,
+    progenitor: &TokenStream,
+    runtime: &str,
+) -> (TokenStream, Vec<Diagnostic>) {
     let builders = builder_infos(progenitor);
     let names = facade_names(api);
     let mut diags = Vec::new();
@@ -61,17 +58,99 @@ pub(crate) fn generate(api: &Api, progenitor: &TokenStream) -> (TokenStream, Vec
             }
         }
     }
+    let runtime = format_ident!("{}", runtime);
+    let servers: Vec<&str> = api.servers.iter().map(String::as_str).collect();
+    let title_doc = format!(
+        "A client of {}: one method per operation, with the policy of [`rt`] (bearer credential, base URL from the token's region, retries with backoff and `Retry-After`, idempotency keys, one [`rt::Error`]).",
+        api.title
+    );
     let tokens = quote! {
-        //! One method per operation of the document on [`Client`], with the optional parameters
-        //! of each in its `…Options` struct.
+        //! The client facade: [`Client`], one method per operation of the document, and the
+        //! optional parameters of each in its `…Options` struct.
+        // Every attempt of a call builds its request anew from the arguments, whatever their type.
+        #![allow(clippy::clone_on_copy, clippy::ptr_arg)]
 
         #[allow(unused_imports)]
         use crate::generated::{types, ByteStream};
-        use crate::operations::Operation;
-        use crate::{Client, Error};
+        use #runtime as rt;
+        use rt::Error;
+        use rt::reexports::progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
+        use rt::reexports::reqwest;
+
+        #[doc = #title_doc]
+        #[derive(Debug, Clone)]
+        pub struct Client {
+            raw: crate::generated::Client,
+            core: rt::Core,
+        }
+
+        /// Builds a [`Client`]: `Client::builder(token).server_url(…).retries(…).build()`.
+        pub type ClientBuilder = rt::ClientBuilder<Client>;
+
+        impl rt::Facade for Client {
+            const SERVERS: &'static [&'static str] = &[#(#servers),*];
+            const USER_AGENT: &'static str =
+                concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"), " (rust)");
+
+            fn from_parts(base_url: &str, http: reqwest::Client, core: rt::Core) -> Self {
+                Self {
+                    raw: crate::generated::Client::new_with_client(base_url, http),
+                    core,
+                }
+            }
+        }
 
         impl Client {
+            /// A client for `token`, with defaults (base URL from the token, 15 s timeout,
+            /// 2 retries).
+            pub fn new(token: impl Into<String>) -> Result<Self, Error> {
+                ClientBuilder::new(token).build()
+            }
+
+            /// A builder for `token`.
+            pub fn builder(token: impl Into<String>) -> ClientBuilder {
+                ClientBuilder::new(token)
+            }
+
+            /// The same client (sharing its connection pool) for another token.
+            pub fn with_token(&self, token: &str) -> Result<Self, Error> {
+                Ok(Self {
+                    raw: self.raw.clone(),
+                    core: self.core.with_authorization(rt::bearer(token)?),
+                })
+            }
+
+            /// The base URL requests go to.
+            pub fn server_url(&self) -> &str {
+                self.raw.baseurl()
+            }
+
+            /// The generated client underneath (no credential, no retries).
+            pub fn generated(&self) -> &crate::generated::Client {
+                &self.raw
+            }
+
             #(#methods)*
+        }
+
+        impl ClientHooks<()> for crate::generated::Client {
+            async fn pre<E>(
+                &self,
+                request: &mut reqwest::Request,
+                _info: &OperationInfo,
+            ) -> Result<(), rt::reexports::progenitor_client::Error<E>> {
+                rt::hooks::before_send(request);
+                Ok(())
+            }
+
+            async fn post<E>(
+                &self,
+                result: &reqwest::Result<reqwest::Response>,
+                _info: &OperationInfo,
+            ) -> Result<(), rt::reexports::progenitor_client::Error<E>> {
+                rt::hooks::after_receive(result);
+                Ok(())
+            }
         }
 
         #(#options)*
@@ -119,8 +198,8 @@ fn method(
     info: &BuilderInfo,
 ) -> Result<(TokenStream, TokenStream), String> {
     let fn_name = format_ident!("{}", name);
+    let op_id = op.id.as_str();
     let builder_fn = format_ident!("{}", method_name(&op.id));
-    let variant = format_ident!("{}", method_name(&op.id).to_upper_camel_case());
     let options_ty = format_ident!("{}Options", name.to_upper_camel_case());
     let setter = |param: &str| -> Result<(Ident, &TokenStream), String> {
         let s = snake(param);
@@ -149,7 +228,7 @@ fn method(
                 pub #ident: Option<#ty>,
             });
             field_setters.push(option_setter(&ident, ty));
-            prepare.push(quote! { let key = self.idempotency_key(options.#ident.clone()); });
+            prepare.push(quote! { let key = self.core.idempotency_key(options.#ident.clone()); });
             chain.push(quote! { let request = request.#ident(key.clone()); });
         } else if p.required {
             args.push(quote! { #ident: impl Into<#ty>, });
@@ -190,6 +269,13 @@ fn method(
         }
     }
     let success = &info.success;
+    // An operation without optional parameters takes `options` only so that one appearing
+    // later does not change the signature.
+    let unpack = if fields.is_empty() {
+        quote! { let _ = options; }
+    } else {
+        quote! { let options = options.unwrap_or_default(); }
+    };
 
     let mut doc = String::new();
     if let Some(s) = &op.summary {
@@ -220,11 +306,11 @@ fn method(
             #(#args)*
             options: Option<#options_ty>,
         ) -> Result<#success, Error> {
-            let options = options.unwrap_or_default();
+            #unpack
             #(#prepare)*
             #[allow(deprecated)]
-            self.call(Operation::#variant, || {
-                let request = self.generated().#builder_fn();
+            self.core.call(#op_id, || {
+                let request = self.raw.#builder_fn();
                 #(#chain)*
                 request.send()
             })

@@ -21,19 +21,19 @@ pub(crate) struct ClientCode {
     pub progenitor: TokenStream,
     /// The operation table and status-keyed error decoding.
     pub operations: TokenStream,
-    /// The facade's per-operation methods (when asked for).
-    pub facade: Option<TokenStream>,
+    /// The facade: `Client` and its per-operation methods.
+    pub facade: TokenStream,
     /// What the facade could not cover.
     pub warnings: Vec<crate::error::Diagnostic>,
 }
 
-/// Generates the client for `api`, whose models live in crate `models_crate`; with
-/// `with_facade`, also the facade's per-operation methods.
+/// Generates the client for `api`, whose models live in crate `models_crate` and whose facade
+/// policy is crate `runtime_crate`.
 pub(crate) fn generate(
     api: &Api,
     models: &ModelNames,
     models_crate: &str,
-    with_facade: bool,
+    runtime_crate: &str,
 ) -> Result<ClientCode> {
     let mut settings = progenitor_impl::GenerationSettings::new();
     settings.with_interface(progenitor_impl::InterfaceStyle::Builder);
@@ -61,12 +61,7 @@ pub(crate) fn generate(
             #success
         });
     }
-    let (facade, warnings) = if with_facade {
-        let (tokens, warnings) = facade::generate(api, &progenitor);
-        (Some(tokens), warnings)
-    } else {
-        (None, Vec::new())
-    };
+    let (facade, warnings) = facade::generate(api, &progenitor, runtime_crate);
     Ok(ClientCode {
         progenitor,
         operations,

@@ -177,6 +177,8 @@ pub(crate) struct Api {
     pub version: String,
     /// `info.description`.
     pub description: Option<String>,
+    /// Absolute `http(s)` server URLs of `servers`, in document order (templated ones left out).
+    pub servers: Vec<String>,
     /// Operations in document order.
     pub operations: Vec<Operation>,
     /// Component schemas (collision-free names), in document order, hoisted ones last.

@@ -62,6 +62,29 @@ struct Normalizer<'a> {
 }
 
 impl Normalizer<'_> {
+    /// The absolute server URLs (`servers[].url`); templated or relative ones are reported.
+    fn servers(&mut self) -> Vec<String> {
+        let mut urls = Vec::new();
+        let Some(servers) = self.root.get("servers").and_then(Value::as_array) else {
+            return urls;
+        };
+        for (i, server) in servers.iter().enumerate() {
+            let Some(url) = server.get("url").and_then(Value::as_str) else {
+                continue;
+            };
+            let absolute = url.starts_with("https://") || url.starts_with("http://");
+            if absolute && !url.contains('{') {
+                urls.push(url.trim_end_matches('/').to_owned());
+            } else {
+                self.diags.push(Diagnostic::warning(
+                    format!("/servers/{i}/url"),
+                    format!("server `{url}` is not an absolute URL without variables: clients do not default to it (set one with `.server_url(…)`)"),
+                ));
+            }
+        }
+        urls
+    }
+
     fn run(&mut self) -> Api {
         let root = self.root;
         let info = root.get("info");
@@ -121,6 +144,7 @@ impl Normalizer<'_> {
             title,
             version,
             description: text(info, "description"),
+            servers: self.servers(),
             operations,
             schemas,
             schema_pointers,

@@ -1,0 +1,185 @@
+//! [`Core`]: runs one operation with the policy — credential, retries, idempotency keys, a
+//! tracing span per attempt, and errors decided from the status before any body is decoded.
+
+use std::future::Future;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use progenitor_client::{Error as RawError, ResponseValue};
+use reqwest::header::HeaderValue;
+use tracing::Instrument as _;
+
+use crate::error::Error;
+use crate::hooks::{Answer, CALL, CallContext};
+use crate::retry::{RetryPolicy, retryable_status};
+
+/// The policy state a client shares across calls (cheap to clone).
+#[derive(Debug, Clone)]
+pub struct Core {
+    authorization: HeaderValue,
+    user_agent: HeaderValue,
+    retry: RetryPolicy,
+}
+
+/// What one attempt came to.
+enum Outcome<T> {
+    Done(T),
+    Failed {
+        error: Error,
+        retryable: bool,
+        retry_after: Option<Duration>,
+    },
+}
+
+impl Core {
+    /// A core sending `authorization` and `user_agent` with every request.
+    pub fn new(authorization: HeaderValue, user_agent: HeaderValue, retry: RetryPolicy) -> Self {
+        Self {
+            authorization,
+            user_agent,
+            retry,
+        }
+    }
+
+    /// The same policy with another credential (for [`crate::Facade`]'s `with_token`).
+    pub fn with_authorization(&self, authorization: HeaderValue) -> Self {
+        Self {
+            authorization,
+            ..self.clone()
+        }
+    }
+
+    /// The idempotency key of a call: the caller's, or a fresh `auto_<uuid v4>` that all
+    /// retries of the call reuse.
+    pub fn idempotency_key(&self, explicit: Option<String>) -> String {
+        explicit.unwrap_or_else(|| format!("auto_{}", uuid::Uuid::new_v4()))
+    }
+
+    /// Runs operation `operation` with retries; `send` issues one attempt.
+    /// `E` is the error body type progenitor decoded (`serde_json::Value`, or `()` for an
+    /// operation that documents none).
+    pub async fn call<T, E, F, Fut>(&self, operation: &'static str, send: F) -> Result<T, Error>
+    where
+        E: serde::Serialize,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>> + Send,
+    {
+        let request_id = random_u64();
+        let mut retry = 0;
+        loop {
+            let answer = Arc::new(Mutex::new(Answer::default()));
+            let context = CallContext {
+                authorization: self.authorization.clone(),
+                user_agent: self.user_agent.clone(),
+                attempt: retry,
+                request_id,
+                answer: Arc::clone(&answer),
+            };
+            let span = tracing::info_span!(
+                "svix_client.request",
+                operation,
+                attempt = retry,
+                request_id,
+                status = tracing::field::Empty
+            );
+            let result = CALL.scope(context, send()).instrument(span.clone()).await;
+            let head = answer.lock().map(|a| a.clone()).unwrap_or_default();
+            if let Some(status) = head.status {
+                span.record("status", status);
+            }
+            match classify(result, &head).await {
+                Outcome::Done(value) => return Ok(value),
+                Outcome::Failed {
+                    error,
+                    retryable,
+                    retry_after,
+                } => {
+                    if !retryable || retry >= self.retry.max_retries {
+                        return Err(error);
+                    }
+                    let wait = self.retry.delay(retry, retry_after);
+                    tracing::debug!(parent: &span, error = %error, wait_ms = wait.as_millis() as u64, "retrying");
+                    tokio::time::sleep(wait).await;
+                    retry += 1;
+                }
+            }
+        }
+    }
+}
+
+/// A random u64 (0 if the system has no randomness, which only loses the correlation id).
+fn random_u64() -> u64 {
+    let mut bytes = [0u8; 8];
+    let _ = getrandom::fill(&mut bytes);
+    u64::from_le_bytes(bytes)
+}
+
+/// Decides what a finished attempt means. The status noted by the hooks decides retries,
+/// whatever the body turned out to be.
+async fn classify<T, E: serde::Serialize>(
+    result: Result<ResponseValue<T>, RawError<E>>,
+    head: &Answer,
+) -> Outcome<T> {
+    let failed = |error, retryable, retry_after| Outcome::Failed {
+        error,
+        retryable,
+        retry_after,
+    };
+    let by_status = |status: u16| (retryable_status(status), head.retry_after);
+    match result {
+        Ok(value) => Outcome::Done(value.into_inner()),
+        Err(RawError::ErrorResponse(response)) => {
+            let status = response.status().as_u16();
+            let (retryable, wait) = by_status(status);
+            let body = serde_json::to_vec(&*response).unwrap_or_default();
+            failed(Error::from_response(status, &body), retryable, wait)
+        }
+        Err(RawError::UnexpectedResponse(response)) => {
+            let status = response.status().as_u16();
+            let (retryable, wait) = by_status(status);
+            match response.bytes().await {
+                Ok(bytes) if (200..300).contains(&status) => failed(
+                    Error::UndecodableResponse {
+                        status: Some(status),
+                        body: String::from_utf8_lossy(&bytes).into_owned(),
+                    },
+                    false,
+                    None,
+                ),
+                Ok(bytes) => failed(Error::from_response(status, &bytes), retryable, wait),
+                Err(e) => failed(Error::Transport(e), true, wait),
+            }
+        }
+        Err(RawError::CommunicationError(e)) if e.is_timeout() => {
+            failed(Error::Timeout(e), true, None)
+        }
+        Err(RawError::CommunicationError(e)) => {
+            let retryable = !e.is_builder();
+            failed(Error::Transport(e), retryable, None)
+        }
+        Err(RawError::ResponseBodyError(e)) if e.is_timeout() => {
+            failed(Error::Timeout(e), true, None)
+        }
+        Err(RawError::ResponseBodyError(e)) | Err(RawError::InvalidUpgrade(e)) => {
+            failed(Error::Transport(e), true, head.retry_after)
+        }
+        // The body did not decode: the status (noted before decoding) still decides.
+        Err(RawError::InvalidResponsePayload(bytes, _)) => match head.status {
+            Some(status) if !(200..300).contains(&status) => {
+                let (retryable, wait) = by_status(status);
+                failed(Error::from_response(status, &bytes), retryable, wait)
+            }
+            status => failed(
+                Error::UndecodableResponse {
+                    status,
+                    body: String::from_utf8_lossy(&bytes).into_owned(),
+                },
+                false,
+                None,
+            ),
+        },
+        Err(RawError::InvalidRequest(m)) | Err(RawError::Custom(m)) => {
+            failed(Error::InvalidRequest(m), false, None)
+        }
+    }
+}

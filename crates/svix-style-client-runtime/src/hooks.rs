@@ -1,0 +1,58 @@
+//! What generated clients' progenitor hooks call: the facade's per-call context (credential,
+//! User-Agent, attempt number, request id) travels in a task-local and is written into every
+//! request; the status and `Retry-After` of each answer are noted before progenitor decodes the
+//! body, so retry decisions never depend on a body that may not decode.
+
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
+
+tokio::task_local! {
+    pub(crate) static CALL: CallContext;
+}
+
+/// What the facade knows about the attempt in flight.
+pub(crate) struct CallContext {
+    pub authorization: HeaderValue,
+    pub user_agent: HeaderValue,
+    pub attempt: u32,
+    /// One random id per call, the same on every attempt (`svix-req-id`).
+    pub request_id: u64,
+    /// What the answer's head said, before its body was read.
+    pub answer: Arc<Mutex<Answer>>,
+}
+
+/// The head of the last answer.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Answer {
+    /// Status (`None`: no answer yet).
+    pub status: Option<u16>,
+    /// Its `Retry-After`, as a wait.
+    pub retry_after: Option<Duration>,
+}
+
+/// Before a request is sent: credential, User-Agent, request id, and the retry count on retries.
+/// Outside a facade call (the generated client used on its own) it adds nothing.
+pub fn before_send(request: &mut reqwest::Request) {
+    let _ = CALL.try_with(|call| {
+        let headers = request.headers_mut();
+        headers.insert(AUTHORIZATION, call.authorization.clone());
+        headers.insert(USER_AGENT, call.user_agent.clone());
+        headers.insert("svix-req-id", HeaderValue::from(call.request_id));
+        if call.attempt > 0 {
+            headers.insert("svix-retry-count", HeaderValue::from(call.attempt));
+        }
+    });
+}
+
+/// After an answer's head arrived (before its body is decoded): notes status and `Retry-After`.
+pub fn after_receive(result: &reqwest::Result<reqwest::Response>) {
+    if let Ok(response) = result {
+        let _ = CALL.try_with(|call| {
+            let mut answer = call.answer.lock().unwrap_or_else(|e| e.into_inner());
+            answer.status = Some(response.status().as_u16());
+            answer.retry_after = crate::retry::retry_after(response.headers());
+        });
+    }
+}
