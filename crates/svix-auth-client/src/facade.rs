@@ -45,12 +45,22 @@ impl Client {
     pub fn builder(token: impl Into<String>) -> ClientBuilder {
         ClientBuilder::new(token)
     }
-    /// The same client (sharing its connection pool) for another token.
+    /// The same client for another token, sharing the connection pool; the base URL
+    /// follows the new token's region unless it was set with `server_url`.
     pub fn with_token(&self, token: &str) -> Result<Self, Error> {
-        Ok(Self {
-            raw: self.raw.clone(),
-            core: self.core.with_authorization(rt::bearer(token)?),
-        })
+        let core = self.core.with_authorization(rt::bearer(token)?);
+        let base = rt::server_url_for_token(token, <Self as rt::Facade>::SERVERS)
+            .filter(|_| !self.core.fixed_server());
+        let raw = match base {
+            Some(base) => {
+                crate::generated::Client::new_with_client(
+                    base,
+                    self.raw.client().clone(),
+                )
+            }
+            None => self.raw.clone(),
+        };
+        Ok(Self { raw, core })
     }
     /// The base URL requests go to.
     pub fn server_url(&self) -> &str {

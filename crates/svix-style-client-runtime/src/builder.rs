@@ -17,7 +17,8 @@ pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
 pub trait Facade: Sized {
     /// The document's servers, in document order (the base URL is chosen among them).
     const SERVERS: &'static [&'static str];
-    /// The `User-Agent` the client sends.
+    /// The product the `User-Agent` names (`<crate>/<version>`); rustc, OS and architecture
+    /// are added.
     const USER_AGENT: &'static str;
     /// Assembles the client.
     fn from_parts(base_url: &str, http: reqwest::Client, core: Core) -> Self;
@@ -61,7 +62,7 @@ pub fn server_url_for_token<'s>(token: &str, servers: &[&'s str]) -> Option<&'s 
 pub struct ClientBuilder<C> {
     token: String,
     server_url: Option<String>,
-    timeout: Duration,
+    timeout: Option<Duration>,
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
     proxy: Option<String>,
@@ -74,7 +75,7 @@ impl<C: Facade> ClientBuilder<C> {
         Self {
             token: token.into(),
             server_url: None,
-            timeout: DEFAULT_TIMEOUT,
+            timeout: Some(DEFAULT_TIMEOUT),
             retry: RetryPolicy::default(),
             http: None,
             proxy: None,
@@ -88,15 +89,26 @@ impl<C: Facade> ClientBuilder<C> {
         self
     }
 
-    /// Per-attempt timeout (default 15 s).
-    pub fn timeout(mut self, timeout: Duration) -> Self {
-        self.timeout = timeout;
+    /// Per-attempt timeout, from connecting to the end of the body (default 15 s); `None`: never
+    /// time out (`.timeout(Duration::from_secs(5))` or `.timeout(None)`).
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        self.timeout = timeout.into();
         self
     }
 
-    /// Retries after the first attempt (default 2).
+    /// Retries after the first attempt (default 2), with jittered exponential backoff.
     pub fn retries(mut self, n: u32) -> Self {
         self.retry.max_retries = n;
+        self.retry.schedule = None;
+        self
+    }
+
+    /// An explicit retry schedule: one retry per entry, waiting that long first.
+    pub fn retry_schedule(mut self, delays: Vec<Duration>) -> Self {
+        self.retry = RetryPolicy {
+            max_retry_after: self.retry.max_retry_after,
+            ..RetryPolicy::with_schedule(delays)
+        };
         self
     }
 
@@ -112,7 +124,9 @@ impl<C: Facade> ClientBuilder<C> {
         self
     }
 
-    /// Sends every request through this proxy URL.
+    /// Sends every request through this proxy: `http://`, `https://`, `socks5://` (names
+    /// resolved locally) or `socks5h://` (names resolved by the proxy), with `user:password@`
+    /// if it needs them.
     pub fn proxy(mut self, url: impl Into<String>) -> Self {
         self.proxy = Some(url.into());
         self
@@ -124,18 +138,17 @@ impl<C: Facade> ClientBuilder<C> {
         let http = match self.http {
             Some(http) => http,
             None => {
-                let mut builder = reqwest::Client::builder()
-                    .timeout(self.timeout)
-                    .connect_timeout(self.timeout);
+                let mut builder = reqwest::Client::builder();
+                if let Some(timeout) = self.timeout {
+                    builder = builder.timeout(timeout).connect_timeout(timeout);
+                }
                 if let Some(proxy) = &self.proxy {
-                    builder = builder.proxy(
-                        reqwest::Proxy::all(proxy)
-                            .map_err(|e| Error::InvalidRequest(format!("proxy {proxy:?}: {e}")))?,
-                    );
+                    builder = builder.proxy(proxy_for(proxy)?);
                 }
                 builder.build().map_err(Error::Transport)?
             }
         };
+        let explicit = self.server_url.is_some();
         let base = match self.server_url {
             Some(url) => url,
             None => server_url_for_token(&self.token, C::SERVERS)
@@ -146,13 +159,35 @@ impl<C: Facade> ClientBuilder<C> {
                 })?
                 .to_owned(),
         };
-        let core = Core::new(
-            authorization,
-            HeaderValue::from_static(C::USER_AGENT),
-            self.retry,
-        );
+        let core = Core::new(authorization, user_agent(C::USER_AGENT)?, self.retry)
+            .with_fixed_server(explicit);
         Ok(C::from_parts(base.trim_end_matches('/'), http, core))
     }
+}
+
+/// A proxy for `url`, whose scheme must be one reqwest can speak.
+fn proxy_for(url: &str) -> Result<reqwest::Proxy, Error> {
+    let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
+    match scheme.as_deref() {
+        Some("http" | "https" | "socks5" | "socks5h") => reqwest::Proxy::all(url)
+            .map_err(|e| Error::InvalidRequest(format!("proxy {url:?}: {e}"))),
+        _ => Err(Error::InvalidRequest(format!(
+            "proxy {url:?}: the scheme must be http, https, socks5 or socks5h"
+        ))),
+    }
+}
+
+/// `<product> (rust <rustc version>; <os>/<arch>)`, like the official SDKs' agent strings; made
+/// from compile-time facts, never by running a program.
+pub fn user_agent(product: &str) -> Result<HeaderValue, Error> {
+    let text = format!(
+        "{product} (rust {}; {}/{})",
+        env!("RUSTC_VERSION"),
+        std::env::consts::OS,
+        std::env::consts::ARCH
+    );
+    HeaderValue::from_str(&text)
+        .map_err(|_| Error::InvalidRequest(format!("User-Agent {text:?} is not a header value")))
 }
 
 /// `Bearer <token>` as a header value; a token that cannot be one is an error, not a panic.
@@ -163,7 +198,38 @@ pub fn bearer(token: &str) -> Result<HeaderValue, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::server_url_for_token;
+    use super::{proxy_for, server_url_for_token, user_agent};
+
+    #[test]
+    fn proxies_take_http_https_and_socks5_schemes_only() {
+        for ok in [
+            "http://127.0.0.1:3128",
+            "https://proxy.example:443",
+            "socks5://127.0.0.1:1080",
+            "socks5h://user:pw@127.0.0.1:1080",
+        ] {
+            assert!(proxy_for(ok).is_ok(), "{ok}");
+        }
+        for bad in ["ftp://x:21", "127.0.0.1:1080", "socks4://x:1"] {
+            let err = proxy_for(bad).unwrap_err().to_string();
+            assert!(err.contains("socks5h"), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn the_user_agent_names_product_rustc_os_and_arch() {
+        let ua = user_agent("demo-client/1.2.3").unwrap();
+        let ua = ua.to_str().unwrap();
+        assert!(ua.starts_with("demo-client/1.2.3 (rust 1."), "{ua}");
+        assert!(
+            ua.ends_with(&format!(
+                "; {}/{})",
+                std::env::consts::OS,
+                std::env::consts::ARCH
+            )),
+            "{ua}"
+        );
+    }
 
     const SVIX: &[&str] = &[
         "https://api.svix.com",

@@ -19,6 +19,8 @@ pub struct Core {
     authorization: HeaderValue,
     user_agent: HeaderValue,
     retry: RetryPolicy,
+    /// Whether the base URL was given explicitly (then a new token keeps it).
+    fixed_server: bool,
 }
 
 /// What one attempt came to.
@@ -38,7 +40,19 @@ impl Core {
             authorization,
             user_agent,
             retry,
+            fixed_server: false,
         }
+    }
+
+    /// Marks the base URL as chosen by the caller rather than derived from the token.
+    pub fn with_fixed_server(mut self, fixed: bool) -> Self {
+        self.fixed_server = fixed;
+        self
+    }
+
+    /// Whether the base URL was chosen by the caller (a new token then keeps it).
+    pub fn fixed_server(&self) -> bool {
+        self.fixed_server
     }
 
     /// The same policy with another credential (for [`crate::Facade`]'s `with_token`).
@@ -94,7 +108,7 @@ impl Core {
                     retryable,
                     retry_after,
                 } => {
-                    if !retryable || retry >= self.retry.max_retries {
+                    if !retryable || retry >= self.retry.retries() {
                         return Err(error);
                     }
                     let wait = self.retry.delay(retry, retry_after);

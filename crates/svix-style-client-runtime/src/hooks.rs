@@ -33,10 +33,12 @@ pub(crate) struct Answer {
 }
 
 /// Before a request is sent: credential, User-Agent, request id, and the retry count on retries.
-/// Outside a facade call (the generated client used on its own) it adds nothing.
+/// progenitor's `api-version` header (the document's `info.version`) is dropped, as the official
+/// SDKs send none. Outside a facade call (the generated client used on its own) it does nothing.
 pub fn before_send(request: &mut reqwest::Request) {
     let _ = CALL.try_with(|call| {
         let headers = request.headers_mut();
+        headers.remove("api-version");
         headers.insert(AUTHORIZATION, call.authorization.clone());
         headers.insert(USER_AGENT, call.user_agent.clone());
         headers.insert("svix-req-id", HeaderValue::from(call.request_id));

@@ -14,7 +14,9 @@ mod error;
 pub mod hooks;
 pub mod retry;
 
-pub use builder::{ClientBuilder, DEFAULT_TIMEOUT, Facade, bearer, server_url_for_token};
+pub use builder::{
+    ClientBuilder, DEFAULT_TIMEOUT, Facade, bearer, server_url_for_token, user_agent,
+};
 pub use core::Core;
 pub use error::{Error, HttpErrorOut, HttpValidationError, ValidationError};
 pub use retry::RetryPolicy;

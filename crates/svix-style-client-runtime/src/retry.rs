@@ -16,6 +16,9 @@ pub struct RetryPolicy {
     pub max_delay: Duration,
     /// Upper bound of a `Retry-After` wait (default 60 s).
     pub max_retry_after: Duration,
+    /// An explicit schedule: retry `n` waits `schedule[n]`, and there are as many retries as
+    /// entries (the official SDKs' `retry_schedule`). `Retry-After` still wins when sent.
+    pub schedule: Option<Vec<Duration>>,
 }
 
 impl Default for RetryPolicy {
@@ -25,6 +28,7 @@ impl Default for RetryPolicy {
             base_delay: Duration::from_millis(50),
             max_delay: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(60),
+            schedule: None,
         }
     }
 }
@@ -35,10 +39,34 @@ pub fn retryable_status(status: u16) -> bool {
 }
 
 impl RetryPolicy {
+    /// A policy that waits exactly `delays` between attempts (one retry per entry).
+    pub fn with_schedule(delays: Vec<Duration>) -> Self {
+        Self {
+            max_retries: u32::try_from(delays.len()).unwrap_or(u32::MAX),
+            schedule: Some(delays),
+            ..Self::default()
+        }
+    }
+
+    /// How many retries follow the first attempt.
+    pub fn retries(&self) -> u32 {
+        match &self.schedule {
+            Some(delays) => u32::try_from(delays.len()).unwrap_or(u32::MAX),
+            None => self.max_retries,
+        }
+    }
+
     /// The wait before retry number `retry` (0-based), honouring `retry_after` when given.
     pub fn delay(&self, retry: u32, retry_after: Option<Duration>) -> Duration {
         if let Some(wait) = retry_after {
             return wait.min(self.max_retry_after);
+        }
+        if let Some(delays) = &self.schedule {
+            return delays
+                .get(retry as usize)
+                .or(delays.last())
+                .copied()
+                .unwrap_or_default();
         }
         let ceiling = self
             .base_delay
@@ -117,6 +145,23 @@ mod tests {
             RetryPolicy::default().delay(0, Some(Duration::from_secs(3600))),
             Duration::from_secs(60)
         );
+    }
+
+    #[test]
+    fn an_explicit_schedule_sets_each_wait_and_the_number_of_retries() {
+        let p = RetryPolicy::with_schedule(vec![
+            Duration::from_millis(5),
+            Duration::from_millis(50),
+            Duration::from_millis(500),
+        ]);
+        assert_eq!(p.retries(), 3);
+        assert_eq!(p.delay(0, None), Duration::from_millis(5));
+        assert_eq!(p.delay(2, None), Duration::from_millis(500));
+        assert_eq!(
+            p.delay(1, Some(Duration::from_secs(2))),
+            Duration::from_secs(2)
+        );
+        assert_eq!(RetryPolicy::with_schedule(vec![]).retries(), 0);
     }
 
     #[test]
