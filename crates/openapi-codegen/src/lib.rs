@@ -28,6 +28,7 @@ pub use document::Document;
 #[doc(hidden)]
 pub use error::catch_backend_for_tests;
 pub use error::{Diagnostic, Error, Result, Severity};
+pub use standalone::{Runtime, runtime_crates};
 pub use write::{Drift, FileStatus, OutputFile, check_all, write_all};
 
 /// Name of the hand-written runtime crate generated servers use.
@@ -48,6 +49,8 @@ pub struct Options {
     pub command: String,
     /// Treat warnings as errors.
     pub strict: bool,
+    /// With `standalone`: where the runtime crates come from (default: copied into the output).
+    pub runtime: Runtime,
 }
 
 impl Default for Options {
@@ -57,6 +60,7 @@ impl Default for Options {
             standalone: false,
             command: "cargo xtask codegen".into(),
             strict: false,
+            runtime: Runtime::Embedded,
         }
     }
 }
@@ -148,7 +152,8 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
         contents: client.facade,
     });
     if options.standalone {
-        files.extend(standalone::files(&options.crate_prefix, cmd));
+        let extra = standalone::files(&options.crate_prefix, cmd, &options.runtime, &files)?;
+        files.extend(extra);
     }
     Ok(Generated { files, warnings })
 }

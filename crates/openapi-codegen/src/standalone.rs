@@ -1,46 +1,221 @@
-//! Manifests and `lib.rs` files that make `--out DIR` output a workspace that builds on its own.
+//! What makes `--out DIR` output a workspace that builds on its own, anywhere: manifests whose
+//! dependencies are derived from what the generated code names, `lib.rs` files, and copies of
+//! the runtime crates (embedded in the generator at build time) — no path back into this
+//! checkout.
 
-use std::path::PathBuf;
+use std::collections::BTreeSet;
+use std::path::{Path, PathBuf};
 
+use toml::{Table, Value};
+
+use crate::error::{Error, Result};
 use crate::write::{OutputFile, header};
 
-/// Versions the generated code is written against (the same as this workspace's).
-const DEPENDENCIES: &[(&str, &str)] = &[
-    ("serde", r#"{ version = "1", features = ["derive"] }"#),
-    ("serde_json", r#""1""#),
-    (
-        "chrono",
-        r#"{ version = "0.4", default-features = false, features = ["serde", "clock", "std"] }"#,
-    ),
-    ("regress", r#""0.12""#),
-    ("progenitor-client", r#""0.15.1""#),
-    (
-        "reqwest",
-        r#"{ version = "0.13", default-features = false, features = ["json", "stream"] }"#,
-    ),
+include!(concat!(env!("OUT_DIR"), "/runtime_files.rs"));
+
+/// Where the generated crates find the runtime crates.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Runtime {
+    /// Copied into the output, under `runtime/` (the default: the output stands alone).
+    Embedded,
+    /// Already at this directory (holding one directory per runtime crate), relative to each
+    /// generated crate's directory or absolute; nothing is copied. For several outputs that
+    /// share one copy (write it with [`runtime_crates`]).
+    At(PathBuf),
+}
+
+/// Crates generated code may name that this workspace does not pin, with their specs.
+const EXTRA_DEPENDENCIES: &[(&str, &str)] =
+    &[("uuid", r#"{ version = "1", features = ["serde", "v4"] }"#)];
+
+/// Crates whose use is detected in generated code (name as written in paths, package name).
+const DETECTED: &[(&str, &str)] = &[
+    ("serde_json", "serde_json"),
+    ("chrono", "chrono"),
+    ("regress", "regress"),
+    ("uuid", "uuid"),
+    ("bytes", "bytes"),
+    ("reqwest", "reqwest"),
+    ("progenitor_client", "progenitor-client"),
+    ("serde", "serde"),
 ];
 
-fn dep(name: &str) -> String {
-    let spec = DEPENDENCIES
+/// The workspace manifest's `[workspace]` table.
+fn workspace() -> Result<Table> {
+    let manifest: Table = WORKSPACE_MANIFEST
+        .parse()
+        .map_err(|e| Error::backend("standalone", format!("workspace manifest: {e}")))?;
+    manifest
+        .get("workspace")
+        .and_then(Value::as_table)
+        .cloned()
+        .ok_or_else(|| Error::backend("standalone", "the workspace manifest has no [workspace]"))
+}
+
+/// `name = <spec>` for a dependency, from this workspace's pins (or the extra table).
+fn dependency(ws: &Table, name: &str) -> String {
+    if let Some(spec) = ws
+        .get("dependencies")
+        .and_then(Value::as_table)
+        .and_then(|d| d.get(name))
+    {
+        return format!("{name} = {spec}\n");
+    }
+    let spec = EXTRA_DEPENDENCIES
         .iter()
         .find(|(n, _)| *n == name)
         .map(|(_, s)| *s)
-        .unwrap_or(r#""*""#);
+        .unwrap_or("\"*\"");
     format!("{name} = {spec}\n")
 }
 
-pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
-    let runtime_path = |name: &str| {
-        let path = PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-            .join("..")
-            .join(name);
-        path.canonicalize().unwrap_or(path)
-    };
-    let runtime = runtime_path(crate::RUNTIME_CRATE);
-    let client_runtime = runtime_path(crate::CLIENT_RUNTIME_CRATE);
+/// Whether `code` names crate `krate` in a path (`krate::…` not preceded by an identifier).
+fn names_crate(code: &str, krate: &str) -> bool {
+    let needle = format!("{krate}::");
+    code.match_indices(&needle).any(|(i, _)| {
+        code[..i]
+            .chars()
+            .next_back()
+            .is_none_or(|c| !(c.is_alphanumeric() || c == '_'))
+    })
+}
+
+/// The packages `code` uses, among those detected.
+fn used(code: &str) -> BTreeSet<&'static str> {
+    DETECTED
+        .iter()
+        .filter(|(path, _)| names_crate(code, path))
+        .map(|(_, package)| *package)
+        .collect()
+}
+
+/// The runtime crates as output files under `runtime/<crate>/`, with resolved manifests.
+pub fn runtime_crates(command: &str) -> Result<Vec<OutputFile>> {
+    let ws = workspace()?;
+    let mut files = Vec::new();
+    for (krate, path, contents) in RUNTIME_FILES {
+        let out = PathBuf::from("runtime").join(krate).join(path);
+        let contents = if *path == "Cargo.toml" {
+            format!(
+                "{}{}",
+                header(command, "#"),
+                resolve_manifest(contents, &ws)?
+            )
+        } else {
+            let copied = format!(
+                "// @generated by `{command}`: a copy of the `{krate}` runtime, replaced on every run. Do not edit by hand.\n"
+            );
+            format!("{copied}{contents}")
+        };
+        files.push(OutputFile {
+            path: out,
+            contents,
+        });
+    }
+    Ok(files)
+}
+
+/// A runtime crate's manifest with everything it inherits from this workspace written out.
+fn resolve_manifest(text: &str, ws: &Table) -> Result<String> {
+    let mut manifest: Table = text
+        .parse()
+        .map_err(|e| Error::backend("standalone", format!("runtime manifest: {e}")))?;
+    let package_defaults = ws.get("package").and_then(Value::as_table);
+    if let Some(Value::Table(package)) = manifest.get_mut("package") {
+        for (key, value) in package.iter_mut() {
+            if inherits(value)
+                && let Some(v) = package_defaults.and_then(|d| d.get(key))
+            {
+                *value = v.clone();
+            }
+        }
+    }
+    let pins = ws.get("dependencies").and_then(Value::as_table);
+    for section in ["dependencies", "dev-dependencies", "build-dependencies"] {
+        let Some(Value::Table(deps)) = manifest.get_mut(section) else {
+            continue;
+        };
+        for (name, value) in deps.iter_mut() {
+            if !inherits(value) {
+                continue;
+            }
+            let Some(pin) = pins.and_then(|p| p.get(name)) else {
+                continue;
+            };
+            let mut spec = match pin {
+                Value::Table(t) => t.clone(),
+                other => {
+                    let mut t = Table::new();
+                    t.insert("version".into(), other.clone());
+                    t
+                }
+            };
+            if let Value::Table(local) = value {
+                for (k, v) in local.iter() {
+                    match k.as_str() {
+                        "workspace" => {}
+                        "features" => {
+                            let mut all: Vec<Value> = spec
+                                .get("features")
+                                .and_then(Value::as_array)
+                                .cloned()
+                                .unwrap_or_default();
+                            for f in v.as_array().into_iter().flatten() {
+                                if !all.contains(f) {
+                                    all.push(f.clone());
+                                }
+                            }
+                            spec.insert("features".into(), Value::Array(all));
+                        }
+                        _ => {
+                            spec.insert(k.clone(), v.clone());
+                        }
+                    }
+                }
+            }
+            *value = Value::Table(spec);
+        }
+    }
+    Ok(manifest.to_string())
+}
+
+fn inherits(value: &Value) -> bool {
+    value
+        .as_table()
+        .and_then(|t| t.get("workspace"))
+        .and_then(Value::as_bool)
+        == Some(true)
+}
+
+/// Manifests and `lib.rs` files of the generated crates (and the runtime, when embedded).
+/// `generated` is the generated code, scanned for the crates it names.
+pub(crate) fn files(
+    prefix: &str,
+    command: &str,
+    runtime: &Runtime,
+    generated: &[OutputFile],
+) -> Result<Vec<OutputFile>> {
+    let ws = workspace()?;
     let models = format!("{prefix}-models");
     let client = format!("{prefix}-client");
     let server = format!("{prefix}-server");
+    let code_of = |name: &str| -> String {
+        generated
+            .iter()
+            .filter(|f| f.path.starts_with(Path::new("crates").join(name)))
+            .map(|f| f.contents.as_str())
+            .collect()
+    };
+    let runtime_dir = match runtime {
+        Runtime::Embedded => PathBuf::from("../../runtime"),
+        Runtime::At(dir) => dir.clone(),
+    };
+    let runtime_dep = |krate: &str| {
+        format!(
+            "{krate} = {{ path = {:?} }}\n",
+            runtime_dir.join(krate).display().to_string()
+        )
+    };
     let toml_header = header(command, "#");
     let manifest = |name: &str, deps: String| OutputFile {
         path: PathBuf::from("crates").join(name).join("Cargo.toml"),
@@ -48,48 +223,49 @@ pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
             "{toml_header}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{deps}"
         ),
     };
+    let deps = |always: &[&str], code: &str| -> String {
+        let mut set: BTreeSet<&str> = always.iter().copied().collect();
+        set.extend(used(code));
+        set.into_iter().map(|d| dependency(&ws, d)).collect()
+    };
     let lib = |name: &str, body: &str| OutputFile {
         path: PathBuf::from("crates").join(name).join("src/lib.rs"),
         contents: format!("{}{body}", header(command, "//")),
     };
     let models_dep = format!("{models} = {{ path = \"../{models}\" }}\n");
-    vec![
+    let models_code = code_of(&models);
+    let client_code = code_of(&client);
+    let server_code = code_of(&server);
+    let mut files = vec![
         OutputFile {
             path: PathBuf::from("Cargo.toml"),
             contents: format!(
-                "{toml_header}[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"]\n"
+                "{toml_header}[workspace]\nresolver = \"3\"\nmembers = [\"crates/*\"{}]\n",
+                if *runtime == Runtime::Embedded {
+                    ", \"runtime/*\""
+                } else {
+                    ""
+                }
             ),
         },
-        manifest(
-            &models,
-            ["serde", "serde_json", "chrono", "regress"]
-                .map(dep)
-                .concat(),
-        ),
+        manifest(&models, deps(&["serde"], &models_code)),
         manifest(
             &client,
             format!(
-                "{}{models_dep}{} = {{ path = {:?} }}\n",
-                [
-                    "progenitor-client",
-                    "reqwest",
-                    "serde",
-                    "serde_json",
-                    "chrono",
-                    "regress"
-                ]
-                .map(dep)
-                .concat(),
-                crate::CLIENT_RUNTIME_CRATE,
-                client_runtime.display().to_string()
+                "{}{models_dep}{}",
+                deps(
+                    &["progenitor-client", "reqwest", "serde", "serde_json"],
+                    &client_code
+                ),
+                runtime_dep(crate::CLIENT_RUNTIME_CRATE)
             ),
         ),
         manifest(
             &server,
             format!(
-                "{models_dep}{} = {{ path = {:?} }}\n",
-                crate::RUNTIME_CRATE,
-                runtime.display().to_string()
+                "{}{models_dep}{}",
+                deps(&[], &server_code.replace("rt::reexports::", "")),
+                runtime_dep(crate::RUNTIME_CRATE)
             ),
         ),
         lib(
@@ -104,5 +280,44 @@ pub(crate) fn files(prefix: &str, command: &str) -> Vec<OutputFile> {
             &server,
             "//! Server trait and router generated from the OpenAPI document.\n\n#[rustfmt::skip]\nmod generated;\npub use generated::*;\npub use svix_style_server_runtime as runtime;\n",
         ),
-    ]
+    ];
+    if *runtime == Runtime::Embedded {
+        files.extend(runtime_crates(command)?);
+    }
+    Ok(files)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{names_crate, runtime_crates};
+
+    #[test]
+    fn crate_paths_are_detected_at_word_boundaries() {
+        assert!(names_crate("x: ::uuid::Uuid", "uuid"));
+        assert!(names_crate("uuid::Uuid::new_v4()", "uuid"));
+        assert!(!names_crate("my_uuid::X", "uuid"));
+        assert!(!names_crate("serde_json::Value", "serde"));
+        assert!(names_crate("#[derive(::serde::Serialize)]", "serde"));
+    }
+
+    #[test]
+    fn runtime_manifests_inherit_nothing_from_this_workspace() {
+        let files = runtime_crates("test").unwrap();
+        let manifests: Vec<_> = files
+            .iter()
+            .filter(|f| f.path.ends_with("Cargo.toml"))
+            .collect();
+        assert_eq!(manifests.len(), 2);
+        for m in manifests {
+            assert!(!m.contents.contains("workspace = true"), "{}", m.contents);
+            assert!(!m.contents.contains("/work/"), "{}", m.contents);
+            assert!(m.contents.contains("version = \"0.1.0\""), "{}", m.contents);
+        }
+        assert!(
+            files
+                .iter()
+                .any(|f| f.path.ends_with("src/validate/rules.rs"))
+        );
+        assert!(files.iter().any(|f| f.path.ends_with("build.rs")));
+    }
 }

@@ -25,17 +25,13 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
     let probe = dir.join("probe/crates/params-probe");
     std::fs::create_dir_all(probe.join("tests")).unwrap();
     std::fs::create_dir_all(probe.join("src")).unwrap();
-    let runtime = support::workspace().join("crates/svix-style-server-runtime");
     std::fs::write(
         probe.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"params-probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dev-dependencies]\n\
-             fixture-params-server = {{ path = \"../../../fixture-params/crates/fixture-params-server\" }}\n\
-             fixture-params-models = {{ path = \"../../../fixture-params/crates/fixture-params-models\" }}\n\
-             svix-style-server-runtime = {{ path = {:?} }}\n\
-             serde_json = \"1\"\ntokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }}\n",
-            runtime.display().to_string()
-        ),
+        "[package]\nname = \"params-probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dev-dependencies]\n\
+             fixture-params-server = { path = \"../../../fixture-params/crates/fixture-params-server\" }\n\
+             fixture-params-models = { path = \"../../../fixture-params/crates/fixture-params-models\" }\n\
+             svix-style-server-runtime = { path = \"../../../runtime/svix-style-server-runtime\" }\n\
+             serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",
     )
     .unwrap();
     std::fs::write(

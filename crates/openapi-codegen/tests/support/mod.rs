@@ -53,12 +53,17 @@ pub fn temp_dir(name: &str) -> PathBuf {
 /// Generates `spec` as standalone crates named `<prefix>-*` under `dir/<prefix>/` (without its
 /// own workspace manifest, so one outer workspace can hold several); returns the warnings.
 pub fn generate_member(dir: &Path, spec: &Path, prefix: &str) -> Vec<openapi_codegen::Diagnostic> {
+    // One shared copy of the runtime crates beside the members (several copies of one package
+    // cannot be in one workspace).
     let options = openapi_codegen::Options {
         crate_prefix: prefix.into(),
         standalone: true,
         command: format!("test {prefix}"),
         strict: false,
+        runtime: openapi_codegen::Runtime::At("../../../runtime".into()),
     };
+    let runtime = openapi_codegen::runtime_crates("test").expect("runtime crates");
+    openapi_codegen::write_all(dir, &runtime).expect("write runtime crates");
     let generated = openapi_codegen::generate_from_path(spec, &options)
         .unwrap_or_else(|e| panic!("{}: {e}", spec.display()));
     let files: Vec<_> = generated

