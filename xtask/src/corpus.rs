@@ -200,7 +200,9 @@ fn generate_all(api_dir: &Path, documents: &[PathBuf], jobs: usize) -> Vec<DocRe
     let done = AtomicUsize::new(0);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            scope.spawn(|| {
+            // Deep stacks: real documents nest deeply (the generator's own threads have them too).
+            let builder = std::thread::Builder::new().stack_size(256 * 1024 * 1024);
+            let _ = builder.spawn_scoped(scope, || {
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(doc) = documents.get(i) else { break };

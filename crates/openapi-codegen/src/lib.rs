@@ -94,7 +94,7 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
     // Client, server and models are independent once the models exist: generate and format them
     // on separate threads (each thread formats its own tokens, which cannot cross threads).
     let (client, server, models_text) = std::thread::scope(|scope| {
-        let client = scope.spawn(|| -> Result<ClientText> {
+        let client = spawn(scope, || -> Result<ClientText> {
             let client_runtime = CLIENT_RUNTIME_CRATE.replace('-', "_");
             let code = client::generate(api, &models.names, &models_ident, &client_runtime)?;
             Ok(ClientText {
@@ -104,12 +104,14 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
                 warnings: code.warnings,
             })
         });
-        let server = scope.spawn(|| -> Result<(String, Vec<Diagnostic>)> {
+        let server = spawn(scope, || -> Result<(String, Vec<Diagnostic>)> {
             let (tokens, warnings) =
                 server::generate(api, &models.names, &models_ident, &runtime_ident);
             Ok((write::format_rust(tokens, cmd, "server")?, warnings))
         });
-        let models_text = write::format_rust(models_module(models.tokens()), cmd, "models");
+        let models_text = models
+            .tokens()
+            .and_then(|tokens| write::format_rust(models_module(tokens), cmd, "models"));
         (
             joined(client, "client"),
             joined(server, "server"),
@@ -166,14 +168,31 @@ struct ClientText {
     warnings: Vec<Diagnostic>,
 }
 
+/// Stack of the generation threads: backends and formatting recurse as deep as the document
+/// nests, and real documents nest deeply.
+const STACK_BYTES: usize = 256 * 1024 * 1024;
+
+/// Spawns a generation thread with a deep stack.
+fn spawn<'scope, T: Send + 'scope>(
+    scope: &'scope std::thread::Scope<'scope, '_>,
+    f: impl FnOnce() -> Result<T> + Send + 'scope,
+) -> std::io::Result<std::thread::ScopedJoinHandle<'scope, Result<T>>> {
+    std::thread::Builder::new()
+        .stack_size(STACK_BYTES)
+        .spawn_scoped(scope, f)
+}
+
 /// Joins a generation thread; a panic in it becomes an error naming the stage.
 fn joined<T>(
-    handle: std::thread::ScopedJoinHandle<'_, Result<T>>,
+    handle: std::io::Result<std::thread::ScopedJoinHandle<'_, Result<T>>>,
     stage: &'static str,
 ) -> Result<T> {
-    handle
-        .join()
-        .unwrap_or_else(|_| Err(Error::backend(stage, "panicked")))
+    match handle {
+        Ok(handle) => handle
+            .join()
+            .unwrap_or_else(|_| Err(Error::backend(stage, "panicked"))),
+        Err(e) => Err(Error::backend(stage, format!("cannot start a thread: {e}"))),
+    }
 }
 
 /// typify's output, with the lints it is known to trip on real documents allowed.

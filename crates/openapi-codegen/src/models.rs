@@ -80,11 +80,12 @@ impl Models {
     /// The code of the models crate's generated module: typify's types, each struct with named
     /// fields and each enum marked `#[non_exhaustive]`, so the document can grow without breaking
     /// code outside the crate (structs are built with their builders; matches need a `_` arm).
-    pub fn tokens(&self) -> TokenStream {
-        let tokens = self.space.to_stream();
+    pub fn tokens(&self) -> Result<TokenStream> {
+        let space = std::panic::AssertUnwindSafe(&self.space);
+        let tokens = catch_backend("typify", move || Ok(space.to_stream()))?;
         let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
             // Formatting reports unparsable output with its reason.
-            return tokens;
+            return Ok(tokens);
         };
         let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
         for item in &mut file.items {
@@ -96,7 +97,7 @@ impl Models {
                 _ => {}
             }
         }
-        quote::quote!(#file)
+        Ok(quote::quote!(#file))
     }
 }
 
@@ -171,6 +172,18 @@ fn type_name_of(space: &mut TypeSpace, name: &str) -> Result<String> {
     Ok(ty.name())
 }
 
+/// Whether typify would give two string values of `values` the same variant name (or none).
+fn enum_names_collide(values: Option<&Value>) -> bool {
+    let Some(Value::Array(values)) = values else {
+        return false;
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    values.iter().filter_map(Value::as_str).any(|v| {
+        let name = crate::naming::rust_variant_name(v);
+        name.is_empty() || !seen.insert(name)
+    })
+}
+
 /// Converts a normalized (OpenAPI 3.0 flavoured) schema into JSON Schema (draft 7) for typify.
 pub(crate) fn to_json_schema(schema: &Value) -> Value {
     let Value::Object(src) = schema else {
@@ -212,6 +225,11 @@ pub(crate) fn to_json_schema(schema: &Value) -> Value {
     }
     if let Some(example) = src.get("example") {
         out.insert("examples".into(), json!([example]));
+    }
+    if enum_names_collide(out.get("enum")) {
+        // typify cannot name these variants apart (`>=`/`>`, `reactions-+1`/`reactions--1`,
+        // emoji): it gets a plain string; the server still checks the enumeration.
+        out.remove("enum");
     }
     if src.get("nullable") == Some(&Value::Bool(true)) {
         match out.get("type") {

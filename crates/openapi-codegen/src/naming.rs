@@ -30,6 +30,11 @@ pub(crate) fn rust_type_name(name: &str) -> String {
     }
 }
 
+/// The variant name typify derives from an enum value (its words in PascalCase; may be empty).
+pub(crate) fn rust_variant_name(value: &str) -> String {
+    words(value).to_upper_camel_case()
+}
+
 /// The snake_case identifier text for `name` (keywords get a trailing `_`).
 pub(crate) fn snake(name: &str) -> String {
     let mut s = words(name).to_snake_case();
@@ -54,9 +59,25 @@ pub(crate) fn field_ident(name: &str) -> Ident {
 
 /// PascalCase of an operation id, for per-operation type names.
 pub(crate) fn operation_type_prefix(operation_id: &str) -> String {
-    snake(operation_id)
-        .trim_end_matches('_')
-        .to_upper_camel_case()
+    leading_letter(
+        snake(operation_id)
+            .trim_end_matches('_')
+            .to_upper_camel_case(),
+    )
+}
+
+/// The `Operation` enum variant of an operation.
+pub(crate) fn operation_variant(operation_id: &str) -> String {
+    leading_letter(method_name(operation_id).to_upper_camel_case())
+}
+
+/// A PascalCase name that starts with a letter (`54763…` → `Op54763…`), as identifiers must.
+fn leading_letter(name: String) -> String {
+    if name.starts_with(|c: char| c.is_alphabetic()) {
+        name
+    } else {
+        format!("Op{name}")
+    }
 }
 
 /// `#[doc = "..."]` attributes, one per line of `text`.

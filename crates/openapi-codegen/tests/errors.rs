@@ -93,13 +93,29 @@ fn operation_ids_that_map_to_one_method_name_are_renamed_deterministically() {
 }
 
 #[test]
-fn exact_duplicate_operation_ids_are_refused() {
-    let d = invalid(
-        r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+fn exact_duplicate_operation_ids_are_renamed_with_a_warning_and_refused_when_strict() {
+    // OpenAPI forbids it, but real documents do it (a path item `$ref` used twice).
+    let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
             "/a": {"get": {"operationId": "same", "responses": {"200": {"description": "ok"}}}},
-            "/b": {"get": {"operationId": "same", "responses": {"200": {"description": "ok"}}}}}}"##,
+            "/b": {"get": {"operationId": "same", "responses": {"200": {"description": "ok"}}}}}}"##;
+    let document = Document::from_text(doc, false).unwrap();
+    assert_eq!(
+        document.operation_ids().collect::<Vec<_>>(),
+        ["same", "same_2"]
     );
-    assert_eq!(d[0].pointer, "/paths/~1b/get/operationId");
+    let warning = &document.warnings()[0];
+    assert_eq!(warning.pointer, "/paths/~1b/get/operationId");
+    assert!(warning.message.contains("used twice"), "{warning}");
+    let strict = generate(
+        &document,
+        &Options {
+            strict: true,
+            ..Options::default()
+        },
+    );
+    assert!(
+        matches!(strict, Err(Error::Invalid(d)) if d[0].pointer == "/paths/~1b/get/operationId")
+    );
 }
 
 #[test]

@@ -10,7 +10,6 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use heck::ToUpperCamelCase;
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
@@ -205,7 +204,7 @@ fn method(
     let fn_name = format_ident!("{}", name);
     let op_id = op.id.as_str();
     let builder_fn = format_ident!("{}", method_name(&op.id));
-    let options_ty = format_ident!("{}Options", name.to_upper_camel_case());
+    let options_ty = format_ident!("{}Options", crate::naming::rust_type_name(name));
     let setter = |param: &str| -> Result<(Ident, &TokenStream), String> {
         let s = snake(param);
         info.setters
@@ -219,7 +218,7 @@ fn method(
     let mut chain = Vec::new();
     let mut fields = Vec::new();
     let mut field_setters = Vec::new();
-    for p in &op.params {
+    for p in op.params.iter().filter(|p| !p.shadowed) {
         let (ident, ty) = setter(&p.name)?;
         let doc = doc_attrs(p.description.as_deref().unwrap_or(&format!(
             "The `{}` {} parameter.",

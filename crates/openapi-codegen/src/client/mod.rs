@@ -138,6 +138,7 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
         let params: Vec<Value> = op
             .params
             .iter()
+            .filter(|p| !p.shadowed)
             .map(|p| {
                 let mut schema = p.schema.json.clone();
                 if let Some(obj) = schema.as_object_mut() {
@@ -157,24 +158,32 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
             .collect();
         o.insert("parameters".into(), Value::Array(params));
         if let Some(b) = &op.body {
-            o.insert("requestBody".into(), json!({ "required": b.required, "content": { b.content_type.clone(): { "schema": b.schema.json } } }));
+            // Every JSON media type (`application/vnd.x+json`, `…; charset=utf-8`) is sent as
+            // `application/json`, the one progenitor knows.
+            o.insert(
+                "requestBody".into(),
+                json!({ "required": b.required, "content": { "application/json": { "schema": b.schema.json } } }),
+            );
         }
         let has_successes = op.successes().next().is_some();
         // progenitor allows one success type: with several, it gets raw bytes and the generated
         // `<Operation>Success::decode` types them by status.
         let multi_success = op.has_several_success_bodies();
+        // progenitor also allows one error type: when any error has a body, every error gets
+        // "any JSON" (an error without a body then arrives as an undecodable payload, typed by
+        // its status all the same).
+        let error_bodies = op.errors().any(|r| r.body.is_some());
         let mut responses = Map::new();
         for r in &op.responses {
             let mut v = json!({ "description": r.description });
             if r.status.is_success() && multi_success {
                 v["content"] = json!({ "application/octet-stream": {} });
-            } else if let Some(body) = &r.body {
-                let schema = if r.status.is_success() {
-                    body.schema.json.clone()
-                } else {
-                    json!({})
-                };
-                v["content"] = json!({ body.media_type.clone(): { "schema": schema } });
+            } else if r.status.is_success() {
+                if let Some(body) = &r.body {
+                    v["content"] = json!({ "application/json": { "schema": body.schema.json } });
+                }
+            } else if error_bodies {
+                v["content"] = json!({ "application/json": { "schema": {} } });
             }
             if r.status == Status::Default && has_successes {
                 // progenitor reads `default` as a possible success too, and orders ranges before

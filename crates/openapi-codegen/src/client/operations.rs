@@ -7,7 +7,7 @@ use quote::{format_ident, quote};
 
 use crate::ir::{Api, Operation};
 use crate::models::{ModelNames, TypePaths};
-use crate::naming::{doc_attrs, method_name, operation_type_prefix};
+use crate::naming::{doc_attrs, operation_type_prefix, operation_variant};
 use crate::status::Status;
 
 /// `<Operation>Success` enums for operations with several success bodies.
@@ -104,12 +104,7 @@ pub(super) fn operation_table(api: &Api, models: &ModelNames, models_crate: &str
     let op_variants: Vec<_> = api
         .operations
         .iter()
-        .map(|op| {
-            format_ident!(
-                "{}",
-                heck::ToUpperCamelCase::to_upper_camel_case(method_name(&op.id).as_str())
-            )
-        })
+        .map(|op| format_ident!("{}", operation_variant(&op.id)))
         .collect();
     let op_ids: Vec<_> = api.operations.iter().map(|op| op.id.as_str()).collect();
     let op_docs: Vec<TokenStream> = api

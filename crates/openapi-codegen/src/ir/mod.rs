@@ -41,6 +41,12 @@ impl ParamLocation {
 pub(crate) struct Param {
     /// Name on the wire.
     pub name: String,
+    /// Its Rust field name: snake_case, unique within the operation (`max_results_2` when
+    /// `maxResults` and `max_results` are both parameters).
+    pub rust_name: String,
+    /// Whether another parameter of the operation took its Rust name first: progenitor cannot
+    /// tell the two apart, so the client does not send this one (the server reads it).
+    pub shadowed: bool,
     /// Where it travels.
     pub location: ParamLocation,
     /// Whether it must be present.
@@ -64,8 +70,6 @@ pub(crate) struct Param {
 pub(crate) struct Body {
     /// Whether it must be present.
     pub required: bool,
-    /// Its media type.
-    pub content_type: String,
     /// Its schema: a reference to a component or a plain schema.
     pub schema: Schema,
     /// Pointer to its schema in the input document.
@@ -77,8 +81,6 @@ pub(crate) struct Body {
 /// A response body.
 #[derive(Debug, Clone)]
 pub(crate) struct ResponseBody {
-    /// Its media type.
-    pub media_type: String,
     /// Its schema.
     pub schema: Schema,
     /// Pointer to its schema in the input document.

@@ -34,6 +34,7 @@ pub(crate) fn normalize(loaded: &Loaded) -> Result<Api> {
         renames: BTreeMap::new(),
         hoisted: Map::new(),
         hoisted_pointers: IndexMap::new(),
+        by_pointer: BTreeMap::new(),
     };
     let mut api = n.run();
     let (errors, warnings): (Vec<_>, Vec<_>) = n
@@ -59,6 +60,8 @@ struct Normalizer<'a> {
     hoisted: Map<String, Value>,
     /// Where each hoisted schema was written.
     hoisted_pointers: IndexMap<String, String>,
+    /// Schemas referenced outside `components.schemas`, by pointer → their component name.
+    by_pointer: BTreeMap<String, String>,
 }
 
 impl Normalizer<'_> {

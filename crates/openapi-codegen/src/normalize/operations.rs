@@ -60,6 +60,27 @@ impl<'a> Normalizer<'a> {
         pointer: &str,
         operations: &mut Vec<Operation>,
     ) {
+        // A path item may be a `$ref` to another one (in this document).
+        let mut item = item;
+        for _ in 0..16 {
+            let Some(reference) = item.get("$ref").and_then(Value::as_str) else {
+                break;
+            };
+            let target = reference
+                .strip_prefix('#')
+                .map(super::schema::decode_fragment)
+                .and_then(|p| self.root.pointer(&p));
+            match target {
+                Some(t) => item = t,
+                None => {
+                    self.diags.push(Diagnostic::error(
+                        format!("{pointer}/$ref"),
+                        format!("path item `{reference}` does not resolve in this document"),
+                    ));
+                    return;
+                }
+            }
+        }
         let Some(item) = item.as_object() else {
             self.diags
                 .push(Diagnostic::error(pointer, "a path item must be an object"));
@@ -68,7 +89,7 @@ impl<'a> Normalizer<'a> {
         if item.contains_key("$ref") {
             self.diags.push(Diagnostic::error(
                 pointer,
-                "path items given by `$ref` are not supported: inline the path item",
+                "path item references go round in a circle or are nested too deep",
             ));
             return;
         }
@@ -142,6 +163,28 @@ impl<'a> Normalizer<'a> {
                     params.push(param);
                 }
             }
+        }
+        // Rust names, unique within the operation, in document order.
+        let mut taken = std::collections::BTreeSet::new();
+        for p in &mut params {
+            let base = crate::naming::snake(&p.name);
+            let mut name = base.clone();
+            let mut n = 2;
+            while !taken.insert(name.clone()) {
+                name = format!("{}_{n}", base.trim_end_matches('_'));
+                n += 1;
+            }
+            if name != base {
+                p.shadowed = true;
+                self.diags.push(
+                    Diagnostic::warning(
+                        &p.pointer,
+                        format!("parameter `{}` has the same Rust name as another parameter: the server reads it as `{name}`; the client cannot send it", p.name),
+                    )
+                    .in_operation(opid),
+                );
+            }
+            p.rust_name = name;
         }
         for segment in path_template_names(item.path) {
             if !params
@@ -272,23 +315,27 @@ impl<'a> Normalizer<'a> {
             let Some(reference) = current.get("$ref").and_then(Value::as_str) else {
                 return Some((current, here));
             };
-            let prefix = format!("#/components/{kind}/");
-            let Some(target) = reference
-                .strip_prefix(&prefix)
-                .and_then(|_| self.root.pointer(&reference[1..]))
+            // Any local reference that resolves: `#/components/{kind}/…` usually, but documents
+            // also point at another operation's parameter or response.
+            let local = reference
+                .strip_prefix('#')
+                .map(super::schema::decode_fragment);
+            let Some((pointer, target)) = local
+                .as_deref()
+                .and_then(|p| self.root.pointer(p).map(|t| (p.to_owned(), t)))
             else {
                 self.diags.push(
                     Diagnostic::error(
                         format!("{here}/$ref"),
                         format!(
-                            "`{reference}` does not resolve to an entry of `components.{kind}`"
+                            "`{reference}` does not resolve in this document (expected an entry of `components.{kind}`)"
                         ),
                     )
                     .in_operation(Some(at.id)),
                 );
                 return None;
             };
-            here = reference[1..].to_owned();
+            here = pointer;
             current = target;
         }
         self.diags.push(
@@ -407,6 +454,8 @@ impl<'a> Normalizer<'a> {
             &format!("{at}/schema"),
         );
         Some(Param {
+            rust_name: String::new(),
+            shadowed: false,
             name,
             location,
             required,
@@ -437,7 +486,6 @@ impl<'a> Normalizer<'a> {
         );
         Some(Body {
             required,
-            content_type,
             schema: Schema::from_json(&schema),
             schema_pointer,
             media_types: media_types(b),
@@ -504,7 +552,6 @@ impl<'a> Normalizer<'a> {
             let schema_pointer = content_schema_pointer(&at, &media);
             let schema = self.hoist(schema, &name, &schema_pointer);
             ResponseBody {
-                media_type: media,
                 schema: Schema::from_json(&schema),
                 schema_pointer,
             }

@@ -40,24 +40,37 @@ impl Normalizer<'_> {
     }
 
     /// Operations whose ids map to one Rust method name: later ones (in document order) get a
-    /// numeric suffix, with a warning. Exact duplicate ids are an error (OpenAPI forbids them).
+    /// numeric suffix, with a warning; so do exact duplicates (which OpenAPI forbids).
     pub(super) fn resolve_duplicate_ids(&mut self, operations: &mut [Operation]) {
         let mut exact: BTreeSet<String> = BTreeSet::new();
         let mut methods: BTreeMap<String, String> = BTreeMap::new();
         for op in operations.iter_mut() {
-            if !exact.insert(op.id.clone()) {
+            if exact.contains(&op.id) {
+                // OpenAPI forbids it, but documents do it (often through a path item `$ref`
+                // used twice): the later one is renamed, with a warning.
+                let mut n = 2;
+                let renamed = loop {
+                    let candidate = format!("{}_{n}", op.id);
+                    if !exact.contains(&candidate)
+                        && !methods.contains_key(&method_name(&candidate))
+                    {
+                        break candidate;
+                    }
+                    n += 1;
+                };
                 self.diags.push(
-                    Diagnostic::error(
+                    Diagnostic::warning(
                         format!("{}/operationId", op.pointer),
                         format!(
-                            "operationId `{}` is used twice; operationIds must be unique",
+                            "operationId `{}` is used twice (operationIds must be unique): this one is generated as `{renamed}`",
                             op.id
                         ),
                     )
                     .in_operation(Some(&op.id)),
                 );
-                continue;
+                op.id = renamed;
             }
+            exact.insert(op.id.clone());
             let key = method_name(&op.id);
             let Some(first) = methods.get(&key).cloned() else {
                 methods.insert(key, op.id.clone());

@@ -56,13 +56,16 @@ impl Normalizer<'_> {
                         }
                     }
                 }
-                _ => {
-                    self.diags.push(
-                        Diagnostic::error(format!("{pointer}/$ref"), format!("`{reference}` is not supported: schema references must point to `#/components/schemas/<name>`"))
-                            .in_operation(opid),
-                    );
-                    None
-                }
+                _ => match self.schema_elsewhere(&reference) {
+                    Some(name) => Some(format!("#/components/schemas/{name}")),
+                    None => {
+                        self.diags.push(
+                            Diagnostic::error(format!("{pointer}/$ref"), format!("`{reference}` does not resolve to a schema in this document (only local references, `#/…`, are supported)"))
+                                .in_operation(opid),
+                        );
+                        None
+                    }
+                },
             };
             out.remove("$ref");
             let Some(target) = target else {
@@ -151,8 +154,270 @@ impl Normalizer<'_> {
                 .in_operation(opid),
             );
         }
+        // `format` only means something for strings and numbers (`{"type": "object", "format":
+        // "uri-map"}` is an annotation no backend can act on).
+        let scalar = matches!(
+            out.get("type").and_then(Value::as_str),
+            Some("string" | "integer" | "number")
+        );
+        if !scalar && let Some(format) = out.remove("format") {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{pointer}/format"),
+                    format!(
+                        "format {format} on a schema that is not a string or number is ignored"
+                    ),
+                )
+                .in_operation(opid),
+            );
+        }
+        for (key, ok) in [
+            ("required", out.get("required").is_none_or(Value::is_array)),
+            ("enum", out.get("enum").is_none_or(Value::is_array)),
+            (
+                "properties",
+                out.get("properties").is_none_or(Value::is_object),
+            ),
+        ] {
+            if !ok {
+                self.diags.push(
+                    Diagnostic::warning(
+                        format!("{pointer}/{key}"),
+                        format!("`{key}` has the wrong shape (OpenAPI 2 style?); it is ignored"),
+                    )
+                    .in_operation(opid),
+                );
+                out.remove(key);
+            }
+        }
+        self.coerce_enum(&mut out, pointer, opid);
+        self.untangle_typeless(&mut out, pointer, opid);
+        // An example of another type is only a documentation slip; backends check examples.
+        if out
+            .get("example")
+            .is_some_and(|e| !e.is_null() && !value_fits_type(&out, e))
+        {
+            out.remove("example");
+        }
+        if let Some(default) = out.get("default")
+            && !default_fits(&out, default)
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{pointer}/default"),
+                    format!(
+                        "default {default} does not match the schema's type or enum; it is ignored"
+                    ),
+                )
+                .in_operation(opid),
+            );
+            out.remove("default");
+        }
         Value::Object(out)
     }
+}
+
+impl Normalizer<'_> {
+    /// Enum values of another type than the schema's (`"type": "string"` with `20160128`) are
+    /// written as the type says when they can be (`"20160128"`), dropped otherwise; reported.
+    fn coerce_enum(&mut self, out: &mut Map<String, Value>, pointer: &str, opid: Option<&str>) {
+        let Some(Value::Array(values)) = out.get("enum") else {
+            return;
+        };
+        if values
+            .iter()
+            .all(|v| v.is_null() || value_fits_type(out, v))
+        {
+            return;
+        }
+        let kind = out.get("type").and_then(Value::as_str).unwrap_or_default();
+        let coerced: Vec<Value> = values
+            .iter()
+            .filter_map(|v| match (kind, v) {
+                (_, v) if v.is_null() || value_fits_type(out, v) => Some(v.clone()),
+                ("string", Value::Number(n)) => Some(Value::String(n.to_string())),
+                ("string", Value::Bool(b)) => Some(Value::String(b.to_string())),
+                ("integer", Value::String(s)) => s.parse::<i64>().ok().map(Value::from),
+                ("number", Value::String(s)) => s.parse::<f64>().ok().map(Value::from),
+                ("boolean", Value::String(s)) => s.parse::<bool>().ok().map(Value::from),
+                _ => None,
+            })
+            .collect();
+        self.diags.push(
+            Diagnostic::warning(
+                format!("{pointer}/enum"),
+                format!(
+                    "enum values that are not of type `{kind}` are converted to it, or dropped"
+                ),
+            )
+            .in_operation(opid),
+        );
+        out.insert("enum".into(), Value::Array(coerced));
+    }
+
+    /// A schema without `type` that constrains several types at once (`minimum` and `pattern`)
+    /// cannot become one Rust type: its constraints are dropped, with a warning.
+    fn untangle_typeless(
+        &mut self,
+        out: &mut Map<String, Value>,
+        pointer: &str,
+        opid: Option<&str>,
+    ) {
+        const FAMILIES: &[&[&str]] = &[
+            &[
+                "minimum",
+                "maximum",
+                "exclusiveMinimum",
+                "exclusiveMaximum",
+                "multipleOf",
+            ],
+            &["pattern", "minLength", "maxLength"],
+            &["minItems", "maxItems", "uniqueItems"],
+            &["minProperties", "maxProperties"],
+        ];
+        if out.contains_key("type") {
+            return;
+        }
+        let present: Vec<&&[&str]> = FAMILIES
+            .iter()
+            .filter(|f| f.iter().any(|k| out.contains_key(*k)))
+            .collect();
+        if present.len() < 2 {
+            return;
+        }
+        for family in present {
+            for key in *family {
+                out.remove(*key);
+            }
+        }
+        self.diags.push(
+            Diagnostic::warning(
+                pointer,
+                "a schema without `type` constrains several types at once; its constraints are ignored",
+            )
+            .in_operation(opid),
+        );
+    }
+
+    /// A schema referenced from somewhere other than `components.schemas` (another operation's
+    /// body, a property of another schema…): normalized once, under a component name derived
+    /// from where it is, so both places share one type. `None` when the reference does not
+    /// resolve to an object in this document.
+    fn schema_elsewhere(&mut self, reference: &str) -> Option<String> {
+        let pointer = decode_fragment(reference.strip_prefix('#')?);
+        if let Some(name) = self.by_pointer.get(&pointer) {
+            return Some(name.clone());
+        }
+        let target = self.root.pointer(&pointer)?;
+        if !target.is_object() && !target.is_boolean() {
+            return None;
+        }
+        let name = self.name_for_pointer(&pointer);
+        // Registered before normalizing, so a schema that refers to itself finds its name.
+        self.by_pointer.insert(pointer.clone(), name.clone());
+        let normalized = self.schema(target, &pointer, None);
+        self.hoisted.insert(name.clone(), normalized);
+        self.hoisted_pointers.insert(name.clone(), pointer);
+        Some(name)
+    }
+
+    /// A free component name for the schema at `pointer`, from its last meaningful segments.
+    fn name_for_pointer(&self, pointer: &str) -> String {
+        const NOISE: &[&str] = &[
+            "paths",
+            "content",
+            "schema",
+            "properties",
+            "items",
+            "responses",
+            "requestBody",
+            "parameters",
+            "application~1json",
+            "application/json",
+            "get",
+            "put",
+            "post",
+            "delete",
+            "patch",
+            "allOf",
+            "anyOf",
+            "oneOf",
+            "components",
+            "schemas",
+        ];
+        let words: Vec<String> = pointer
+            .split('/')
+            .filter(|s| !s.is_empty() && !NOISE.contains(s) && s.parse::<u32>().is_err())
+            .map(|s| s.replace("~1", " ").replace("~0", "~"))
+            .collect();
+        let tail = words[words.len().saturating_sub(3)..].join(" ");
+        // `…Ref`: typify names the inline parts of a schema `<Parent><Property>`, which a name
+        // made of the same words could collide with when the target sits inside another schema.
+        let base = format!(
+            "{}Ref",
+            crate::naming::rust_type_name(if tail.is_empty() { "Shared" } else { &tail })
+        );
+        let taken = |candidate: &str| {
+            self.hoisted.contains_key(candidate)
+                || self.renames.values().any(|r| {
+                    crate::naming::rust_type_name(r) == crate::naming::rust_type_name(candidate)
+                })
+        };
+        let mut candidate = base.clone();
+        let mut n = 2;
+        while taken(&candidate) {
+            candidate = format!("{base}{n}");
+            n += 1;
+        }
+        candidate
+    }
+}
+
+/// A URI fragment as a JSON pointer: percent-escapes decoded (`%7Bid%7D` → `{id}`).
+pub(super) fn decode_fragment(fragment: &str) -> String {
+    let bytes = fragment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = fragment.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| fragment.to_owned())
+}
+
+/// Whether `value` is of the schema's `type` (true when it states none).
+fn value_fits_type(s: &Map<String, Value>, value: &Value) -> bool {
+    match s.get("type").and_then(Value::as_str) {
+        Some("string") => value.is_string(),
+        Some("integer") => value.is_i64() || value.is_u64(),
+        Some("number") => value.is_number(),
+        Some("boolean") => value.is_boolean(),
+        Some("array") => value.is_array(),
+        Some("object") => value.is_object(),
+        _ => true,
+    }
+}
+
+/// Whether `default` is a value of the (normalized) schema `s`, as far as its own `type`,
+/// `enum` and `nullable` tell (references and combinators are not followed).
+fn default_fits(s: &Map<String, Value>, default: &Value) -> bool {
+    if default.is_null() {
+        return s.get("nullable") == Some(&Value::Bool(true)) || s.get("type").is_none();
+    }
+    if let Some(Value::Array(values)) = s.get("enum")
+        && !values.contains(default)
+    {
+        return false;
+    }
+    value_fits_type(s, default)
 }
 
 fn key_is_schema(v: Option<&Value>) -> bool {

@@ -93,7 +93,7 @@ pub(super) fn generate(
 
 /// The name of `op`'s axum handler.
 pub(super) fn handler_ident(op: &Operation) -> Ident {
-    format_ident!("handle_{}", method_name(&op.id))
+    format_ident!("handle_{}", method_name(&op.id).trim_start_matches('_'))
 }
 
 /// The Rust type of a parameter or body schema, as the server module names it.
@@ -120,8 +120,14 @@ fn params(
     let mut extract = Vec::new();
     let mut build = Vec::new();
     for p in &op.params {
-        let field = field_ident(&p.name);
-        let local = format_ident!("p_{}", field.to_string().trim_start_matches("r#"));
+        let field = field_ident(&p.rust_name);
+        let local = format_ident!(
+            "p_{}",
+            field
+                .to_string()
+                .trim_start_matches("r#")
+                .trim_start_matches('_')
+        );
         let ty = rust_type(models, &p.schema);
         let ty = if p.required {
             ty
@@ -181,12 +187,12 @@ fn params(
         quote! {}
     };
     let new_args = required.iter().map(|p| {
-        let field = field_ident(&p.name);
+        let field = field_ident(&p.rust_name);
         let ty = rust_type(models, &p.schema);
         quote! { #field: #ty, }
     });
     let init = op.params.iter().map(|p| {
-        let field = field_ident(&p.name);
+        let field = field_ident(&p.rust_name);
         if p.required {
             quote! { #field, }
         } else {
