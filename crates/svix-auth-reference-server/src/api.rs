@@ -144,6 +144,11 @@ fn secs_to_ms(secs: u64) -> Option<i64> {
 }
 
 impl AuthService {
+    /// The public base URL its magic links name as `serverUrl`.
+    pub fn server_url(&self) -> String {
+        self.config.server_url.clone()
+    }
+
     /// A service over `store` accepting the admin token hashing to `admin_hash`.
     pub fn new(store: Store, admin_hash: TokenHash, config: ServiceConfig) -> Self {
         Self {
@@ -253,7 +258,15 @@ impl AuthService {
             )
         })
         .await?;
-        let key = json!({ "appId": app.id, "oneTimeToken": one_time, "serverUrl": self.config.server_url });
+        // `readOnly` and `featureFlags` beside the three fields Svix's links carry, so the portal
+        // page can show them.
+        let key = json!({
+            "appId": app.id,
+            "oneTimeToken": one_time,
+            "serverUrl": self.config.server_url,
+            "readOnly": read_only,
+            "featureFlags": feature_flags,
+        });
         let key = base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(key.to_string());
         let url = format!(
             "{}/login#key={key}",

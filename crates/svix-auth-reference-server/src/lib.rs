@@ -7,6 +7,7 @@
 pub mod api;
 pub mod clock;
 pub mod idempotency;
+pub mod portal;
 pub mod rate_limit;
 pub mod secret;
 pub mod store;
@@ -131,6 +132,7 @@ async fn log_requests(request: Request, next: Next) -> Response {
 /// The whole application: the generated router over `service`, with idempotency and rate
 /// limiting, plus `GET /api/v1/health`.
 pub fn app(service: Arc<AuthService>, store: Store, limit: RateLimit) -> Router {
+    let api_origin = origin(&service.server_url());
     let api = svix_auth_server::router(service)
         .layer(middleware::from_fn_with_state(
             idempotency::Idempotency::new(store),
@@ -142,9 +144,21 @@ pub fn app(service: Arc<AuthService>, store: Store, limit: RateLimit) -> Router 
         ));
     Router::new()
         .route("/api/v1/health", get(health))
+        .merge(portal::router(&api_origin))
         .merge(api)
         .layer(middleware::from_fn(limit_headers))
         .layer(middleware::from_fn(log_requests))
+}
+
+/// `scheme://host[:port]` of a URL (what a Content-Security-Policy source names).
+fn origin(url: &str) -> String {
+    match url.split_once("://") {
+        Some((scheme, rest)) => {
+            let host = rest.split('/').next().unwrap_or_default();
+            format!("{scheme}://{host}")
+        }
+        None => "'self'".into(),
+    }
 }
 
 /// Opens the store, binds, and serves until [`Running::shutdown`].
