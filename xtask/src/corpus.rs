@@ -24,6 +24,8 @@ pub struct Args {
     pub compile: usize,
     pub jobs: usize,
     pub report: Option<PathBuf>,
+    /// Also run progenitor alone on each document, for comparison.
+    pub progenitor: bool,
 }
 
 /// The outcome of one document.
@@ -45,6 +47,9 @@ struct DocResult {
     /// For the documents that were compiled: `ok`, `warnings`, or the first error.
     #[serde(skip_serializing_if = "Option::is_none")]
     compile: Option<String>,
+    /// With `--progenitor`: whether progenitor alone generated it, and in how long (ms).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progenitor: Option<(bool, f64)>,
 }
 
 /// The JSON report.
@@ -61,7 +66,23 @@ struct Report {
     compile_ok: usize,
     compile_with_warnings: usize,
     compile_failures_by_class: BTreeMap<String, usize>,
+    /// With `--progenitor`: documents progenitor alone generates, and timings.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    progenitor: Option<ProgenitorFigures>,
     results: Vec<DocResult>,
+}
+
+/// progenitor alone on the same documents.
+#[derive(Serialize)]
+struct ProgenitorFigures {
+    generated: usize,
+    generate_percent: f64,
+    millis_p50: f64,
+    millis_p95: f64,
+    /// On the documents both generate: our p50 and progenitor's (in-process, ms).
+    both: usize,
+    ours_p50_on_both: f64,
+    progenitor_p50_on_both: f64,
 }
 
 pub fn run(root: &Path, args: Args) -> ExitCode {
@@ -102,7 +123,7 @@ fn run_inner(root: &Path, args: Args) -> Result<ExitCode, String> {
         args.jobs
     );
     let started = Instant::now();
-    let mut results = generate_all(&api_dir, &documents, args.jobs.max(1));
+    let mut results = generate_all(&api_dir, &documents, args.jobs.max(1), args.progenitor);
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
 
     if args.compile > 0 {
@@ -194,7 +215,12 @@ fn sample(mut documents: Vec<PathBuf>, n: usize, seed: u64) -> Vec<PathBuf> {
     documents
 }
 
-fn generate_all(api_dir: &Path, documents: &[PathBuf], jobs: usize) -> Vec<DocResult> {
+fn generate_all(
+    api_dir: &Path,
+    documents: &[PathBuf],
+    jobs: usize,
+    progenitor: bool,
+) -> Vec<DocResult> {
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(documents.len()));
     let done = AtomicUsize::new(0);
@@ -206,7 +232,20 @@ fn generate_all(api_dir: &Path, documents: &[PathBuf], jobs: usize) -> Vec<DocRe
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(doc) = documents.get(i) else { break };
-                    let result = generate_one(api_dir, doc);
+                    if std::env::var_os("CORPUS_TRACE").is_some() {
+                        eprintln!("start {}", doc.display());
+                    }
+                    let mut result = generate_one(api_dir, doc);
+                    if progenitor {
+                        let started = Instant::now();
+                        let path = api_dir.join(doc);
+                        let ok = std::panic::catch_unwind(|| {
+                            openapi_codegen::progenitor_alone(&path).is_ok()
+                        })
+                        .unwrap_or(false);
+                        result.progenitor =
+                            Some((ok, started.elapsed().as_secs_f64() * 1000.0));
+                    }
                     results
                         .lock()
                         .unwrap_or_else(|e| e.into_inner())
@@ -256,6 +295,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             operations,
             millis,
             compile: None,
+            progenitor: None,
         },
         Ok(Err(e)) => DocResult {
             document,
@@ -265,6 +305,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             operations: 0,
             millis,
             compile: None,
+            progenitor: None,
         },
         Err(panic) => DocResult {
             document,
@@ -280,6 +321,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             operations: 0,
             millis,
             compile: None,
+            progenitor: None,
         },
     }
 }
@@ -358,8 +400,31 @@ fn summarize(results: Vec<DocResult>) -> Report {
             *compile_failures_by_class.entry(short(c)).or_default() += 1;
         }
     }
+    let progenitor = results.iter().any(|r| r.progenitor.is_some()).then(|| {
+        let ok: Vec<&DocResult> = results
+            .iter()
+            .filter(|r| r.progenitor.is_some_and(|(ok, _)| ok))
+            .collect();
+        let mut times: Vec<f64> = ok.iter().filter_map(|r| r.progenitor.map(|p| p.1)).collect();
+        times.sort_by(f64::total_cmp);
+        let both: Vec<&&DocResult> = ok.iter().filter(|r| r.outcome == "generated").collect();
+        let mut ours: Vec<f64> = both.iter().map(|r| r.millis).collect();
+        ours.sort_by(f64::total_cmp);
+        let mut theirs: Vec<f64> = both.iter().filter_map(|r| r.progenitor.map(|p| p.1)).collect();
+        theirs.sort_by(f64::total_cmp);
+        ProgenitorFigures {
+            generated: ok.len(),
+            generate_percent: 100.0 * ok.len() as f64 / results.len().max(1) as f64,
+            millis_p50: percentile(&times, 0.5),
+            millis_p95: percentile(&times, 0.95),
+            both: both.len(),
+            ours_p50_on_both: percentile(&ours, 0.5),
+            progenitor_p50_on_both: percentile(&theirs, 0.5),
+        }
+    });
     Report {
         package: PACKAGE.into(),
+        progenitor,
         documents: results.len(),
         generated,
         generate_percent: 100.0 * generated as f64 / results.len().max(1) as f64,
@@ -392,6 +457,18 @@ fn print_table(r: &Report) {
         for (class, n) in classes {
             println!("| {class} | {n} |");
         }
+    }
+    if let Some(p) = &r.progenitor {
+        println!(
+            "progenitor alone: {} generated ({:.1}%), p50 {:.1} ms, p95 {:.1} ms; on the {} both generate: ours p50 {:.1} ms, progenitor p50 {:.1} ms",
+            p.generated,
+            p.generate_percent,
+            p.millis_p50,
+            p.millis_p95,
+            p.both,
+            p.ours_p50_on_both,
+            p.progenitor_p50_on_both
+        );
     }
     if r.compiled > 0 {
         println!(
@@ -444,6 +521,20 @@ fn compile(
             .into_iter()
             .filter(|f| f.path != Path::new("Cargo.toml"))
             .collect();
+        // A version of this run's own: cargo keys path packages on name, version and relative
+        // path, so an earlier run's artifacts are never taken for this one's.
+        let run = std::process::id();
+        let files: Vec<_> = files
+            .into_iter()
+            .map(|mut f| {
+                if f.path.ends_with("Cargo.toml") {
+                    f.contents = f
+                        .contents
+                        .replace("version = \"0.1.0\"", &format!("version = \"0.1.0-run{run}\""));
+                }
+                f
+            })
+            .collect();
         openapi_codegen::write_all(&dir.join(&prefix), &files).map_err(|e| e.to_string())?;
         members.push(format!("\"{prefix}/crates/*\""));
         prefixes.insert(prefix, doc.display().to_string());
@@ -465,9 +556,11 @@ fn compile(
             "check",
             "--workspace",
             "--keep-going",
+            "--offline",
             "--message-format=json",
         ])
-        .env("CARGO_TARGET_DIR", root.join("target/corpus-target"))
+        // This workspace's target directory: the dependencies are already built there.
+        .env("CARGO_TARGET_DIR", root.join("target"))
         .current_dir(&dir)
         .output()
         .map_err(|e| e.to_string())?;

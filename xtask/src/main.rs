@@ -78,6 +78,9 @@ enum Command {
         /// Where to write the JSON report (default target/corpus-report.json).
         #[arg(long)]
         report: Option<PathBuf>,
+        /// Also run progenitor alone on each document (the comparison in GENERALITY.md).
+        #[arg(long)]
+        progenitor: bool,
     },
     /// Measure generation time (in-process and as a whole process) in a release build.
     Bench {
@@ -120,6 +123,7 @@ fn main() -> ExitCode {
             compile,
             jobs,
             report,
+            progenitor,
         } => corpus::run(
             &workspace_root(),
             corpus::Args {
@@ -129,6 +133,7 @@ fn main() -> ExitCode {
                 compile,
                 jobs,
                 report,
+                progenitor,
             },
         ),
         Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),

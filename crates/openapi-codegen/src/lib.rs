@@ -160,6 +160,30 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
     Ok(Generated { files, warnings })
 }
 
+/// progenitor 0.15 alone on the document as written (no normalization, its own types), the
+/// client formatted: the baseline `cargo xtask corpus --progenitor` compares with. Panics are
+/// caught and reported as errors.
+#[doc(hidden)]
+pub fn progenitor_alone(spec: &Path) -> Result<String> {
+    let text = std::fs::read_to_string(spec).map_err(|source| Error::Read {
+        path: spec.to_owned(),
+        source,
+    })?;
+    let openapi: openapiv3::OpenAPI = serde_json::from_str(&text)
+        .or_else(|_| serde_yaml_ng::from_str(&text))
+        .map_err(|e: serde_yaml_ng::Error| Error::backend("openapiv3", e.to_string()))?;
+    let tokens = error::catch_backend("progenitor", move || {
+        let settings = progenitor_impl::GenerationSettings::new();
+        progenitor_impl::Generator::new(&settings)
+            .generate_tokens(&openapi)
+            .map_err(|e| Error::backend("progenitor", e.to_string()))
+    })?;
+    let formatted = error::catch_backend("prettyplease", move || {
+        write::format_rust(tokens, "progenitor", "client")
+    })?;
+    Ok(formatted)
+}
+
 /// The client crate's generated files, formatted.
 struct ClientText {
     client: String,

@@ -9,7 +9,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::secret::{TokenHash, hash, same};
 
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 1;
+const SCHEMA_VERSION: i64 = 2;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -249,7 +249,7 @@ impl Store {
                      FROM tokens t
                      WHERE t.hash = ?1 AND t.revoked_at IS NULL AND t.used_at IS NULL
                        AND (t.expires_at IS NULL OR t.expires_at > ?2)
-                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND t.seq <= e.max_seq AND e.deadline <= ?2)",
+                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND e.deadline <= ?2)",
                     params![h.as_slice(), now],
                     |r| Ok((r.get::<_, Vec<u8>>(0)?, record(r, 1)?)),
                 )
@@ -274,7 +274,7 @@ impl Store {
                     "SELECT t.hash, t.id, t.kind, t.app_id, t.created_at, t.expires_at, t.name, t.feature_flags, t.read_only, t.scopes, t.session_ttl
                      FROM tokens t WHERE t.hash = ?1 AND t.kind = 'one_time' AND t.used_at IS NULL AND t.revoked_at IS NULL
                        AND t.expires_at > ?2
-                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND t.seq <= e.max_seq AND e.deadline <= ?2)",
+                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND e.deadline <= ?2)",
                     params![h.as_slice(), now],
                     |r| Ok((r.get::<_, Vec<u8>>(0)?, record(r, 1)?)),
                 )
@@ -289,6 +289,12 @@ impl Store {
             }
             let (secret, session) = make_session(&rec);
             insert_token(&tx, &NewToken { secret: &secret, record: session })?;
+            // The session takes the link's place in the issuing order (see `origin_seq`).
+            tx.execute(
+                "UPDATE tokens SET origin_seq = (SELECT COALESCE(origin_seq, seq) FROM tokens WHERE hash = ?1)
+                 WHERE hash = ?2",
+                params![h.as_slice(), crate::secret::hash(&secret).as_slice()],
+            )?;
             tx.commit()?;
             Ok(Some(secret))
         })
@@ -479,6 +485,15 @@ fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
                  PRIMARY KEY (credential, key, path)
              );
              INSERT INTO meta (key, value) VALUES ('schema_version', 1)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
+        )?;
+    }
+    if version < 2 {
+        // A token may take another's place in the issuing order: a session exchanged from a
+        // magic link is cut off by every expire-all that cuts off the link.
+        tx.execute_batch(
+            "ALTER TABLE tokens ADD COLUMN origin_seq INTEGER;
+             INSERT INTO meta (key, value) VALUES ('schema_version', 2)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
         )?;
     }
