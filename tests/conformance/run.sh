@@ -22,7 +22,8 @@ base="http://127.0.0.1:$port"
 admin="sk_admin_conformance_$(date +%s)"
 log="$root/target/conformance-server.log"
 SVIX_AUTH_ADMIN_TOKEN="$admin" ./target/debug/svix-auth-reference-server \
-  --listen "127.0.0.1:$port" --database :memory: --rate-limit 1000000 --rate-limit-burst 1000000 >"$log" 2>&1 &
+  --listen "127.0.0.1:$port" --database :memory: --rate-limit 1000000 --rate-limit-burst 1000000 \
+  --auth-failure-rate 1000000 --auth-failure-burst 1000000 >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT
 for _ in $(seq 100); do

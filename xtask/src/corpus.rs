@@ -243,8 +243,7 @@ fn generate_all(
                             openapi_codegen::progenitor_alone(&path).is_ok()
                         })
                         .unwrap_or(false);
-                        result.progenitor =
-                            Some((ok, started.elapsed().as_secs_f64() * 1000.0));
+                        result.progenitor = Some((ok, started.elapsed().as_secs_f64() * 1000.0));
                     }
                     results
                         .lock()
@@ -405,12 +404,18 @@ fn summarize(results: Vec<DocResult>) -> Report {
             .iter()
             .filter(|r| r.progenitor.is_some_and(|(ok, _)| ok))
             .collect();
-        let mut times: Vec<f64> = ok.iter().filter_map(|r| r.progenitor.map(|p| p.1)).collect();
+        let mut times: Vec<f64> = ok
+            .iter()
+            .filter_map(|r| r.progenitor.map(|p| p.1))
+            .collect();
         times.sort_by(f64::total_cmp);
         let both: Vec<&&DocResult> = ok.iter().filter(|r| r.outcome == "generated").collect();
         let mut ours: Vec<f64> = both.iter().map(|r| r.millis).collect();
         ours.sort_by(f64::total_cmp);
-        let mut theirs: Vec<f64> = both.iter().filter_map(|r| r.progenitor.map(|p| p.1)).collect();
+        let mut theirs: Vec<f64> = both
+            .iter()
+            .filter_map(|r| r.progenitor.map(|p| p.1))
+            .collect();
         theirs.sort_by(f64::total_cmp);
         ProgenitorFigures {
             generated: ok.len(),
@@ -528,9 +533,10 @@ fn compile(
             .into_iter()
             .map(|mut f| {
                 if f.path.ends_with("Cargo.toml") {
-                    f.contents = f
-                        .contents
-                        .replace("version = \"0.1.0\"", &format!("version = \"0.1.0-run{run}\""));
+                    f.contents = f.contents.replace(
+                        "version = \"0.1.0\"",
+                        &format!("version = \"0.1.0-run{run}\""),
+                    );
                 }
                 f
             })

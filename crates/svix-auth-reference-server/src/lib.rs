@@ -26,7 +26,7 @@ use axum::routing::get;
 use tokio::sync::oneshot;
 
 use crate::api::{AuthService, ServiceConfig};
-use crate::rate_limit::{RateLimit, RateLimiter};
+use crate::rate_limit::{Limits, RateLimit};
 use crate::store::Store;
 
 /// How to run the server.
@@ -44,6 +44,10 @@ pub struct Config {
     pub public_url: Option<String>,
     /// Per-credential rate limit.
     pub rate_limit: RateLimit,
+    /// Proxies whose `X-Forwarded-For` names the client (for per-address limits).
+    pub trusted_proxies: Vec<std::net::IpAddr>,
+    /// Failed authentications allowed per client address.
+    pub auth_failures: RateLimit,
     /// Seconds a magic link's one-time token can be exchanged.
     pub one_time_token_ttl_secs: u64,
 }
@@ -62,6 +66,8 @@ impl Config {
                 burst: 100.0,
             },
             one_time_token_ttl_secs: 300,
+            trusted_proxies: Vec::new(),
+            auth_failures: rate_limit::DEFAULT_AUTH_FAILURES,
         }
     }
 }
@@ -131,17 +137,14 @@ async fn log_requests(request: Request, next: Next) -> Response {
 
 /// The whole application: the generated router over `service`, with idempotency and rate
 /// limiting, plus `GET /api/v1/health`.
-pub fn app(service: Arc<AuthService>, store: Store, limit: RateLimit) -> Router {
+pub fn app(service: Arc<AuthService>, store: Store, limits: Arc<Limits>) -> Router {
     let api_origin = origin(&service.server_url());
     let api = svix_auth_server::router(service)
         .layer(middleware::from_fn_with_state(
             idempotency::Idempotency::new(store),
             idempotency::layer,
         ))
-        .layer(middleware::from_fn_with_state(
-            RateLimiter::new(limit),
-            rate_limit::layer,
-        ));
+        .layer(middleware::from_fn_with_state(limits, rate_limit::layer));
     Router::new()
         .route("/api/v1/health", get(health))
         .merge(portal::router(&api_origin))
@@ -205,7 +208,12 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
             one_time_token_ttl_secs: config.one_time_token_ttl_secs,
         },
     ));
-    let router = app(service, store, config.rate_limit);
+    let limits = Limits::new(
+        config.rate_limit,
+        config.auth_failures,
+        config.trusted_proxies.clone(),
+    );
+    let router = app(service, store, limits).into_make_service_with_connect_info::<SocketAddr>();
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(async move {
         axum::serve(listener, router)

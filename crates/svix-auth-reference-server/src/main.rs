@@ -36,6 +36,20 @@ struct Args {
     /// Seconds a magic link's one-time token stays exchangeable.
     #[arg(long, env = "SVIX_AUTH_ONE_TIME_TOKEN_TTL", default_value_t = 300)]
     one_time_token_ttl: u64,
+    /// A proxy (IP address) whose `X-Forwarded-For` names the client, for the per-address limit
+    /// on failed authentications; repeat for several.
+    #[arg(
+        long = "trusted-proxy",
+        env = "SVIX_AUTH_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    trusted_proxies: Vec<std::net::IpAddr>,
+    /// Failed authentications per second allowed from one client address, on average.
+    #[arg(long, env = "SVIX_AUTH_AUTH_FAILURE_RATE", default_value_t = 0.5)]
+    auth_failure_rate: f64,
+    /// Failed authentications one client address may have at once.
+    #[arg(long, env = "SVIX_AUTH_AUTH_FAILURE_BURST", default_value_t = 20.0)]
+    auth_failure_burst: f64,
 }
 
 async fn shutdown_signal() {
@@ -76,6 +90,11 @@ async fn main() -> ExitCode {
         burst: args.rate_limit_burst,
     };
     config.one_time_token_ttl_secs = args.one_time_token_ttl;
+    config.trusted_proxies = args.trusted_proxies;
+    config.auth_failures = RateLimit {
+        rate: args.auth_failure_rate,
+        burst: args.auth_failure_burst,
+    };
     let running = match start(config).await {
         Ok(r) => r,
         Err(e) => {

@@ -32,6 +32,7 @@ async fn server_with(db: PathBuf, admin: Option<&str>, limit: RateLimit) -> Runn
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db);
     config.admin_token = admin.map(str::to_owned);
     config.rate_limit = limit;
+    config.auth_failures = GENEROUS;
     start(config).await.unwrap()
 }
 

@@ -31,6 +31,8 @@ async fn server(name: &str) -> Running {
         rate: 1e6,
         burst: 1e6,
     };
+    // These tests are about races and hostile input, not about limits.
+    config.auth_failures = config.rate_limit;
     start(config).await.unwrap()
 }
 
@@ -277,6 +279,10 @@ fn spawn_binary(db: &std::path::Path, port: u16, log: Option<&std::path::Path>) 
                 "--rate-limit",
                 "1000000",
                 "--rate-limit-burst",
+                "1000000",
+                "--auth-failure-rate",
+                "1000000",
+                "--auth-failure-burst",
                 "1000000",
             ])
             .arg("--database")
