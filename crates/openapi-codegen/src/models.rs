@@ -17,20 +17,17 @@ pub(crate) struct Models {
 
 /// Component schema name → Rust type name, in document order.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct ModelNames(pub Vec<(String, String)>);
+pub(crate) struct ModelNames(pub indexmap::IndexMap<String, String>);
 
 impl ModelNames {
     /// The Rust type name of component schema `name`.
     pub fn rust_name(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(n, _)| n == name)
-            .map(|(_, r)| r.as_str())
+        self.0.get(name).map(String::as_str)
     }
 
     /// Every Rust type name, in document order.
     pub fn rust_names(&self) -> impl Iterator<Item = &str> {
-        self.0.iter().map(|(_, r)| r.as_str())
+        self.0.values().map(String::as_str)
     }
 }
 
@@ -66,10 +63,10 @@ impl Models {
                 .map_err(|e| Error::backend("typify", e.to_string()))?;
             Ok(space)
         })?;
-        let mut names = Vec::new();
+        let mut names = indexmap::IndexMap::new();
         for name in api.schemas.keys() {
             let rust = type_name_of(&mut space, name)?;
-            names.push((name.clone(), rust));
+            names.insert(name.clone(), rust);
         }
         Ok(Self {
             space,

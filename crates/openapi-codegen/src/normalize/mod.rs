@@ -32,6 +32,7 @@ pub(crate) fn normalize(loaded: &Loaded) -> Result<Api> {
         version: loaded.version,
         diags: Vec::new(),
         renames: BTreeMap::new(),
+        component_rust_names: std::collections::BTreeSet::new(),
         hoisted: Map::new(),
         hoisted_pointers: IndexMap::new(),
         by_pointer: BTreeMap::new(),
@@ -56,6 +57,8 @@ struct Normalizer<'a> {
     diags: Vec<Diagnostic>,
     /// Component schema name → collision-free name.
     renames: BTreeMap<String, String>,
+    /// The Rust names of the (renamed) components, for collision checks in O(1).
+    component_rust_names: std::collections::BTreeSet<String>,
     /// Inline schemas moved into the components, by their new names.
     hoisted: Map<String, Value>,
     /// Where each hoisted schema was written.

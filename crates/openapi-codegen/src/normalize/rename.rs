@@ -37,6 +37,7 @@ impl Normalizer<'_> {
             }
             self.renames.insert(name.clone(), candidate);
         }
+        self.component_rust_names = taken;
     }
 
     /// Operations whose ids map to one Rust method name: later ones (in document order) get a
@@ -105,15 +106,8 @@ impl Normalizer<'_> {
         }
         let mut candidate = name.to_owned();
         let mut n = 2;
-        let components = self
-            .root
-            .pointer("/components/schemas")
-            .and_then(Value::as_object);
         while self.hoisted.contains_key(&candidate)
-            || components.is_some_and(|c| {
-                c.keys()
-                    .any(|k| rust_type_name(&self.renames[k]) == rust_type_name(&candidate))
-            })
+            || self.component_rust_names.contains(&rust_type_name(&candidate))
         {
             if self.hoisted.get(&candidate) == Some(&schema) {
                 return json!({ "$ref": format!("#/components/schemas/{candidate}") });

@@ -359,9 +359,9 @@ impl Normalizer<'_> {
         );
         let taken = |candidate: &str| {
             self.hoisted.contains_key(candidate)
-                || self.renames.values().any(|r| {
-                    crate::naming::rust_type_name(r) == crate::naming::rust_type_name(candidate)
-                })
+                || self
+                    .component_rust_names
+                    .contains(&crate::naming::rust_type_name(candidate))
         };
         let mut candidate = base.clone();
         let mut n = 2;

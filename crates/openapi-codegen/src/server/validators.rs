@@ -24,6 +24,8 @@ pub(super) struct ValidatorCompiler<'a> {
     pub diags: Vec<Diagnostic>,
     /// Component schemas whose validators are referenced.
     used: BTreeSet<String>,
+    /// Referenced components whose validators are not emitted yet.
+    pending: BTreeSet<String>,
 }
 
 impl<'a> ValidatorCompiler<'a> {
@@ -34,6 +36,7 @@ impl<'a> ValidatorCompiler<'a> {
             patterns: Vec::new(),
             diags: Vec::new(),
             used: BTreeSet::new(),
+            pending: BTreeSet::new(),
         }
     }
 
@@ -41,9 +44,8 @@ impl<'a> ValidatorCompiler<'a> {
     /// (including those reached from other validators).
     pub fn component_validators(&mut self) -> Vec<TokenStream> {
         let mut validators = Vec::new();
-        let mut done = BTreeSet::new();
-        while let Some(name) = self.used.iter().find(|n| !done.contains(*n)).cloned() {
-            done.insert(name.clone());
+        // Smallest name first, including those the emitted validators reach.
+        while let Some(name) = self.pending.pop_first() {
             let api = self.api;
             let body = match api.schemas.get(&name) {
                 Some(schema) => self.emit(schema, &format!("/components/schemas/{name}")),
@@ -93,7 +95,9 @@ impl<'a> ValidatorCompiler<'a> {
             if !self.api.schemas.contains_key(name) {
                 return quote! {};
             }
-            self.used.insert(name.clone());
+            if self.used.insert(name.clone()) {
+                self.pending.insert(name.clone());
+            }
             let f = validator_fn(name, self.models);
             return quote! { #f(v, val); };
         }
