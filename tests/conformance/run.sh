@@ -19,7 +19,7 @@ max_time="${MAX_TIME:-240}"
 cargo build --quiet -p svix-auth-reference-server
 port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
 base="http://127.0.0.1:$port"
-admin="sk_admin_conformance_$(date +%s)"
+admin="sk_admin_conformance_0123456789_$(date +%s)"
 log="$root/target/conformance-server.log"
 SVIX_AUTH_ADMIN_TOKEN="$admin" ./target/debug/svix-auth-reference-server \
   --listen "127.0.0.1:$port" --database :memory: --rate-limit 1000000 --rate-limit-burst 1000000 \

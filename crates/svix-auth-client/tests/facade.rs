@@ -310,10 +310,10 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
         "127.0.0.1:0".parse().unwrap(),
         dir.join("auth.db"),
     );
-    config.admin_token = Some("sk_admin_facade".into());
+    config.admin_token = Some("sk_admin_facade_0123456789abcdef0123456789".into());
     let server = svix_auth_reference_server::start(config).await.unwrap();
     let base = format!("http://{}", server.addr);
-    let admin = Client::builder("sk_admin_facade")
+    let admin = Client::builder("sk_admin_facade_0123456789abcdef0123456789")
         .server_url(&base)
         .build()
         .unwrap();

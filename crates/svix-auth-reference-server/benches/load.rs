@@ -20,7 +20,7 @@ use svix_auth_reference_server::secret;
 use svix_auth_reference_server::store::{App, NewToken, Store, TokenKind, TokenRecord};
 use svix_auth_server::{Api, V1AuthenticationAppPortalAccessParams};
 
-const ADMIN: &str = "sk_admin_bench";
+const ADMIN: &str = "sk_admin_bench_0123456789abcdef0123456789";
 const CONNECTIONS: usize = 32;
 const DURATION: Duration = Duration::from_secs(3);
 

@@ -21,7 +21,7 @@ use axum::Router;
 use axum::extract::Request;
 use axum::http::StatusCode;
 use axum::middleware::{self, Next};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use tokio::sync::oneshot;
 
@@ -81,13 +81,87 @@ pub enum StartError {
     /// The address could not be bound.
     #[error("cannot listen: {0}")]
     Io(#[from] std::io::Error),
+    /// The configuration makes no sense (the message says which setting and why).
+    #[error("invalid configuration: {0}")]
+    Config(String),
+}
+
+/// Shortest admin token accepted (characters).
+pub const MIN_ADMIN_TOKEN_CHARS: usize = 32;
+
+impl Config {
+    /// Checks every setting; the error names the first one that makes no sense.
+    pub fn validate(&self) -> Result<(), StartError> {
+        let bad = |m: String| Err(StartError::Config(m));
+        if let Some(token) = &self.admin_token
+            && token.chars().count() < MIN_ADMIN_TOKEN_CHARS
+        {
+            return bad(format!(
+                "the admin token has {} characters; at least {MIN_ADMIN_TOKEN_CHARS} are required",
+                token.chars().count()
+            ));
+        }
+        for (name, limit) in [
+            ("rate limit", self.rate_limit),
+            ("auth failure limit", self.auth_failures),
+        ] {
+            if !limit.rate.is_finite() || limit.rate < 0.0 {
+                return bad(format!(
+                    "the {name}'s rate must be a finite number ≥ 0, not {}",
+                    limit.rate
+                ));
+            }
+            if !limit.burst.is_finite() || limit.burst < 1.0 {
+                return bad(format!(
+                    "the {name}'s burst must be a finite number ≥ 1, not {}",
+                    limit.burst
+                ));
+            }
+        }
+        const MAX_TTL: u64 = 7 * 24 * 60 * 60;
+        if self.one_time_token_ttl_secs == 0 || self.one_time_token_ttl_secs > MAX_TTL {
+            return bad(format!(
+                "the one-time token TTL must be between 1 and {MAX_TTL} seconds, not {}",
+                self.one_time_token_ttl_secs
+            ));
+        }
+        for (name, url) in [
+            ("portal URL", &self.portal_url),
+            ("public URL", &self.public_url),
+        ] {
+            if let Some(url) = url
+                && !(url.starts_with("http://") || url.starts_with("https://"))
+            {
+                return bad(format!("the {name} must be an http(s) URL, not {url:?}"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The first 8 hex digits of a token hash: enough to tell tokens apart in a log, useless to use.
+fn fingerprint(hash: &[u8]) -> String {
+    hash.iter().take(4).map(|b| format!("{b:02x}")).collect()
+}
+
+/// Writes a generated admin token to `<database>.admin-token`, readable by its owner only.
+fn write_token_file(database: &std::path::Path, token: &str) -> std::io::Result<PathBuf> {
+    let path = PathBuf::from(format!("{}.admin-token", database.display()));
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let mut file = options.open(&path)?;
+    std::io::Write::write_all(&mut file, format!("{token}\n").as_bytes())?;
+    Ok(path)
 }
 
 /// A running server.
 pub struct Running {
     /// The bound address.
     pub addr: SocketAddr,
-    /// The admin token, when this start generated it (show it once, it is stored only hashed).
+    /// The admin token, when this start generated it (also written to `<database>.admin-token`,
+    /// mode 0600, unless the database is `:memory:`; it is stored only hashed).
     pub generated_admin_token: Option<String>,
     shutdown: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -103,8 +177,23 @@ impl Running {
     }
 }
 
-async fn health() -> StatusCode {
-    StatusCode::NO_CONTENT
+/// 204 when the store answers, 503 (with `Retry-After`) when it does not.
+async fn health(axum::extract::State(store): axum::extract::State<Store>) -> Response {
+    match store.blocking(|s| s.ping()).await {
+        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
+        _ => {
+            let mut response = svix_auth_server::runtime::error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "the database does not answer",
+            );
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(1),
+            );
+            response
+        }
+    }
 }
 
 /// Largest total size of request headers answered normally (bigger: 431).
@@ -141,12 +230,12 @@ pub fn app(service: Arc<AuthService>, store: Store, limits: Arc<Limits>) -> Rout
     let api_origin = origin(&service.server_url());
     let api = svix_auth_server::router(service)
         .layer(middleware::from_fn_with_state(
-            idempotency::Idempotency::new(store),
+            idempotency::Idempotency::new(store.clone()),
             idempotency::layer,
         ))
         .layer(middleware::from_fn_with_state(limits, rate_limit::layer));
     Router::new()
-        .route("/api/v1/health", get(health))
+        .route("/api/v1/health", get(health).with_state(store.clone()))
         .merge(portal::router(&api_origin))
         .merge(api)
         .layer(middleware::from_fn(limit_headers))
@@ -166,28 +255,47 @@ fn origin(url: &str) -> String {
 
 /// Opens the store, binds, and serves until [`Running::shutdown`].
 pub async fn start(config: Config) -> Result<Running, StartError> {
+    config.validate()?;
     let db_path = config.database.clone();
     let store = tokio::task::spawn_blocking(move || Store::open(&db_path))
         .await
         .map_err(std::io::Error::other)??;
-    let (admin_hash, generated_admin_token) = match &config.admin_token {
-        Some(token) => {
+    let stored = store
+        .admin_hash()?
+        .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok());
+    let (admin_hash, generated_admin_token) = match (&config.admin_token, stored) {
+        (Some(token), stored) => {
             let h = secret::hash(token);
+            if let Some(old) = stored
+                && !secret::same(&old, &h)
+            {
+                // The configured token differs from the stored one: this is the rotation.
+                tracing::warn!(
+                    old = %fingerprint(&old),
+                    new = %fingerprint(&h),
+                    "admin token rotated: the configured token replaces the stored one"
+                );
+            }
             store.set_admin_hash(&h)?;
             (h, None)
         }
-        None => match store
-            .admin_hash()?
-            .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok())
-        {
-            Some(h) => (h, None),
-            None => {
-                let token = secret::new_token("sk_admin_");
-                let h = secret::hash(&token);
-                store.set_admin_hash(&h)?;
-                (h, Some(token))
+        (None, Some(h)) => (h, None),
+        (None, None) => {
+            let token = secret::new_token("sk_admin_");
+            let h = secret::hash(&token);
+            store.set_admin_hash(&h)?;
+            if config.database != std::path::Path::new(":memory:") {
+                match write_token_file(&config.database, &token) {
+                    Ok(path) => tracing::warn!(
+                        file = %path.display(),
+                        fingerprint = %fingerprint(&h),
+                        "generated an admin token and wrote it to this file (mode 0600); it is stored only hashed"
+                    ),
+                    Err(e) => return Err(StartError::Io(e)),
+                }
             }
-        },
+            (h, Some(token))
+        }
     };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
     let addr = listener.local_addr()?;

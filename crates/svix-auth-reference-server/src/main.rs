@@ -14,10 +14,15 @@ struct Args {
     /// Address to listen on.
     #[arg(long, env = "SVIX_AUTH_LISTEN", default_value = "127.0.0.1:8071")]
     listen: SocketAddr,
-    /// Organization (admin) token. Without it the stored one is kept, or a new one is generated
-    /// and printed once to stderr.
+    /// Organization (admin) token, at least 32 characters. Prefer the environment variable or
+    /// --admin-token-file: a flag is visible in the process list. Without one, the stored token
+    /// is kept, or a new one is generated and written to `<database>.admin-token` (mode 0600).
+    /// A token different from the stored one replaces it (rotation).
     #[arg(long, env = "SVIX_AUTH_ADMIN_TOKEN", hide_env_values = true)]
     admin_token: Option<String>,
+    /// A file holding the admin token (surrounding whitespace ignored).
+    #[arg(long, env = "SVIX_AUTH_ADMIN_TOKEN_FILE")]
+    admin_token_file: Option<std::path::PathBuf>,
     /// SQLite database file (`:memory:` for a throw-away store).
     #[arg(long, env = "SVIX_AUTH_DATABASE", default_value = "svix-auth.db")]
     database: PathBuf,
@@ -82,7 +87,24 @@ async fn main() -> ExitCode {
         .init();
     let args = Args::parse();
     let mut config = Config::new(args.listen, args.database);
-    config.admin_token = args.admin_token;
+    config.admin_token = match (args.admin_token, args.admin_token_file) {
+        (Some(_), Some(_)) => {
+            eprintln!("error: give the admin token once: --admin-token or --admin-token-file");
+            return ExitCode::from(2);
+        }
+        (Some(token), None) => Some(token),
+        (None, Some(path)) => match std::fs::read_to_string(&path) {
+            Ok(text) => Some(text.trim().to_owned()),
+            Err(e) => {
+                eprintln!(
+                    "error: cannot read --admin-token-file {}: {e}",
+                    path.display()
+                );
+                return ExitCode::from(2);
+            }
+        },
+        (None, None) => None,
+    };
     config.portal_url = args.portal_url;
     config.public_url = args.public_url;
     config.rate_limit = RateLimit {
@@ -95,6 +117,11 @@ async fn main() -> ExitCode {
         rate: args.auth_failure_rate,
         burst: args.auth_failure_burst,
     };
+    if let Err(e) = config.validate() {
+        eprintln!("error: {e}");
+        return ExitCode::from(2);
+    }
+    let memory = config.database == std::path::Path::new(":memory:");
     let running = match start(config).await {
         Ok(r) => r,
         Err(e) => {
@@ -102,8 +129,11 @@ async fn main() -> ExitCode {
             return ExitCode::FAILURE;
         }
     };
-    if let Some(token) = &running.generated_admin_token {
-        eprintln!("Generated admin token (shown only this once; it is stored hashed): {token}");
+    if let Some(token) = &running.generated_admin_token
+        && memory
+    {
+        // No file to put it in: this is the only way to learn it.
+        eprintln!("Generated admin token (in-memory database, shown only this once): {token}");
     }
     shutdown_signal().await;
     tracing::info!("shutting down");

@@ -1,7 +1,7 @@
 //! The embedded SQLite store: apps, tokens (hashes only), expire-all events, idempotency records
 //! and the admin token's hash. Schema created and migrated on open; WAL mode.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 
 use rusqlite::{Connection, OptionalExtension, params};
@@ -23,6 +23,9 @@ pub enum StoreError {
     /// The database was written by a newer build.
     #[error("database schema version {0} is newer than this server's {SCHEMA_VERSION}")]
     TooNew(i64),
+    /// The database file could not be created or protected.
+    #[error("database file: {0}")]
+    Io(String),
 }
 
 /// What a token is.
@@ -137,6 +140,7 @@ impl Store {
         let mut conn = if path == Path::new(":memory:") {
             Connection::open_in_memory()?
         } else {
+            restrict_file(path)?;
             Connection::open(path)?
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
@@ -148,6 +152,14 @@ impl Store {
         migrate(&mut conn)?;
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+        })
+    }
+
+    /// Whether the database answers (a trivial query).
+    pub fn ping(&self) -> Result<(), StoreError> {
+        self.with(|c| {
+            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
+                .map(|_| ())?)
         })
     }
 
@@ -418,6 +430,33 @@ fn insert_token(tx: &rusqlite::Transaction<'_>, t: &NewToken<'_>) -> Result<(), 
             r.session_ttl_ms
         ],
     )?;
+    Ok(())
+}
+
+/// Creates the database file readable and writable by its owner only (0600), or narrows an
+/// existing one to that; SQLite gives its `-wal` and `-shm` files the same mode. Those are
+/// narrowed too when they already exist.
+fn restrict_file(path: &Path) -> Result<(), StoreError> {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let io = |e: std::io::Error| StoreError::Io(format!("{}: {e}", path.display()));
+        std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .mode(0o600)
+            .open(path)
+            .map_err(io)?;
+        for suffix in ["", "-wal", "-shm"] {
+            let file = PathBuf::from(format!("{}{suffix}", path.display()));
+            if file.exists() {
+                std::fs::set_permissions(&file, std::fs::Permissions::from_mode(0o600))
+                    .map_err(io)?;
+            }
+        }
+    }
+    #[cfg(not(unix))]
+    let _ = path;
     Ok(())
 }
 

@@ -12,7 +12,7 @@ use svix_auth_client::operations::{ErrorBody, Operation};
 use svix_auth_reference_server::rate_limit::RateLimit;
 use svix_auth_reference_server::{Config, Running, start};
 
-const ADMIN: &str = "sk_admin_test_token";
+const ADMIN: &str = "sk_admin_test_token_0123456789abcdef012345";
 
 /// A rate limit no test reaches.
 const GENEROUS: RateLimit = RateLimit {

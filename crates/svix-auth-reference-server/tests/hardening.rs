@@ -217,3 +217,132 @@ async fn a_flood_of_made_up_bearers_is_cut_off_per_address_and_real_clients_are_
     assert!(p99 < Duration::from_secs(1), "{p99:?}");
     running.shutdown().await.unwrap();
 }
+
+#[cfg(unix)]
+#[tokio::test]
+async fn database_files_are_readable_by_their_owner_only() {
+    use std::os::unix::fs::PermissionsExt;
+    let (running, dir) = server("modes").await;
+    let admin = client(&running, ADMIN);
+    let _ = magic_link(&admin, "modes-app").await; // writes: the WAL exists now
+    for name in ["auth.db", "auth.db-wal", "auth.db-shm"] {
+        let path = dir.join(name);
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600, "{name}: {mode:o}");
+    }
+    running.shutdown().await.unwrap();
+}
+
+/// Runs the server binary with `args` (and no admin token from the environment); returns its
+/// exit status and stderr when it exits by itself within 10 s.
+fn run_binary(args: &[&str], dir: &std::path::Path) -> (Option<i32>, String) {
+    let mut child = std::process::Command::new(env!("CARGO_BIN_EXE_svix-auth-reference-server"))
+        .args(args)
+        .env_remove("SVIX_AUTH_ADMIN_TOKEN")
+        .current_dir(dir)
+        .stderr(std::process::Stdio::piped())
+        .stdout(std::process::Stdio::null())
+        .spawn()
+        .unwrap();
+    let started = std::time::Instant::now();
+    loop {
+        if let Some(status) = child.try_wait().unwrap() {
+            let mut err = String::new();
+            std::io::Read::read_to_string(child.stderr.as_mut().unwrap(), &mut err).unwrap();
+            return (status.code(), err);
+        }
+        if started.elapsed() > Duration::from_secs(10) {
+            let _ = child.kill();
+            return (None, String::new());
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
+}
+
+#[test]
+fn nonsensical_configuration_is_refused_with_exit_code_2_and_the_reason() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hardening-config-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let token_file = dir.join("token");
+    std::fs::write(&token_file, format!("{ADMIN}\n")).unwrap();
+    let token_file = token_file.display().to_string();
+    for (args, reason) in [
+        (vec!["--rate-limit", "NaN"], "rate"),
+        (vec!["--rate-limit=-1"], "rate"),
+        (vec!["--rate-limit-burst", "0"], "burst"),
+        (vec!["--auth-failure-rate", "inf"], "rate"),
+        (vec!["--one-time-token-ttl", "0"], "TTL"),
+        (vec!["--one-time-token-ttl", "99999999"], "TTL"),
+        (vec!["--admin-token", "short_token"], "at least 32"),
+        (
+            vec!["--admin-token", ADMIN, "--admin-token-file", &token_file],
+            "once",
+        ),
+        (
+            vec!["--admin-token-file", "/nonexistent/token"],
+            "cannot read",
+        ),
+        (vec!["--portal-url", "javascript:alert(1)"], "portal URL"),
+    ] {
+        let mut all = vec!["--listen", "127.0.0.1:0", "--database", ":memory:"];
+        all.extend(args.iter().copied());
+        let (code, err) = run_binary(&all, &dir);
+        assert_eq!(code, Some(2), "{args:?}: {err}");
+        assert!(err.contains(reason), "{args:?}: {err}");
+    }
+}
+
+#[tokio::test]
+async fn a_generated_admin_token_goes_to_a_private_file_never_to_the_log() {
+    use std::os::unix::fs::PermissionsExt;
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hardening-generated-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let db = dir.join("auth.db");
+    let config = Config::new("127.0.0.1:0".parse().unwrap(), db.clone());
+    let running = start(config).await.unwrap();
+    let token = running.generated_admin_token.clone().unwrap();
+    let file = dir.join("auth.db.admin-token");
+    assert_eq!(std::fs::read_to_string(&file).unwrap().trim(), token);
+    assert_eq!(
+        std::fs::metadata(&file).unwrap().permissions().mode() & 0o777,
+        0o600
+    );
+    // The token from the file is the admin token.
+    let err = client(&running, &token).logout(None).await.unwrap_err();
+    assert_eq!(err.status(), Some(403), "{err}");
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn starting_with_another_admin_token_rotates_it() {
+    let (running, dir) = server("rotation").await;
+    running.shutdown().await.unwrap();
+    let rotated = "sk_admin_rotated_0123456789abcdef0123456789";
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    config.admin_token = Some(rotated.into());
+    let running = start(config).await.unwrap();
+    let old = client(&running, ADMIN).logout(None).await.unwrap_err();
+    assert_eq!(
+        old.status(),
+        Some(401),
+        "the old admin token is refused: {old}"
+    );
+    let new = client(&running, rotated).logout(None).await.unwrap_err();
+    assert_eq!(new.status(), Some(403), "the new one is the admin: {new}");
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn health_asks_the_store() {
+    let (running, _dir) = server("health").await;
+    let status = reqwest::get(format!("http://{}/api/v1/health", running.addr))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 204);
+    running.shutdown().await.unwrap();
+}

@@ -9,7 +9,7 @@ use svix_auth_reference_server::rate_limit::RateLimit;
 use svix_auth_reference_server::{Config, Running, start};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
-const ADMIN: &str = "sk_admin_hostile";
+const ADMIN: &str = "sk_admin_hostile_0123456789abcdef0123456789";
 
 async fn server(name: &str) -> Running {
     let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
@@ -59,7 +59,10 @@ fn request(method: &str, path: &str, headers: &[(&str, &[u8])], body: &[u8]) -> 
     out
 }
 
-const AUTH: (&str, &[u8]) = ("Authorization", b"Bearer sk_admin_hostile");
+const AUTH: (&str, &[u8]) = (
+    "Authorization",
+    b"Bearer sk_admin_hostile_0123456789abcdef0123456789",
+);
 const JSON: (&str, &[u8]) = ("Content-Type", b"application/json");
 
 /// Sends a request and reads its JSON answer (`null` when the body is not JSON).

@@ -11,7 +11,7 @@ use serde_json::{Value, json};
 use svix_auth_reference_server::rate_limit::RateLimit;
 use svix_auth_reference_server::{Config, Running, start};
 
-const ADMIN: &str = "sk_admin_races_0123456789";
+const ADMIN: &str = "sk_admin_races_0123456789abcdef0123456789";
 
 fn temp_dir(name: &str) -> PathBuf {
     let dir =

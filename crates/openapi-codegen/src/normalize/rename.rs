@@ -107,7 +107,9 @@ impl Normalizer<'_> {
         let mut candidate = name.to_owned();
         let mut n = 2;
         while self.hoisted.contains_key(&candidate)
-            || self.component_rust_names.contains(&rust_type_name(&candidate))
+            || self
+                .component_rust_names
+                .contains(&rust_type_name(&candidate))
         {
             if self.hoisted.get(&candidate) == Some(&schema) {
                 return json!({ "$ref": format!("#/components/schemas/{candidate}") });
