@@ -10,6 +10,7 @@ pub mod idempotency;
 pub mod portal;
 pub mod rate_limit;
 pub mod secret;
+pub mod serve;
 pub mod store;
 
 use std::net::SocketAddr;
@@ -48,6 +49,8 @@ pub struct Config {
     pub trusted_proxies: Vec<std::net::IpAddr>,
     /// Failed authentications allowed per client address.
     pub auth_failures: RateLimit,
+    /// Connection timeouts and limits.
+    pub serve: serve::ServeOptions,
     /// Seconds a magic link's one-time token can be exchanged.
     pub one_time_token_ttl_secs: u64,
 }
@@ -68,6 +71,7 @@ impl Config {
             one_time_token_ttl_secs: 300,
             trusted_proxies: Vec::new(),
             auth_failures: rate_limit::DEFAULT_AUTH_FAILURES,
+            serve: serve::ServeOptions::default(),
         }
     }
 }
@@ -321,15 +325,9 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         config.auth_failures,
         config.trusted_proxies.clone(),
     );
-    let router = app(service, store, limits).into_make_service_with_connect_info::<SocketAddr>();
+    let router = app(service, store, limits);
     let (tx, rx) = oneshot::channel::<()>();
-    let task = tokio::spawn(async move {
-        axum::serve(listener, router)
-            .with_graceful_shutdown(async {
-                let _ = rx.await;
-            })
-            .await
-    });
+    let task = tokio::spawn(serve::serve(listener, router, config.serve, rx));
     tracing::info!(%addr, "listening");
     Ok(Running {
         addr,

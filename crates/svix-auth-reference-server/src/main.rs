@@ -55,6 +55,30 @@ struct Args {
     /// Failed authentications one client address may have at once.
     #[arg(long, env = "SVIX_AUTH_AUTH_FAILURE_BURST", default_value_t = 20.0)]
     auth_failure_burst: f64,
+    /// Seconds a client has to send request headers (also the keep-alive idle timeout).
+    #[arg(long, env = "SVIX_AUTH_HEADER_READ_TIMEOUT", default_value_t = 10.0)]
+    header_read_timeout: f64,
+    /// Seconds a client has to send a request body.
+    #[arg(long, env = "SVIX_AUTH_BODY_TIMEOUT", default_value_t = 30.0)]
+    body_timeout: f64,
+    /// Connections open at once; more are answered 503 with Retry-After.
+    #[arg(long, env = "SVIX_AUTH_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Seconds shutdown waits for in-flight requests.
+    #[arg(long, env = "SVIX_AUTH_SHUTDOWN_GRACE", default_value_t = 10.0)]
+    shutdown_grace: f64,
+}
+
+/// Seconds from the command line as a duration; a value that is not a positive finite number
+/// is refused (exit code 2).
+fn seconds(name: &str, value: f64) -> Result<std::time::Duration, String> {
+    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+        Ok(std::time::Duration::from_secs_f64(value))
+    } else {
+        Err(format!(
+            "--{name} must be a number of seconds in (0, 86400], not {value}"
+        ))
+    }
 }
 
 async fn shutdown_signal() {
@@ -117,6 +141,25 @@ async fn main() -> ExitCode {
         rate: args.auth_failure_rate,
         burst: args.auth_failure_burst,
     };
+    let timeouts = (|| {
+        Ok::<_, String>(svix_auth_reference_server::serve::ServeOptions {
+            header_read_timeout: seconds("header-read-timeout", args.header_read_timeout)?,
+            body_timeout: seconds("body-timeout", args.body_timeout)?,
+            max_connections: if args.max_connections == 0 {
+                return Err("--max-connections must be at least 1".into());
+            } else {
+                args.max_connections
+            },
+            shutdown_grace: seconds("shutdown-grace", args.shutdown_grace)?,
+        })
+    })();
+    match timeouts {
+        Ok(serve) => config.serve = serve,
+        Err(e) => {
+            eprintln!("error: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    }
     if let Err(e) = config.validate() {
         eprintln!("error: {e}");
         return ExitCode::from(2);

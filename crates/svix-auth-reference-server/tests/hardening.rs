@@ -346,3 +346,124 @@ async fn health_asks_the_store() {
     assert_eq!(status, 204);
     running.shutdown().await.unwrap();
 }
+
+async fn server_with_serve(
+    name: &str,
+    serve: svix_auth_reference_server::serve::ServeOptions,
+) -> Running {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hardening-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    config.admin_token = Some(ADMIN.into());
+    config.serve = serve;
+    start(config).await.unwrap()
+}
+
+/// Opens a connection that sends half a request head and then nothing.
+async fn stalled(addr: std::net::SocketAddr) -> tokio::net::TcpStream {
+    use tokio::io::AsyncWriteExt;
+    let mut s = tokio::net::TcpStream::connect(addr).await.unwrap();
+    s.write_all(b"POST /api/v1/auth/logout HTTP/1.1\r\nHost: x\r\nX-Half: ")
+        .await
+        .unwrap();
+    s
+}
+
+/// Reads until the server closes; returns what it sent.
+async fn read_to_close(mut s: tokio::net::TcpStream, within: Duration) -> Option<String> {
+    use tokio::io::AsyncReadExt;
+    let mut buf = Vec::new();
+    match tokio::time::timeout(within, s.read_to_end(&mut buf)).await {
+        Ok(_) => Some(String::from_utf8_lossy(&buf).into_owned()),
+        Err(_) => None,
+    }
+}
+
+#[tokio::test]
+async fn stalled_connections_are_dropped_after_the_header_timeout_while_health_stays_fast() {
+    let serve = svix_auth_reference_server::serve::ServeOptions {
+        header_read_timeout: Duration::from_secs(1),
+        ..Default::default()
+    };
+    let running = server_with_serve("stalled", serve).await;
+    let mut sockets = Vec::new();
+    for _ in 0..200 {
+        sockets.push(stalled(running.addr).await);
+    }
+    // Health answers at once while 200 connections hang.
+    let started = std::time::Instant::now();
+    let status = reqwest::get(format!("http://{}/api/v1/health", running.addr))
+        .await
+        .unwrap()
+        .status();
+    assert_eq!(status, 204);
+    println!(
+        "health with 200 stalled connections: {:?}",
+        started.elapsed()
+    );
+    // Every stalled connection is closed by the server within the timeout (plus slack).
+    let started = std::time::Instant::now();
+    let closed = futures_close_all(sockets, Duration::from_secs(5)).await;
+    assert_eq!(closed, 200, "stalled connections still open after 5 s");
+    println!("200 stalled connections closed in {:?}", started.elapsed());
+    running.shutdown().await.unwrap();
+}
+
+async fn futures_close_all(sockets: Vec<tokio::net::TcpStream>, within: Duration) -> usize {
+    let tasks: Vec<_> = sockets
+        .into_iter()
+        .map(|s| tokio::spawn(read_to_close(s, within)))
+        .collect();
+    let mut closed = 0;
+    for t in tasks {
+        if t.await.unwrap().is_some() {
+            closed += 1;
+        }
+    }
+    closed
+}
+
+#[tokio::test]
+async fn past_the_connection_cap_new_connections_get_503_with_retry_after() {
+    let serve = svix_auth_reference_server::serve::ServeOptions {
+        max_connections: 5,
+        ..Default::default()
+    };
+    let running = server_with_serve("cap", serve).await;
+    let mut held = Vec::new();
+    for _ in 0..5 {
+        held.push(stalled(running.addr).await);
+    }
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let extra = stalled(running.addr).await;
+    let answer = read_to_close(extra, Duration::from_secs(3)).await.unwrap();
+    assert!(answer.starts_with("HTTP/1.1 503"), "{answer}");
+    assert!(
+        answer.to_ascii_lowercase().contains("retry-after: 1"),
+        "{answer}"
+    );
+    drop(held);
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn shutdown_finishes_within_its_grace_period_despite_a_stalled_request() {
+    use tokio::io::AsyncWriteExt;
+    let serve = svix_auth_reference_server::serve::ServeOptions {
+        shutdown_grace: Duration::from_millis(500),
+        ..Default::default()
+    };
+    let running = server_with_serve("shutdown", serve).await;
+    // A request whose body never finishes arriving: in flight until the body timeout.
+    let mut s = tokio::net::TcpStream::connect(running.addr).await.unwrap();
+    s.write_all(format!("POST /api/v1/auth/one-time-token HTTP/1.1\r\nHost: x\r\nAuthorization: Bearer {ADMIN}\r\nContent-Type: application/json\r\nContent-Length: 100\r\n\r\n{{\"one").as_bytes()).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(100)).await;
+    let started = std::time::Instant::now();
+    running.shutdown().await.unwrap();
+    let took = started.elapsed();
+    assert!(took < Duration::from_secs(3), "shutdown took {took:?}");
+    println!("shutdown with a stalled request: {took:?}");
+    drop(s);
+}
