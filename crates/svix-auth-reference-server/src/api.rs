@@ -144,6 +144,11 @@ fn secs_to_ms(secs: u64) -> Option<i64> {
 }
 
 impl AuthService {
+    /// How long a magic link's one-time token can be exchanged, in milliseconds.
+    pub fn one_time_token_ttl_ms(&self) -> i64 {
+        i64::try_from(self.config.one_time_token_ttl_secs.saturating_mul(1000)).unwrap_or(i64::MAX)
+    }
+
     /// The public base URL its magic links name as `serverUrl`.
     pub fn server_url(&self) -> String {
         self.config.server_url.clone()
@@ -570,6 +575,30 @@ impl Api for AuthService {
 
 /// Shared handle type.
 pub type Service = Arc<AuthService>;
+
+impl crate::idempotency::Credentials for AuthService {
+    fn is_live(
+        &self,
+        token: String,
+        path: String,
+    ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + '_>> {
+        Box::pin(async move {
+            let h = secret::hash(&token);
+            if secret::same(&self.admin_hash, &h) {
+                return true;
+            }
+            let now = now_ms();
+            if matches!(self.db(move |s| s.live_token(&h, now)).await, Ok(Some(_))) {
+                return true;
+            }
+            path == crate::idempotency::EXCHANGE_PATH
+                && matches!(
+                    self.db(move |s| s.exchanged_one_time_token(&h, now)).await,
+                    Ok(true)
+                )
+        })
+    }
+}
 
 #[cfg(test)]
 mod tests {

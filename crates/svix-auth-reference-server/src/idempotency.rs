@@ -10,6 +10,8 @@
 //! a request that was not made.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
 
 use axum::body::Body;
@@ -30,17 +32,42 @@ const MAX_STORED_BODY: usize = 1024 * 1024;
 
 type Key = (TokenHash, String, String);
 
+/// Whether a credential is live now: a stored answer is replayed only to a credential that
+/// could still make the request (a rotated admin token or a revoked session gets none).
+pub trait Credentials: Send + Sync + 'static {
+    /// Whether `token` (a parsed bearer token) is accepted right now for a request to `path`
+    /// (for the exchange: also a one-time token it exchanged, while that token's lifetime lasts).
+    fn is_live(
+        &self,
+        token: String,
+        path: String,
+    ) -> Pin<Box<dyn Future<Output = bool> + Send + '_>>;
+}
+
+/// The path of the one-time-token exchange, whose answers are replayed only as long as a
+/// one-time token lives.
+pub const EXCHANGE_PATH: &str = "/api/v1/auth/one-time-token";
+
 /// State of the idempotency layer.
 pub struct Idempotency {
     store: Store,
+    credentials: Arc<dyn Credentials>,
+    /// How long an exchange's answer is replayed (the one-time token's lifetime).
+    exchange_retention_ms: i64,
     in_flight: Mutex<HashMap<Key, Weak<tokio::sync::Mutex<()>>>>,
 }
 
 impl Idempotency {
-    /// A layer state over `store`.
-    pub fn new(store: Store) -> Arc<Self> {
+    /// A layer state over `store`, replaying only to credentials `credentials` accepts.
+    pub fn new(
+        store: Store,
+        credentials: Arc<dyn Credentials>,
+        exchange_retention_ms: i64,
+    ) -> Arc<Self> {
         Arc::new(Self {
             store,
+            credentials,
+            exchange_retention_ms,
             in_flight: Mutex::new(HashMap::new()),
         })
     }
@@ -124,14 +151,47 @@ pub async fn layer(
 
     let lock = state.lock_for(&id);
     let _guard = lock.lock().await;
+    let retention = if id.2 == EXCHANGE_PATH {
+        state.exchange_retention_ms.min(RETENTION_MS)
+    } else {
+        RETENTION_MS
+    };
     let lookup = {
         let (c, k, p) = id.clone();
         state
             .store
-            .blocking(move |store| store.idempotent_response(&c, &k, &p, now_ms(), RETENTION_MS))
+            .blocking(move |store| store.idempotent_response(&c, &k, &p, now_ms(), retention))
             .await
     };
-    if let Ok(Ok(Some(mut stored))) = lookup {
+    let stored = match lookup {
+        Ok(Ok(stored)) => stored,
+        // Not knowing whether the request already ran, running it could run it twice.
+        _ => {
+            tracing::error!("idempotency lookup failed; answering 503");
+            let mut response = svix_auth_server::runtime::error_response(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "storage_unavailable",
+                "the idempotency record could not be read; retry with the same key",
+            );
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, header::HeaderValue::from(1));
+            return response;
+        }
+    };
+    let live = match &stored {
+        Some(_) => match svix_auth_server::runtime::optional_bearer(request.headers()) {
+            Ok(Some(bearer)) => {
+                state
+                    .credentials
+                    .is_live(bearer.token().to_owned(), id.2.clone())
+                    .await
+            }
+            _ => false,
+        },
+        None => false,
+    };
+    if let Some(mut stored) = stored.filter(|_| live) {
         if !same(&stored.fingerprint, &fingerprint) {
             return svix_auth_server::runtime::error_response(
                 StatusCode::CONFLICT,

@@ -232,9 +232,13 @@ async fn log_requests(request: Request, next: Next) -> Response {
 /// limiting, plus `GET /api/v1/health`.
 pub fn app(service: Arc<AuthService>, store: Store, limits: Arc<Limits>) -> Router {
     let api_origin = origin(&service.server_url());
-    let api = svix_auth_server::router(service)
+    let api = svix_auth_server::router(Arc::clone(&service))
         .layer(middleware::from_fn_with_state(
-            idempotency::Idempotency::new(store.clone()),
+            idempotency::Idempotency::new(
+                store.clone(),
+                Arc::clone(&service) as Arc<dyn idempotency::Credentials>,
+                service.one_time_token_ttl_ms(),
+            ),
             idempotency::layer,
         ))
         .layer(middleware::from_fn_with_state(limits, rate_limit::layer));

@@ -271,6 +271,20 @@ impl Store {
         })
     }
 
+    /// Whether the one-time token hashing to `h` was exchanged and its lifetime is not over yet
+    /// (not revoked, not cut off): a retried exchange may still be answered the same.
+    pub fn exchanged_one_time_token(&self, h: &TokenHash, now: i64) -> Result<bool, StoreError> {
+        self.with(|c| {
+            Ok(c.query_row(
+                "SELECT COUNT(*) FROM tokens t WHERE t.hash = ?1 AND t.kind = 'one_time' AND t.used_at IS NOT NULL
+                   AND t.revoked_at IS NULL AND t.expires_at > ?2
+                   AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND e.deadline <= ?2)",
+                params![h.as_slice(), now],
+                |r| r.get::<_, i64>(0),
+            )? > 0)
+        })
+    }
+
     /// Marks a live one-time token used and stores `session` in the same transaction; `None` when
     /// the one-time token is unknown, expired, cut off or already used (exactly one caller wins).
     pub fn exchange_one_time(

@@ -467,3 +467,89 @@ async fn shutdown_finishes_within_its_grace_period_despite_a_stalled_request() {
     println!("shutdown with a stalled request: {took:?}");
     drop(s);
 }
+
+#[tokio::test]
+async fn a_stored_answer_is_not_replayed_to_a_rotated_admin_token() {
+    let (running, dir) = server("replay-rotated").await;
+    let options =
+        || Some(svix_auth_client::AppPortalAccessOptions::default().idempotency_key("same-key"));
+    let application = ApplicationIn::builder().name("Replay").uid(Some(
+        "replay-app"
+            .parse::<svix_auth_client::models::ApplicationInUid>()
+            .unwrap(),
+    ));
+    let body: AppPortalAccessIn = AppPortalAccessIn::builder()
+        .application(Some(ApplicationIn::try_from(application).unwrap()))
+        .try_into()
+        .unwrap();
+    let first = client(&running, ADMIN)
+        .app_portal_access("replay-app", &body, options())
+        .await
+        .unwrap();
+    // Replayed to the same, live credential.
+    let again = client(&running, ADMIN)
+        .app_portal_access("replay-app", &body, options())
+        .await
+        .unwrap();
+    assert_eq!(first.token, again.token);
+    running.shutdown().await.unwrap();
+
+    // Restart with a rotated admin token: the old one gets no replay (and no access).
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    config.admin_token = Some("sk_admin_rotated_again_0123456789abcdef0123".into());
+    let running = start(config).await.unwrap();
+    let refused = client(&running, ADMIN)
+        .app_portal_access("replay-app", &body, options())
+        .await
+        .unwrap_err();
+    assert_eq!(refused.status(), Some(401), "{refused}");
+    running.shutdown().await.unwrap();
+}
+
+#[tokio::test]
+async fn a_replayed_exchange_does_not_outlive_the_one_time_token() {
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
+        .join(format!("hardening-replay-ttl-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    config.admin_token = Some(ADMIN.into());
+    config.one_time_token_ttl_secs = 1;
+    let running = start(config).await.unwrap();
+    let admin = client(&running, ADMIN);
+    let key = magic_link(&admin, "ttl-app").await;
+    let one_time = key["oneTimeToken"].as_str().unwrap().to_owned();
+    let body: OneTimeTokenIn = OneTimeTokenIn::builder()
+        .one_time_token(one_time.clone())
+        .try_into()
+        .unwrap();
+    let options = || {
+        Some(
+            svix_auth_client::ExchangeOneTimeTokenOptions::default()
+                .idempotency_key("exchange-key"),
+        )
+    };
+    let user = client(&running, &one_time);
+    let session = user
+        .exchange_one_time_token(&body, options())
+        .await
+        .unwrap()
+        .token;
+    // Right away, a retry with the same key is answered the same (the user's login survives a
+    // lost answer)…
+    let retried = user
+        .exchange_one_time_token(&body, options())
+        .await
+        .unwrap()
+        .token;
+    assert_eq!(retried, session);
+    // …but once the one-time token's lifetime is over, nothing is replayed: the answer carries
+    // a live session token.
+    tokio::time::sleep(Duration::from_millis(1200)).await;
+    let late = user
+        .exchange_one_time_token(&body, options())
+        .await
+        .unwrap_err();
+    assert_eq!(late.status(), Some(401), "{late}");
+    running.shutdown().await.unwrap();
+}
