@@ -26,6 +26,10 @@ pub struct Args {
     pub report: Option<PathBuf>,
     /// Also run progenitor alone on each document, for comparison.
     pub progenitor: bool,
+    /// Fail (exit 1) when fewer documents generate (percent).
+    pub min_generated: Option<f64>,
+    /// Fail (exit 1) when fewer compiled workspaces build without warnings (percent).
+    pub min_compiled: Option<f64>,
 }
 
 /// The outcome of one document.
@@ -140,7 +144,23 @@ fn run_inner(root: &Path, args: Args) -> Result<ExitCode, String> {
     )
     .map_err(|e| format!("cannot write {}: {e}", path.display()))?;
     eprintln!("report: {}", path.display());
-    Ok(ExitCode::SUCCESS)
+    let mut ok = true;
+    if let Some(min) = args.min_generated
+        && report.generate_percent < min
+    {
+        eprintln!("error: {:.1}% of documents generated, under the required {min}%", report.generate_percent);
+        ok = false;
+    }
+    if let Some(min) = args.min_compiled
+        && report.compiled > 0
+    {
+        let clean = 100.0 * report.compile_ok as f64 / report.compiled as f64;
+        if clean < min {
+            eprintln!("error: {clean:.1}% of compiled workspaces built without warnings, under the required {min}%");
+            ok = false;
+        }
+    }
+    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
 }
 
 /// `npm pack`s the corpus into `dir` (once) and unpacks it.

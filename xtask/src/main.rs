@@ -81,6 +81,12 @@ enum Command {
         /// Also run progenitor alone on each document (the comparison in GENERALITY.md).
         #[arg(long)]
         progenitor: bool,
+        /// Exit 1 when fewer documents than this percentage generate.
+        #[arg(long, value_name = "PERCENT")]
+        min_generated: Option<f64>,
+        /// Exit 1 when fewer compiled workspaces than this percentage build without warnings.
+        #[arg(long, value_name = "PERCENT")]
+        min_compiled: Option<f64>,
     },
     /// Measure generation time (in-process and as a whole process) in a release build.
     Bench {
@@ -124,6 +130,8 @@ fn main() -> ExitCode {
             jobs,
             report,
             progenitor,
+            min_generated,
+            min_compiled,
         } => corpus::run(
             &workspace_root(),
             corpus::Args {
@@ -134,6 +142,8 @@ fn main() -> ExitCode {
                 jobs,
                 report,
                 progenitor,
+                min_generated,
+                min_compiled,
             },
         ),
         Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),
