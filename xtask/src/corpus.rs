@@ -148,7 +148,10 @@ fn run_inner(root: &Path, args: Args) -> Result<ExitCode, String> {
     if let Some(min) = args.min_generated
         && report.generate_percent < min
     {
-        eprintln!("error: {:.1}% of documents generated, under the required {min}%", report.generate_percent);
+        eprintln!(
+            "error: {:.1}% of documents generated, under the required {min}%",
+            report.generate_percent
+        );
         ok = false;
     }
     if let Some(min) = args.min_compiled
@@ -156,11 +159,17 @@ fn run_inner(root: &Path, args: Args) -> Result<ExitCode, String> {
     {
         let clean = 100.0 * report.compile_ok as f64 / report.compiled as f64;
         if clean < min {
-            eprintln!("error: {clean:.1}% of compiled workspaces built without warnings, under the required {min}%");
+            eprintln!(
+                "error: {clean:.1}% of compiled workspaces built without warnings, under the required {min}%"
+            );
             ok = false;
         }
     }
-    Ok(if ok { ExitCode::SUCCESS } else { ExitCode::FAILURE })
+    Ok(if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    })
 }
 
 /// `npm pack`s the corpus into `dir` (once) and unpacks it.
