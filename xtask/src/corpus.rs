@@ -270,11 +270,11 @@ fn generate_all(
                         eprintln!("start {}", doc.display());
                     }
                     let mut result = generate_one(api_dir, doc);
-                    if let Some(trace) = &trace {
-                        if let Ok(line) = serde_json::to_string(&result) {
-                            let mut file = trace.lock().unwrap_or_else(|e| e.into_inner());
-                            let _ = writeln!(file, "{line}");
-                        }
+                    if let Some(trace) = &trace
+                        && let Ok(line) = serde_json::to_string(&result)
+                    {
+                        let mut file = trace.lock().unwrap_or_else(|e| e.into_inner());
+                        let _ = writeln!(file, "{line}");
                     }
                     // progenitor alone on the largest documents runs out of memory (24 GB on
                     // microsoft.com/graph-beta.json): compared on documents under 8 MB.
