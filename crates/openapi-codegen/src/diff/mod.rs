@@ -7,6 +7,7 @@
 //! an OpenAPI 3.0 document and its 3.1 rewrite differ only where their meaning does.
 
 mod change;
+mod constraints;
 mod operations;
 mod report;
 mod schemas;
