@@ -13,6 +13,7 @@
 
 mod lower;
 mod operations;
+mod paths;
 mod rename;
 mod schema;
 

@@ -10,6 +10,11 @@ use crate::media::is_json_media_type;
 use crate::naming::rust_type_name;
 use crate::status::Status;
 
+use super::paths::{
+    content_schema_pointer, media_types, path_template_names, security_requirements,
+    synthesize_operation_id,
+};
+
 /// The HTTP methods an OpenAPI path item may hold, in the order operations are generated.
 const METHODS: [&str; 8] = [
     "get", "put", "post", "delete", "options", "head", "patch", "trace",
@@ -580,54 +585,4 @@ impl<'a> Normalizer<'a> {
             pointer: at,
         })
     }
-}
-
-/// Pointer to the schema of `media` in the content of the body or response at `at`.
-fn content_schema_pointer(at: &str, media: &str) -> String {
-    format!("{at}/content/{}/schema", escape_pointer(media))
-}
-
-/// The media types a body or response lists, in document order.
-fn media_types(holder: &Value) -> Vec<String> {
-    holder
-        .get("content")
-        .and_then(Value::as_object)
-        .map(|c| c.keys().cloned().collect())
-        .unwrap_or_default()
-}
-
-/// The scheme names of each security requirement (an empty list: anonymous access allowed).
-fn security_requirements(requirements: Option<&Value>) -> Vec<Vec<String>> {
-    requirements
-        .and_then(Value::as_array)
-        .map(|reqs| {
-            reqs.iter()
-                .filter_map(Value::as_object)
-                .map(|r| r.keys().cloned().collect())
-                .collect()
-        })
-        .unwrap_or_default()
-}
-
-/// Names of the `{...}` segments of a path template, in order.
-pub(crate) fn path_template_names(path: &str) -> Vec<String> {
-    let mut names = Vec::new();
-    let mut rest = path;
-    while let Some(start) = rest.find('{') {
-        let Some(len) = rest[start..].find('}') else {
-            break;
-        };
-        names.push(rest[start + 1..start + len].to_owned());
-        rest = &rest[start + len + 1..];
-    }
-    names
-}
-
-fn synthesize_operation_id(method: &str, path: &str) -> String {
-    let mut id = method.to_owned();
-    for seg in path.split('/').filter(|s| !s.is_empty()) {
-        id.push('_');
-        id.push_str(seg.trim_start_matches('{').trim_end_matches('}'));
-    }
-    id
 }
