@@ -91,3 +91,20 @@ pub(crate) fn doc_attrs(text: &str) -> TokenStream {
     });
     quote! { #( #[doc = #lines] )* }
 }
+
+/// The documentation of an operation's generated item: its summary and description, then
+/// `tail` (what the item is); with `#[deprecated]` when the operation is.
+pub(crate) fn operation_doc(op: &crate::ir::Operation, tail: &str) -> TokenStream {
+    let mut doc = String::new();
+    for text in [&op.summary, &op.description].into_iter().flatten() {
+        doc.push_str(text);
+        doc.push_str("\n\n");
+    }
+    doc.push_str(tail);
+    let doc = doc_attrs(&doc);
+    if op.deprecated {
+        quote! { #doc #[deprecated] }
+    } else {
+        doc
+    }
+}

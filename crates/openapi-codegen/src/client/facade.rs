@@ -15,7 +15,7 @@ use quote::{ToTokens, format_ident, quote};
 
 use crate::error::Diagnostic;
 use crate::ir::{Api, Operation, ParamLocation};
-use crate::naming::{doc_attrs, method_name, snake};
+use crate::naming::{doc_attrs, method_name, operation_doc, snake};
 
 /// Names `Client`'s own methods use (a facade method never takes one).
 const RESERVED: &[&str] = &["new", "builder", "server_url", "generated", "with_token"];
@@ -281,30 +281,17 @@ fn method(
         quote! { let options = options.unwrap_or_default(); }
     };
 
-    let mut doc = String::new();
-    if let Some(s) = &op.summary {
-        doc.push_str(s);
-        doc.push_str("\n\n");
-    }
-    if let Some(d) = &op.description {
-        doc.push_str(d);
-        doc.push_str("\n\n");
-    }
-    doc.push_str(&format!(
-        "`{}` `{}` (operation `{}`); optional parameters in [`{options_ty}`].",
-        op.method.to_uppercase(),
-        op.path,
-        op.id
-    ));
-    let doc = doc_attrs(&doc);
-    let deprecated = if op.deprecated {
-        quote! { #[deprecated] }
-    } else {
-        quote! {}
-    };
+    let doc = operation_doc(
+        op,
+        &format!(
+            "`{}` `{}` (operation `{}`); optional parameters in [`{options_ty}`].",
+            op.method.to_uppercase(),
+            op.path,
+            op.id
+        ),
+    );
     let method = quote! {
         #doc
-        #deprecated
         pub async fn #fn_name(
             &self,
             #(#args)*

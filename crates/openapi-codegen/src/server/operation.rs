@@ -8,7 +8,7 @@ use quote::{format_ident, quote};
 use super::validators::ValidatorCompiler;
 use crate::ir::{Api, Kind, Operation, ParamLocation, Schema, Security};
 use crate::models::{ModelNames, TypePaths};
-use crate::naming::{doc_attrs, field_ident, method_name, operation_type_prefix};
+use crate::naming::{doc_attrs, field_ident, method_name, operation_doc, operation_type_prefix};
 use crate::status::Status;
 
 /// Everything one operation contributes to the server module.
@@ -395,32 +395,19 @@ fn trait_method(
     params: &ParamsCode,
     body: &BodyCode,
 ) -> TokenStream {
-    let mut doc = String::new();
-    if let Some(s) = &op.summary {
-        doc.push_str(s);
-        doc.push_str("\n\n");
-    }
-    if let Some(d) = &op.description {
-        doc.push_str(d);
-        doc.push_str("\n\n");
-    }
-    doc.push_str(&format!(
-        "`{}` `{}` (operation `{}`).",
-        op.method.to_uppercase(),
-        op.path,
-        op.id
-    ));
-    let doc = doc_attrs(&doc);
-    let deprecated = if op.deprecated {
-        quote! { #[deprecated] }
-    } else {
-        quote! {}
-    };
+    let doc = operation_doc(
+        op,
+        &format!(
+            "`{}` `{}` (operation `{}`).",
+            op.method.to_uppercase(),
+            op.path,
+            op.id
+        ),
+    );
     let (method, response_ty) = (&names.method, &names.response_ty);
     let (auth_ty_arg, params_ty_arg, body_ty_arg) = (&auth.ty_arg, &params.ty_arg, &body.ty_arg);
     quote! {
         #doc
-        #deprecated
         fn #method(&self, #auth_ty_arg #params_ty_arg #body_ty_arg)
             -> impl ::std::future::Future<Output = #response_ty> + Send;
     }
