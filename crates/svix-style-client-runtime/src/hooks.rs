@@ -3,10 +3,15 @@
 //! request; the status and `Retry-After` of each answer are noted before progenitor decodes the
 //! body, so retry decisions never depend on a body that may not decode.
 
-use std::sync::{Arc, Mutex};
+use std::cell::Cell;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderValue, USER_AGENT};
+use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT};
+
+/// Header names used on every request, parsed once.
+const API_VERSION: HeaderName = HeaderName::from_static("api-version");
+const SVIX_REQ_ID: HeaderName = HeaderName::from_static("svix-req-id");
+const SVIX_RETRY_COUNT: HeaderName = HeaderName::from_static("svix-retry-count");
 
 tokio::task_local! {
     pub(crate) static CALL: CallContext;
@@ -20,11 +25,11 @@ pub(crate) struct CallContext {
     /// One random id per call, the same on every attempt (`svix-req-id`).
     pub request_id: u64,
     /// What the answer's head said, before its body was read.
-    pub answer: Arc<Mutex<Answer>>,
+    pub answer: Cell<Answer>,
 }
 
 /// The head of the last answer.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Copy, Default)]
 pub(crate) struct Answer {
     /// Status (`None`: no answer yet).
     pub status: Option<u16>,
@@ -38,12 +43,12 @@ pub(crate) struct Answer {
 pub fn before_send(request: &mut reqwest::Request) {
     let _ = CALL.try_with(|call| {
         let headers = request.headers_mut();
-        headers.remove("api-version");
+        headers.remove(API_VERSION);
         headers.insert(AUTHORIZATION, call.authorization.clone());
         headers.insert(USER_AGENT, call.user_agent.clone());
-        headers.insert("svix-req-id", HeaderValue::from(call.request_id));
+        headers.insert(SVIX_REQ_ID, HeaderValue::from(call.request_id));
         if call.attempt > 0 {
-            headers.insert("svix-retry-count", HeaderValue::from(call.attempt));
+            headers.insert(SVIX_RETRY_COUNT, HeaderValue::from(call.attempt));
         }
     });
 }
@@ -52,9 +57,10 @@ pub fn before_send(request: &mut reqwest::Request) {
 pub fn after_receive(result: &reqwest::Result<reqwest::Response>) {
     if let Ok(response) = result {
         let _ = CALL.try_with(|call| {
-            let mut answer = call.answer.lock().unwrap_or_else(|e| e.into_inner());
-            answer.status = Some(response.status().as_u16());
-            answer.retry_after = crate::retry::retry_after(response.headers());
+            call.answer.set(Answer {
+                status: Some(response.status().as_u16()),
+                retry_after: crate::retry::retry_after(response.headers()),
+            });
         });
     }
 }
