@@ -12,7 +12,7 @@ use svix_auth_server::*;
 
 use crate::clock::now_ms;
 use crate::secret::{self, TokenHash};
-use crate::store::{App, NewToken, Store, StoreError, TokenKind, TokenRecord};
+use crate::store::{App, Cutoff, NewToken, Store, StoreError, TokenKind, TokenRecord};
 
 /// 9999-12-31T23:59:59.999Z, the last instant RFC 3339 `date-time` can write.
 const LATEST_MS: i64 = 253_402_300_799_999;
@@ -395,9 +395,12 @@ impl AuthService {
         let app = self.existing_app_for_admin(&auth, app_id).await?;
         let now = now_ms();
         let delay = body.expiry.unwrap_or(0).clamp(0, 259_200);
-        let deadline = now + delay * 1000;
-        self.db(move |s| s.expire_all(&app.id, now, deadline))
-            .await?;
+        let cutoff = if delay == 0 {
+            Cutoff::Immediate
+        } else {
+            Cutoff::At(now + delay * 1000)
+        };
+        self.db(move |s| s.expire_all(&app.id, now, cutoff)).await?;
         Ok(())
     }
 

@@ -2,6 +2,14 @@
 //! (status, content type, body bytes) for (credential, key, path) is stored for 12 hours and
 //! replayed byte-identical; concurrent requests with the same key wait for the first one to
 //! finish, so the operation never runs twice for a success. Non-2xx answers are not stored.
+//!
+//! The record is a claim first, committed before the operation runs (`claimed`); the
+//! operation's own write transaction marks it `executed` (see [`crate::store::Store::write`]),
+//! and the answer completes it (`complete`). A process that dies between the operation and the
+//! answer leaves `executed`: a retry is told the answer was lost (409
+//! `idempotency_answer_lost`) and the operation does not run twice. A claim still `claimed`
+//! (the process died before the operation committed) is taken over by the retry. A failing
+//! lookup or claim answers 503 and runs nothing.
 //! Stored bodies carry tokens, so they are sealed (ChaCha20-Poly1305) under a key derived from
 //! the presented credential and the idempotency key, neither of which is stored: the database
 //! alone cannot reveal them.
@@ -22,9 +30,9 @@ use axum::response::{IntoResponse, Response};
 
 use crate::clock::now_ms;
 use crate::secret::{TokenHash, hash, same};
-use crate::store::{Store, StoredResponse};
+use crate::store::{ACTIVE_CLAIM, Recorded, Store, StoredResponse};
 
-/// How long a stored answer is replayed: 12 hours.
+/// How long a stored answer is replayed by default: 12 hours (`--idempotency-retention`).
 pub const RETENTION_MS: i64 = 12 * 60 * 60 * 1000;
 
 /// Largest response body that is stored for replay.
@@ -54,20 +62,25 @@ pub struct Idempotency {
     credentials: Arc<dyn Credentials>,
     /// How long an exchange's answer is replayed (the one-time token's lifetime).
     exchange_retention_ms: i64,
+    /// How long any other answer is replayed.
+    retention_ms: i64,
     in_flight: Mutex<HashMap<Key, Weak<tokio::sync::Mutex<()>>>>,
 }
 
 impl Idempotency {
-    /// A layer state over `store`, replaying only to credentials `credentials` accepts.
+    /// A layer state over `store`, replaying only to credentials `credentials` accepts, answers
+    /// to an exchange for `exchange_retention_ms` and others for `retention_ms`.
     pub fn new(
         store: Store,
         credentials: Arc<dyn Credentials>,
         exchange_retention_ms: i64,
+        retention_ms: i64,
     ) -> Arc<Self> {
         Arc::new(Self {
             store,
             credentials,
-            exchange_retention_ms,
+            exchange_retention_ms: exchange_retention_ms.min(retention_ms),
+            retention_ms,
             in_flight: Mutex::new(HashMap::new()),
         })
     }
@@ -152,9 +165,9 @@ pub async fn layer(
     let lock = state.lock_for(&id);
     let _guard = lock.lock().await;
     let retention = if id.2 == EXCHANGE_PATH {
-        state.exchange_retention_ms.min(RETENTION_MS)
+        state.exchange_retention_ms
     } else {
-        RETENTION_MS
+        state.retention_ms
     };
     let lookup = {
         let (c, k, p) = id.clone();
@@ -163,57 +176,96 @@ pub async fn layer(
             .blocking(move |store| store.idempotent_response(&c, &k, &p, now_ms(), retention))
             .await
     };
-    let stored = match lookup {
-        Ok(Ok(stored)) => stored,
+    let recorded = match lookup {
+        Ok(Ok(recorded)) => recorded,
         // Not knowing whether the request already ran, running it could run it twice.
-        _ => {
-            tracing::error!("idempotency lookup failed; answering 503");
-            let mut response = svix_auth_server::runtime::error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "the idempotency record could not be read; retry with the same key",
-            );
-            response
-                .headers_mut()
-                .insert(header::RETRY_AFTER, header::HeaderValue::from(1));
-            return response;
-        }
+        _ => return unavailable("the idempotency record could not be read"),
     };
-    let live = match &stored {
-        Some(_) => match svix_auth_server::runtime::optional_bearer(request.headers()) {
-            Ok(Some(bearer)) => {
-                state
-                    .credentials
-                    .is_live(bearer.token().to_owned(), id.2.clone())
-                    .await
+    match recorded {
+        Recorded::Answer(mut stored) => {
+            let live = match svix_auth_server::runtime::optional_bearer(request.headers()) {
+                Ok(Some(bearer)) => {
+                    state
+                        .credentials
+                        .is_live(bearer.token().to_owned(), id.2.clone())
+                        .await
+                }
+                _ => false,
+            };
+            if !live {
+                // The credential that made the first request is dead: the request runs (and its
+                // authentication fails) without touching the record.
+                return next.run(request).await;
             }
-            _ => false,
-        },
-        None => false,
-    };
-    if let Some(mut stored) = stored.filter(|_| live) {
-        if !same(&stored.fingerprint, &fingerprint) {
+            if !same(&stored.fingerprint, &fingerprint) {
+                return conflict();
+            }
+            return match crate::secret::open(&seal_key, &stored.body) {
+                Some(body) => {
+                    stored.body = body;
+                    replay(stored)
+                }
+                None => {
+                    tracing::error!("a stored idempotent response could not be opened");
+                    unavailable("the recorded answer could not be read")
+                }
+            };
+        }
+        Recorded::AnswerLost { fingerprint: first } => {
+            if !same(&first, &fingerprint) {
+                return conflict();
+            }
             return svix_auth_server::runtime::error_response(
                 StatusCode::CONFLICT,
-                "idempotency_conflict",
-                "this idempotency key was already used for a different request; use a new key",
+                "idempotency_answer_lost",
+                "a request with this idempotency key ran, but its answer was lost before it was \
+                 recorded; it is not run again (check its effect, then use a new key)",
             );
         }
-        match crate::secret::open(&seal_key, &stored.body) {
-            Some(body) => {
-                stored.body = body;
-                return replay(stored);
+        Recorded::Nothing => {
+            let claimed = {
+                let (c, k, p) = id.clone();
+                state
+                    .store
+                    .blocking(move |store| {
+                        store.claim_idempotency(&c, &k, &p, &fingerprint, now_ms(), retention)
+                    })
+                    .await
+            };
+            match claimed {
+                Ok(Ok(true)) => {}
+                Ok(Ok(false)) => {
+                    // Another process holds or recorded this key since the lookup.
+                    let mut response = svix_auth_server::runtime::error_response(
+                        StatusCode::CONFLICT,
+                        "idempotency_in_progress",
+                        "a request with this idempotency key is in progress; retry later",
+                    );
+                    response
+                        .headers_mut()
+                        .insert(header::RETRY_AFTER, header::HeaderValue::from(1));
+                    return response;
+                }
+                _ => return unavailable("the idempotency key could not be claimed"),
             }
-            None => tracing::error!(
-                "a stored idempotent response could not be opened; running the request again"
-            ),
         }
     }
+    fault::point("after-claim");
 
-    let response = next.run(request).await;
+    let response = ACTIVE_CLAIM.scope(id.clone(), next.run(request)).await;
+    let (c, k, p) = id;
     if !response.status().is_success() {
+        // Not recorded: a retry may run the request again.
+        let released = state
+            .store
+            .blocking(move |store| store.release_idempotency(&c, &k, &p))
+            .await;
+        if !matches!(released, Ok(Ok(()))) {
+            tracing::error!("an idempotency claim could not be released");
+        }
         return response;
     }
+    fault::point("after-operation");
     let (parts, body) = response.into_parts();
     let bytes = match axum::body::to_bytes(body, MAX_STORED_BODY).await {
         Ok(b) => b,
@@ -235,15 +287,52 @@ pub async fn layer(
             .map(str::to_owned),
         body: crate::secret::seal(&seal_key, &bytes),
     };
-    let (c, k, p) = id;
     let saved = state
         .store
-        .blocking(move |store| {
-            store.store_idempotent_response(&c, &k, &p, now_ms(), RETENTION_MS, &stored)
-        })
+        .blocking(move |store| store.store_idempotent_response(&c, &k, &p, &stored))
         .await;
     if !matches!(saved, Ok(Ok(()))) {
+        // The claim stays `executed`: a retry is told the answer was lost, never runs it again.
         tracing::error!("idempotency record could not be stored");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// 409 for a key reused with a different request.
+fn conflict() -> Response {
+    svix_auth_server::runtime::error_response(
+        StatusCode::CONFLICT,
+        "idempotency_conflict",
+        "this idempotency key was already used for a different request; use a new key",
+    )
+}
+
+/// 503 + `Retry-After` when the record cannot be read or written: running the request without
+/// it could run it twice.
+fn unavailable(what: &str) -> Response {
+    tracing::error!("{what}; answering 503");
+    let mut response = svix_auth_server::runtime::error_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        &format!("{what}; retry with the same key"),
+    );
+    response
+        .headers_mut()
+        .insert(header::RETRY_AFTER, header::HeaderValue::from(1));
+    response
+}
+
+/// Fault injection for the durability tests (debug builds only): `SVIX_AUTH_FAULT=<point>`
+/// aborts the process at that point, as a crash or `kill -9` would.
+mod fault {
+    /// Aborts when `SVIX_AUTH_FAULT` names `point` (debug builds only).
+    pub fn point(point: &str) {
+        #[cfg(debug_assertions)]
+        if std::env::var("SVIX_AUTH_FAULT").is_ok_and(|p| p == point) {
+            eprintln!("SVIX_AUTH_FAULT: aborting at {point}");
+            std::process::abort();
+        }
+        #[cfg(not(debug_assertions))]
+        let _ = point;
+    }
 }

@@ -9,6 +9,7 @@ pub mod clock;
 pub mod idempotency;
 pub mod portal;
 pub mod rate_limit;
+pub mod retention;
 pub mod secret;
 pub mod serve;
 pub mod store;
@@ -53,6 +54,8 @@ pub struct Config {
     pub serve: serve::ServeOptions,
     /// Seconds a magic link's one-time token can be exchanged.
     pub one_time_token_ttl_secs: u64,
+    /// What is kept how long, and how often the purge runs.
+    pub retention: retention::Retention,
 }
 
 impl Config {
@@ -72,6 +75,7 @@ impl Config {
             trusted_proxies: Vec::new(),
             auth_failures: rate_limit::DEFAULT_AUTH_FAILURES,
             serve: serve::ServeOptions::default(),
+            retention: retention::Retention::default(),
         }
     }
 }
@@ -139,6 +143,7 @@ impl Config {
                 return bad(format!("the {name} must be an http(s) URL, not {url:?}"));
             }
         }
+        self.retention.validate().map_err(StartError::Config)?;
         Ok(())
     }
 }
@@ -169,12 +174,14 @@ pub struct Running {
     pub generated_admin_token: Option<String>,
     shutdown: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
+    purge: tokio::task::JoinHandle<()>,
 }
 
 impl Running {
     /// Stops accepting, lets in-flight requests finish, and waits.
     pub async fn shutdown(self) -> std::io::Result<()> {
         let _ = self.shutdown.send(());
+        self.purge.abort();
         self.task
             .await
             .unwrap_or_else(|e| Err(std::io::Error::other(e)))
@@ -230,7 +237,12 @@ async fn log_requests(request: Request, next: Next) -> Response {
 
 /// The whole application: the generated router over `service`, with idempotency and rate
 /// limiting, plus `GET /api/v1/health`.
-pub fn app(service: Arc<AuthService>, store: Store, limits: Arc<Limits>) -> Router {
+pub fn app(
+    service: Arc<AuthService>,
+    store: Store,
+    limits: Arc<Limits>,
+    idempotency_retention: std::time::Duration,
+) -> Router {
     let api_origin = origin(&service.server_url());
     let api = svix_auth_server::router(Arc::clone(&service))
         .layer(middleware::from_fn_with_state(
@@ -238,6 +250,7 @@ pub fn app(service: Arc<AuthService>, store: Store, limits: Arc<Limits>) -> Rout
                 store.clone(),
                 Arc::clone(&service) as Arc<dyn idempotency::Credentials>,
                 service.one_time_token_ttl_ms(),
+                i64::try_from(idempotency_retention.as_millis()).unwrap_or(i64::MAX),
             ),
             idempotency::layer,
         ))
@@ -329,7 +342,8 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         config.auth_failures,
         config.trusted_proxies.clone(),
     );
-    let router = app(service, store, limits);
+    let router = app(service, store.clone(), limits, config.retention.idempotency);
+    let purge = retention::spawn(store, config.retention);
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(serve::serve(listener, router, config.serve, rx));
     tracing::info!(%addr, "listening");
@@ -338,5 +352,6 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         generated_admin_token,
         shutdown: tx,
         task,
+        purge,
     })
 }

@@ -67,16 +67,38 @@ struct Args {
     /// Seconds shutdown waits for in-flight requests.
     #[arg(long, env = "SVIX_AUTH_SHUTDOWN_GRACE", default_value_t = 10.0)]
     shutdown_grace: f64,
+    /// Days an expired, used, revoked or cut-off token is kept before the purge deletes it.
+    #[arg(
+        long = "retention-days",
+        env = "SVIX_AUTH_RETENTION_DAYS",
+        default_value_t = 7.0
+    )]
+    retention_days: f64,
+    /// Seconds an idempotency record is replayed, then deleted (at most 7 days).
+    #[arg(
+        long,
+        env = "SVIX_AUTH_IDEMPOTENCY_RETENTION",
+        default_value_t = 43_200.0
+    )]
+    idempotency_retention: f64,
+    /// Seconds between purges of expired data.
+    #[arg(long, env = "SVIX_AUTH_PURGE_INTERVAL", default_value_t = 600.0)]
+    purge_interval: f64,
 }
 
 /// Seconds from the command line as a duration; a value that is not a positive finite number
 /// is refused (exit code 2).
 fn seconds(name: &str, value: f64) -> Result<std::time::Duration, String> {
-    if value.is_finite() && value > 0.0 && value <= 86_400.0 {
+    positive(name, value, 86_400.0)
+}
+
+/// Seconds in (0, `max`] as a duration, or an error naming the flag.
+fn positive(name: &str, value: f64, max: f64) -> Result<std::time::Duration, String> {
+    if value.is_finite() && value > 0.0 && value <= max {
         Ok(std::time::Duration::from_secs_f64(value))
     } else {
         Err(format!(
-            "--{name} must be a number of seconds in (0, 86400], not {value}"
+            "--{name} must be a number of seconds in (0, {max}], not {value}"
         ))
     }
 }
@@ -153,6 +175,30 @@ async fn main() -> ExitCode {
             shutdown_grace: seconds("shutdown-grace", args.shutdown_grace)?,
         })
     })();
+    let retention = (|| {
+        let days = args.retention_days;
+        if !(days.is_finite() && (0.0..=3650.0).contains(&days)) {
+            return Err(format!(
+                "--retention-days must be a number of days in [0, 3650], not {days}"
+            ));
+        }
+        Ok::<_, String>(svix_auth_reference_server::retention::Retention {
+            tokens: std::time::Duration::from_secs_f64(days * 86_400.0),
+            idempotency: positive(
+                "idempotency-retention",
+                args.idempotency_retention,
+                604_800.0,
+            )?,
+            interval: seconds("purge-interval", args.purge_interval)?,
+        })
+    })();
+    match retention {
+        Ok(retention) => config.retention = retention,
+        Err(e) => {
+            eprintln!("error: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    }
     match timeouts {
         Ok(serve) => config.serve = serve,
         Err(e) => {

@@ -109,6 +109,29 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
         )?;
     }
+    if version < 3 {
+        // Idempotency claims (`claimed` → `executed` with the operation → `complete` with the
+        // answer), immediate expire-alls that no clock step can undo, and indexes for the purge.
+        tx.execute_batch(
+            "ALTER TABLE idempotency ADD COLUMN state TEXT NOT NULL DEFAULT 'complete';
+             ALTER TABLE expire_all ADD COLUMN immediate INTEGER NOT NULL DEFAULT 0;
+             CREATE INDEX idempotency_created ON idempotency (created_at);
+             CREATE INDEX tokens_expires ON tokens (expires_at);
+             INSERT INTO meta (key, value) VALUES ('schema_version', 3)
+                 ON CONFLICT(key) DO UPDATE SET value = excluded.value;",
+        )?;
+    }
     tx.commit()?;
+    Ok(())
+}
+
+/// Puts the file in incremental auto-vacuum mode (so a purge can hand freed pages back to the
+/// file system); a file created before that mode existed here is rebuilt once with `VACUUM`.
+pub(super) fn incremental_vacuum(conn: &Connection) -> Result<(), StoreError> {
+    const INCREMENTAL: i64 = 2;
+    let mode: i64 = conn.query_row("PRAGMA auto_vacuum", [], |r| r.get(0))?;
+    if mode != INCREMENTAL {
+        conn.execute_batch("PRAGMA auto_vacuum = INCREMENTAL; VACUUM;")?;
+    }
     Ok(())
 }

@@ -1,5 +1,9 @@
 //! The embedded SQLite store: apps, tokens (hashes only), expire-all events, idempotency records
 //! and the admin token's hash. Schema created and migrated on open; WAL mode.
+//!
+//! Every write an operation makes goes through [`Store::write`]: one immediate transaction that
+//! also marks the idempotency claim of the request in flight (if any) as executed, so that a
+//! crash between the operation and the recording of its answer cannot let a retry run it again.
 
 use std::path::Path;
 use std::sync::{Arc, Mutex};
@@ -9,7 +13,7 @@ use rusqlite::{Connection, OptionalExtension, params};
 use crate::secret::{TokenHash, hash, same};
 
 /// The schema version this build writes.
-const SCHEMA_VERSION: i64 = 2;
+const SCHEMA_VERSION: i64 = 3;
 
 /// Store failures.
 #[derive(Debug, thiserror::Error)]
@@ -116,10 +120,61 @@ pub struct StoredResponse {
     pub body: Vec<u8>,
 }
 
+/// The idempotency record a request in flight claimed: (credential hash, key, path).
+pub type ClaimId = (TokenHash, String, String);
+
+tokio::task_local! {
+    /// The claim of the request this task serves (set by the idempotency layer around the
+    /// operation); [`Store::blocking`] carries it to the blocking thread.
+    pub static ACTIVE_CLAIM: ClaimId;
+}
+
+thread_local! {
+    /// The claim whose operation runs on this (blocking) thread right now.
+    static CLAIM_ON_THREAD: std::cell::RefCell<Option<ClaimId>> = const { std::cell::RefCell::new(None) };
+}
+
+/// What an idempotency record says when a request arrives.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Recorded {
+    /// Nothing usable: no record, an expired one, or a claim whose operation never committed.
+    Nothing,
+    /// The answer of the first request.
+    Answer(StoredResponse),
+    /// The operation committed but its answer was never recorded (the process died in between).
+    AnswerLost {
+        /// SHA-256 of the request that claimed the key.
+        fingerprint: TokenHash,
+    },
+}
+
+/// What a purge deleted.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Purged {
+    /// Idempotency records older than their retention.
+    pub idempotency: usize,
+    /// Tokens expired, used, revoked or cut off longer ago than the token retention.
+    pub tokens: usize,
+    /// Expire-all records superseded by a later one of the same app.
+    pub expire_all: usize,
+}
+
+/// When an expire-all takes effect.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Cutoff {
+    /// Now, whatever the clock says later (stored as "immediate", not as an instant).
+    Immediate,
+    /// At this instant (ms since the epoch).
+    At(i64),
+}
+
 /// The store: one SQLite connection behind a mutex (SQLite serializes writers anyway).
 #[derive(Clone)]
 pub struct Store {
     conn: Arc<Mutex<Connection>>,
+    /// A second connection for [`Store::ping`], so that a health check neither queues behind
+    /// the operations nor waits out their lock timeout (`None` for an in-memory database).
+    health: Option<Arc<Mutex<Connection>>>,
 }
 
 impl Store {
@@ -130,7 +185,35 @@ impl Store {
         f: impl FnOnce(&Store) -> T + Send + 'static,
     ) -> Result<T, tokio::task::JoinError> {
         let store = self.clone();
-        tokio::task::spawn_blocking(move || f(&store)).await
+        let claim = ACTIVE_CLAIM.try_with(Clone::clone).ok();
+        tokio::task::spawn_blocking(move || {
+            CLAIM_ON_THREAD.with(|c| *c.borrow_mut() = claim);
+            let out = f(&store);
+            CLAIM_ON_THREAD.with(|c| *c.borrow_mut() = None);
+            out
+        })
+        .await
+    }
+
+    /// Runs an operation's writes in one immediate transaction that also marks the claim of the
+    /// request in flight (if any) executed: the operation and that mark commit together.
+    pub fn write<T>(
+        &self,
+        f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
+    ) -> Result<T, StoreError> {
+        self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let out = f(&tx)?;
+            let claim = CLAIM_ON_THREAD.with(|c| c.borrow().clone());
+            if let Some((credential, key, path)) = claim {
+                tx.execute(
+                    "UPDATE idempotency SET state = 'executed' WHERE credential = ?1 AND key = ?2 AND path = ?3 AND state = 'claimed'",
+                    params![credential.as_slice(), key, path],
+                )?;
+            }
+            tx.commit()?;
+            Ok(out)
+        })
     }
 }
 
@@ -144,23 +227,45 @@ impl Store {
             Connection::open(path)?
         };
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // Takes effect on a new file only (before its first table); see `incremental_vacuum`.
+        conn.pragma_update(None, "auto_vacuum", "INCREMENTAL")?;
         conn.pragma_update(None, "journal_mode", "WAL")?;
         // NORMAL in WAL mode: a committed transaction survives a crash of this process (SIGKILL);
         // only an OS crash or power loss may lose the last transactions.
         conn.pragma_update(None, "synchronous", "NORMAL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrate(&mut conn)?;
+        migrate::incremental_vacuum(&conn)?;
+        let health = if path == Path::new(":memory:") {
+            None
+        } else {
+            let health = Connection::open(path)?;
+            health.busy_timeout(std::time::Duration::from_secs(1))?;
+            Some(Arc::new(Mutex::new(health)))
+        };
         Ok(Self {
             conn: Arc::new(Mutex::new(conn)),
+            health,
         })
     }
 
-    /// Whether the database answers (a trivial query).
+    /// Whether the database answers: it can take the write lock within a second (then gives it
+    /// back without writing) and read the schema version.
     pub fn ping(&self) -> Result<(), StoreError> {
-        self.with(|c| {
-            Ok(c.query_row("SELECT 1", [], |r| r.get::<_, i64>(0))
-                .map(|_| ())?)
-        })
+        let check = |c: &mut Connection| -> Result<(), StoreError> {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            tx.query_row(
+                "SELECT value FROM meta WHERE key = 'schema_version'",
+                [],
+                |r| r.get::<_, i64>(0),
+            )?;
+            tx.rollback()?;
+            Ok(())
+        };
+        match &self.health {
+            Some(health) => check(&mut health.lock().unwrap_or_else(|p| p.into_inner())),
+            None => self.with(check),
+        }
     }
 
     fn with<T>(
@@ -217,7 +322,7 @@ impl Store {
         metadata: &str,
         now: i64,
     ) -> Result<(), StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             let taken: bool = c.query_row(
                 "SELECT EXISTS(SELECT 1 FROM apps WHERE id = ?1 OR uid = ?1 OR (?2 IS NOT NULL AND (uid = ?2 OR id = ?2)))",
                 params![app.id, app.uid],
@@ -241,12 +346,10 @@ impl Store {
 
     /// Stores new tokens atomically.
     pub fn insert_tokens(&self, tokens: &[NewToken<'_>]) -> Result<(), StoreError> {
-        self.with(|c| {
-            let tx = c.transaction()?;
+        self.write(|tx| {
             for t in tokens {
-                insert_token(&tx, t)?;
+                insert_token(tx, t)?;
             }
-            tx.commit()?;
             Ok(())
         })
     }
@@ -261,7 +364,7 @@ impl Store {
                      FROM tokens t
                      WHERE t.hash = ?1 AND t.revoked_at IS NULL AND t.used_at IS NULL
                        AND (t.expires_at IS NULL OR t.expires_at > ?2)
-                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND e.deadline <= ?2)",
+                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND (e.immediate = 1 OR e.deadline <= ?2))",
                     params![h.as_slice(), now],
                     |r| Ok((r.get::<_, Vec<u8>>(0)?, record(r, 1)?)),
                 )
@@ -278,7 +381,7 @@ impl Store {
             Ok(c.query_row(
                 "SELECT COUNT(*) FROM tokens t WHERE t.hash = ?1 AND t.kind = 'one_time' AND t.used_at IS NOT NULL
                    AND t.revoked_at IS NULL AND t.expires_at > ?2
-                   AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND e.deadline <= ?2)",
+                   AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND (e.immediate = 1 OR e.deadline <= ?2))",
                 params![h.as_slice(), now],
                 |r| r.get::<_, i64>(0),
             )? > 0)
@@ -293,14 +396,13 @@ impl Store {
         now: i64,
         make_session: impl FnOnce(&TokenRecord) -> (String, TokenRecord),
     ) -> Result<Option<String>, StoreError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+        self.write(|tx| {
             let rec = tx
                 .query_row(
                     "SELECT t.hash, t.id, t.kind, t.app_id, t.created_at, t.expires_at, t.name, t.feature_flags, t.read_only, t.scopes, t.session_ttl
                      FROM tokens t WHERE t.hash = ?1 AND t.kind = 'one_time' AND t.used_at IS NULL AND t.revoked_at IS NULL
                        AND t.expires_at > ?2
-                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND e.deadline <= ?2)",
+                       AND NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id AND COALESCE(t.origin_seq, t.seq) <= e.max_seq AND (e.immediate = 1 OR e.deadline <= ?2))",
                     params![h.as_slice(), now],
                     |r| Ok((r.get::<_, Vec<u8>>(0)?, record(r, 1)?)),
                 )
@@ -314,21 +416,20 @@ impl Store {
                 return Ok(None);
             }
             let (secret, session) = make_session(&rec);
-            insert_token(&tx, &NewToken { secret: &secret, record: session })?;
+            insert_token(tx, &NewToken { secret: &secret, record: session })?;
             // The session takes the link's place in the issuing order (see `origin_seq`).
             tx.execute(
                 "UPDATE tokens SET origin_seq = (SELECT COALESCE(origin_seq, seq) FROM tokens WHERE hash = ?1)
                  WHERE hash = ?2",
                 params![h.as_slice(), crate::secret::hash(&secret).as_slice()],
             )?;
-            tx.commit()?;
             Ok(Some(secret))
         })
     }
 
     /// Revokes the token hashing to `h`; false when it was not live.
     pub fn revoke(&self, h: &TokenHash, now: i64) -> Result<bool, StoreError> {
-        self.with(|c| {
+        self.write(|c| {
             Ok(c.execute(
                 "UPDATE tokens SET revoked_at = ?2 WHERE hash = ?1 AND revoked_at IS NULL",
                 params![h.as_slice(), now],
@@ -336,18 +437,20 @@ impl Store {
         })
     }
 
-    /// Records an expire-all: every token of `app_id` issued so far stops working at `deadline`.
-    pub fn expire_all(&self, app_id: &str, now: i64, deadline: i64) -> Result<(), StoreError> {
-        self.with(|c| {
-            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+    /// Records an expire-all: every token of `app_id` issued so far stops working at `cutoff`.
+    pub fn expire_all(&self, app_id: &str, now: i64, cutoff: Cutoff) -> Result<(), StoreError> {
+        let (immediate, deadline) = match cutoff {
+            Cutoff::Immediate => (true, now),
+            Cutoff::At(deadline) => (false, deadline),
+        };
+        self.write(|tx| {
             let max_seq: i64 = tx.query_row("SELECT COALESCE(MAX(seq), 0) FROM tokens WHERE app_id = ?1", params![app_id], |r| r.get(0))?;
-            tx.execute("INSERT INTO expire_all (app_id, max_seq, created_at, deadline) VALUES (?1, ?2, ?3, ?4)", params![app_id, max_seq, now, deadline])?;
-            tx.commit()?;
+            tx.execute("INSERT INTO expire_all (app_id, max_seq, created_at, deadline, immediate) VALUES (?1, ?2, ?3, ?4, ?5)", params![app_id, max_seq, now, deadline, immediate])?;
             Ok(())
         })
     }
 
-    /// The stored response for an idempotency key, if younger than `max_age_ms`.
+    /// What is recorded for an idempotency key younger than `max_age_ms`.
     pub fn idempotent_response(
         &self,
         credential: &TokenHash,
@@ -355,35 +458,78 @@ impl Store {
         path: &str,
         now: i64,
         max_age_ms: i64,
-    ) -> Result<Option<StoredResponse>, StoreError> {
+    ) -> Result<Recorded, StoreError> {
         self.with(|c| {
-            Ok(c.query_row(
-                "SELECT status, content_type, body, fingerprint FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
+            let row = c.query_row(
+                "SELECT state, status, content_type, body, fingerprint FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
                 params![credential.as_slice(), key, path, now - max_age_ms],
                 |r| {
-                    let fingerprint: Vec<u8> = r.get(3)?;
-                    Ok(StoredResponse { status: r.get(0)?, content_type: r.get(1)?, body: r.get(2)?, fingerprint: <[u8; 32]>::try_from(fingerprint.as_slice()).unwrap_or([0; 32]) })
+                    let fingerprint: Vec<u8> = r.get(4)?;
+                    let fingerprint = <[u8; 32]>::try_from(fingerprint.as_slice()).unwrap_or([0; 32]);
+                    Ok(match r.get::<_, String>(0)?.as_str() {
+                        "complete" => Recorded::Answer(StoredResponse { status: r.get(1)?, content_type: r.get(2)?, body: r.get(3)?, fingerprint }),
+                        "executed" => Recorded::AnswerLost { fingerprint },
+                        _ => Recorded::Nothing,
+                    })
                 },
             )
-            .optional()?)
+            .optional()?;
+            Ok(row.unwrap_or(Recorded::Nothing))
         })
     }
 
-    /// Stores the first successful response for an idempotency key (a later one never replaces it).
+    /// Claims an idempotency key before its operation runs (committed at once). A record younger
+    /// than `retention_ms` that holds an answer, or whose operation committed, is kept: then
+    /// false. A claim whose operation never committed (its process died first) is taken over.
+    pub fn claim_idempotency(
+        &self,
+        credential: &TokenHash,
+        key: &str,
+        path: &str,
+        fingerprint: &TokenHash,
+        now: i64,
+        retention_ms: i64,
+    ) -> Result<bool, StoreError> {
+        self.with(|c| {
+            Ok(c.execute(
+                "INSERT INTO idempotency (credential, key, path, status, content_type, body, created_at, fingerprint, state)
+                 VALUES (?1, ?2, ?3, 0, NULL, x'', ?4, ?5, 'claimed')
+                 ON CONFLICT(credential, key, path) DO UPDATE SET status = 0, content_type = NULL, body = x'',
+                   created_at = excluded.created_at, fingerprint = excluded.fingerprint, state = 'claimed'
+                 WHERE idempotency.state = 'claimed' OR idempotency.created_at <= ?6",
+                params![credential.as_slice(), key, path, now, fingerprint.as_slice(), now - retention_ms],
+            )? == 1)
+        })
+    }
+
+    /// Drops a claim whose request did not succeed (a retry may run it again).
+    pub fn release_idempotency(
+        &self,
+        credential: &TokenHash,
+        key: &str,
+        path: &str,
+    ) -> Result<(), StoreError> {
+        self.with(|c| {
+            c.execute(
+                "DELETE FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND state IN ('claimed', 'executed')",
+                params![credential.as_slice(), key, path],
+            )?;
+            Ok(())
+        })
+    }
+
+    /// Records the answer of a claimed key's operation.
     pub fn store_idempotent_response(
         &self,
         credential: &TokenHash,
         key: &str,
         path: &str,
-        now: i64,
-        retention_ms: i64,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
-                "INSERT INTO idempotency (credential, key, path, status, content_type, body, created_at, fingerprint) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9)
-                 ON CONFLICT(credential, key, path) DO UPDATE SET status = excluded.status, content_type = excluded.content_type,
-                   body = excluded.body, created_at = excluded.created_at, fingerprint = excluded.fingerprint WHERE idempotency.created_at <= ?8",
+                "UPDATE idempotency SET status = ?4, content_type = ?5, body = ?6, fingerprint = ?7, state = 'complete'
+                 WHERE credential = ?1 AND key = ?2 AND path = ?3 AND state IN ('claimed', 'executed')",
                 params![
                     credential.as_slice(),
                     key,
@@ -391,13 +537,56 @@ impl Store {
                     response.status,
                     response.content_type,
                     response.body,
-                    now,
-                    now - retention_ms,
                     response.fingerprint.as_slice()
                 ],
             )?;
             Ok(())
         })
+    }
+
+    /// Deletes what no request can use any more: idempotency records older than
+    /// `idempotency_ms`; tokens expired, used, revoked or cut off by an expire-all more than
+    /// `tokens_ms` ago; expire-all records another record of the same app makes redundant (it
+    /// covers at least the same tokens, no later). Then returns freed pages to the file system.
+    pub fn purge(
+        &self,
+        now: i64,
+        idempotency_ms: i64,
+        tokens_ms: i64,
+    ) -> Result<Purged, StoreError> {
+        let purged = self.with(|c| {
+            let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
+            let idempotency = tx.execute(
+                "DELETE FROM idempotency WHERE created_at <= ?1",
+                params![now.saturating_sub(idempotency_ms)],
+            )?;
+            let cutoff = now.saturating_sub(tokens_ms);
+            let tokens = tx.execute(
+                "DELETE FROM tokens WHERE (expires_at IS NOT NULL AND expires_at <= ?1)
+                   OR (revoked_at IS NOT NULL AND revoked_at <= ?1)
+                   OR (used_at IS NOT NULL AND used_at <= ?1)
+                   OR EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = tokens.app_id
+                        AND COALESCE(tokens.origin_seq, tokens.seq) <= e.max_seq AND e.deadline <= ?1)",
+                params![cutoff],
+            )?;
+            let expire_all = tx.execute(
+                "DELETE FROM expire_all WHERE EXISTS (SELECT 1 FROM expire_all later
+                   WHERE later.app_id = expire_all.app_id AND later.rowid <> expire_all.rowid
+                     AND later.max_seq >= expire_all.max_seq
+                     AND (later.max_seq > expire_all.max_seq OR later.rowid > expire_all.rowid)
+                     AND (later.immediate = 1
+                          OR (expire_all.immediate = 0 AND later.deadline <= MAX(expire_all.deadline, ?1))
+                          OR later.deadline <= ?2))",
+                params![now, cutoff],
+            )?;
+            tx.commit()?;
+            Ok(Purged { idempotency, tokens, expire_all })
+        })?;
+        self.with(|c| {
+            c.execute_batch("PRAGMA incremental_vacuum; PRAGMA wal_checkpoint(TRUNCATE);")?;
+            Ok(())
+        })?;
+        Ok(purged)
     }
 }
 
@@ -451,125 +640,4 @@ mod migrate;
 use migrate::{migrate, restrict_file};
 
 #[cfg(test)]
-mod tests {
-    use super::*;
-
-    fn app(id: &str, uid: Option<&str>) -> App {
-        App {
-            id: id.into(),
-            uid: uid.map(Into::into),
-            name: "n".into(),
-        }
-    }
-
-    fn token(app_id: &str, kind: TokenKind, created_at: i64) -> TokenRecord {
-        TokenRecord {
-            id: crate::secret::random_string("key_", 12),
-            kind,
-            app_id: app_id.into(),
-            created_at,
-            expires_at: None,
-            name: None,
-            feature_flags: vec![],
-            read_only: false,
-            scopes: vec![],
-            session_ttl_ms: None,
-        }
-    }
-
-    #[test]
-    fn duplicate_uid_is_a_conflict() {
-        let s = Store::open(Path::new(":memory:")).unwrap();
-        s.create_app(&app("app_1", Some("u")), None, "{}", 0)
-            .unwrap();
-        assert!(matches!(
-            s.create_app(&app("app_2", Some("u")), None, "{}", 0),
-            Err(StoreError::Conflict(_))
-        ));
-        assert_eq!(s.find_app("u").unwrap().unwrap().id, "app_1");
-        assert_eq!(
-            s.find_app("app_1").unwrap().unwrap().uid.as_deref(),
-            Some("u")
-        );
-    }
-
-    #[test]
-    fn expire_all_cuts_off_earlier_tokens_at_the_deadline_only() {
-        let s = Store::open(Path::new(":memory:")).unwrap();
-        s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
-        s.insert_tokens(&[NewToken {
-            secret: "old",
-            record: token("app_1", TokenKind::Portal, 10),
-        }])
-        .unwrap();
-        s.expire_all("app_1", 20, 1_000).unwrap();
-        s.insert_tokens(&[NewToken {
-            secret: "new",
-            record: token("app_1", TokenKind::Portal, 30),
-        }])
-        .unwrap();
-        assert!(
-            s.live_token(&hash("old"), 999).unwrap().is_some(),
-            "still valid before the deadline"
-        );
-        assert!(
-            s.live_token(&hash("old"), 1_000).unwrap().is_none(),
-            "cut off at the deadline"
-        );
-        assert!(
-            s.live_token(&hash("new"), 5_000).unwrap().is_some(),
-            "issued after the call: unaffected"
-        );
-    }
-
-    #[test]
-    fn a_one_time_token_is_exchanged_once() {
-        let s = Store::open(Path::new(":memory:")).unwrap();
-        s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
-        let mut ott = token("app_1", TokenKind::OneTime, 0);
-        ott.expires_at = Some(100);
-        s.insert_tokens(&[NewToken {
-            secret: "ott",
-            record: ott,
-        }])
-        .unwrap();
-        let session = |r: &TokenRecord| ("sess".to_owned(), token(&r.app_id, TokenKind::Portal, 1));
-        assert_eq!(
-            s.exchange_one_time(&hash("ott"), 1, session)
-                .unwrap()
-                .as_deref(),
-            Some("sess")
-        );
-        assert_eq!(
-            s.exchange_one_time(&hash("ott"), 2, |r| (
-                "sess2".to_owned(),
-                token(&r.app_id, TokenKind::Portal, 2)
-            ))
-            .unwrap(),
-            None
-        );
-        assert!(s.live_token(&hash("sess"), 3).unwrap().is_some());
-    }
-
-    #[test]
-    fn the_database_stores_no_token_in_clear_text() {
-        let dir = std::env::temp_dir().join(format!("svix-auth-store-{}", std::process::id()));
-        std::fs::create_dir_all(&dir).unwrap();
-        let path = dir.join("clear.db");
-        let _ = std::fs::remove_file(&path);
-        let s = Store::open(&path).unwrap();
-        s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
-        let secret = crate::secret::new_token("appsk_");
-        s.insert_tokens(&[NewToken {
-            secret: &secret,
-            record: token("app_1", TokenKind::Portal, 0),
-        }])
-        .unwrap();
-        drop(s);
-        let mut bytes = std::fs::read(&path).unwrap();
-        bytes.extend(std::fs::read(path.with_extension("db-wal")).unwrap_or_default());
-        let needle = secret.as_bytes();
-        assert!(!bytes.windows(needle.len()).any(|w| w == needle));
-        let _ = std::fs::remove_dir_all(&dir);
-    }
-}
+mod tests;
