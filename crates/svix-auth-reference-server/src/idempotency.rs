@@ -3,13 +3,13 @@
 //! replayed byte-identical; concurrent requests with the same key wait for the first one to
 //! finish, so the operation never runs twice for a success. Non-2xx answers are not stored.
 //!
-//! The record is a claim first, committed before the operation runs (`claimed`); the
-//! operation's own write transaction marks it `executed` (see [`crate::store::Store::write`]),
-//! and the answer completes it (`complete`). A process that dies between the operation and the
-//! answer leaves `executed`: a retry is told the answer was lost (409
-//! `idempotency_answer_lost`) and the operation does not run twice. A claim still `claimed`
-//! (the process died before the operation committed) is taken over by the retry. A failing
-//! lookup or claim answers 503 and runs nothing.
+//! The record is written by the operation's own write transaction (`executed`, see
+//! [`crate::store::Store::write`]) and completed with the answer (`complete`): the operation and
+//! its record commit together. A process that dies between the operation and the answer leaves
+//! `executed`: a retry is told the answer was lost (409 `idempotency_answer_lost`) and the
+//! operation does not run twice. A process that dies before the operation commits leaves
+//! nothing, and the retry runs it. Within the process, requests with the same key are
+//! serialized by a lock. A failing lookup answers 503 and runs nothing.
 //! Stored bodies carry tokens, so they are sealed (ChaCha20-Poly1305) under a key derived from
 //! the presented credential and the idempotency key, neither of which is stored: the database
 //! alone cannot reveal them.
@@ -30,7 +30,7 @@ use axum::response::{IntoResponse, Response};
 
 use crate::clock::now_ms;
 use crate::secret::{TokenHash, hash, same};
-use crate::store::{ACTIVE_CLAIM, Recorded, Store, StoredResponse};
+use crate::store::{ACTIVE_CLAIM, Claim, Recorded, Store, StoredResponse};
 
 /// How long a stored answer is replayed by default: 12 hours (`--idempotency-retention`).
 pub const RETENTION_MS: i64 = 12 * 60 * 60 * 1000;
@@ -176,13 +176,9 @@ pub async fn layer(
             .blocking(move |store| store.idempotent_response(&c, &k, &p, now_ms(), retention))
             .await
     };
-    let recorded = match lookup {
-        Ok(Ok(recorded)) => recorded,
-        // Not knowing whether the request already ran, running it could run it twice.
-        _ => return unavailable("the idempotency record could not be read"),
-    };
-    match recorded {
-        Recorded::Answer(mut stored) => {
+    match lookup {
+        Ok(Ok(Recorded::Nothing)) => {}
+        Ok(Ok(Recorded::Answer(mut stored))) => {
             let live = match svix_auth_server::runtime::optional_bearer(request.headers()) {
                 Ok(Some(bearer)) => {
                     state
@@ -211,7 +207,7 @@ pub async fn layer(
                 }
             };
         }
-        Recorded::AnswerLost { fingerprint: first } => {
+        Ok(Ok(Recorded::AnswerLost { fingerprint: first })) => {
             if !same(&first, &fingerprint) {
                 return conflict();
             }
@@ -222,46 +218,28 @@ pub async fn layer(
                  recorded; it is not run again (check its effect, then use a new key)",
             );
         }
-        Recorded::Nothing => {
-            let claimed = {
-                let (c, k, p) = id.clone();
-                state
-                    .store
-                    .blocking(move |store| {
-                        store.claim_idempotency(&c, &k, &p, &fingerprint, now_ms(), retention)
-                    })
-                    .await
-            };
-            match claimed {
-                Ok(Ok(true)) => {}
-                Ok(Ok(false)) => {
-                    // Another process holds or recorded this key since the lookup.
-                    let mut response = svix_auth_server::runtime::error_response(
-                        StatusCode::CONFLICT,
-                        "idempotency_in_progress",
-                        "a request with this idempotency key is in progress; retry later",
-                    );
-                    response
-                        .headers_mut()
-                        .insert(header::RETRY_AFTER, header::HeaderValue::from(1));
-                    return response;
-                }
-                _ => return unavailable("the idempotency key could not be claimed"),
-            }
-        }
+        // Not knowing whether the request already ran, running it could run it twice.
+        _ => return unavailable("the idempotency record could not be read"),
     }
-    fault::point("after-claim");
+    fault::point("before-operation");
 
-    let response = ACTIVE_CLAIM.scope(id.clone(), next.run(request)).await;
+    let claim = Claim {
+        credential: id.0,
+        key: id.1.clone(),
+        path: id.2.clone(),
+        fingerprint,
+        now: now_ms(),
+    };
+    let response = ACTIVE_CLAIM.scope(claim, next.run(request)).await;
     let (c, k, p) = id;
     if !response.status().is_success() {
-        // Not recorded: a retry may run the request again.
+        // Not recorded (a partial write is forgotten): a retry may run the request again.
         let released = state
             .store
             .blocking(move |store| store.release_idempotency(&c, &k, &p))
             .await;
         if !matches!(released, Ok(Ok(()))) {
-            tracing::error!("an idempotency claim could not be released");
+            tracing::error!("the record of a failed request could not be dropped");
         }
         return response;
     }
@@ -289,10 +267,12 @@ pub async fn layer(
     };
     let saved = state
         .store
-        .blocking(move |store| store.store_idempotent_response(&c, &k, &p, &stored))
+        .blocking(move |store| {
+            store.store_idempotent_response(&c, &k, &p, now_ms(), retention, &stored)
+        })
         .await;
     if !matches!(saved, Ok(Ok(()))) {
-        // The claim stays `executed`: a retry is told the answer was lost, never runs it again.
+        // The record stays `executed`: a retry is told the answer was lost, never runs it again.
         tracing::error!("idempotency record could not be stored");
     }
     Response::from_parts(parts, Body::from(bytes))

@@ -228,10 +228,10 @@ async fn a_crash_after_an_exchange_does_not_spend_the_link_twice_or_mint_a_secon
 }
 
 #[tokio::test]
-async fn a_crash_after_the_claim_but_before_the_operation_lets_the_retry_run_it_once() {
-    let dir = temp_dir("after-claim");
+async fn a_crash_before_the_operation_commits_lets_the_retry_run_it_once() {
+    let dir = temp_dir("before-operation");
     let db = dir.join("auth.db");
-    let mut server = Server::start(&db, Some("after-claim"), &[]).await;
+    let mut server = Server::start(&db, Some("before-operation"), &[]).await;
     with_app(&server).await;
     assert!(
         server

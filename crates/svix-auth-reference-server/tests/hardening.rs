@@ -287,7 +287,10 @@ fn nonsensical_configuration_is_refused_with_exit_code_2_and_the_reason() {
         (vec!["--portal-url", "javascript:alert(1)"], "portal URL"),
         (vec!["--retention-days=-1"], "--retention-days"),
         (vec!["--retention-days", "NaN"], "--retention-days"),
-        (vec!["--idempotency-retention", "0"], "--idempotency-retention"),
+        (
+            vec!["--idempotency-retention", "0"],
+            "--idempotency-retention",
+        ),
         (
             vec!["--idempotency-retention", "9999999"],
             "--idempotency-retention",

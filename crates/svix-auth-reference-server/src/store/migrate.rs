@@ -110,12 +110,11 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         )?;
     }
     if version < 3 {
-        // Idempotency claims (`claimed` → `executed` with the operation → `complete` with the
-        // answer), immediate expire-alls that no clock step can undo, and indexes for the purge.
+        // Idempotency records written with the operation (`executed`), then with its answer
+        // (`complete`); immediate expire-alls that no clock step can undo; indexes for the purge.
         tx.execute_batch(
             "ALTER TABLE idempotency ADD COLUMN state TEXT NOT NULL DEFAULT 'complete';
              ALTER TABLE expire_all ADD COLUMN immediate INTEGER NOT NULL DEFAULT 0;
-             CREATE INDEX idempotency_created ON idempotency (created_at);
              CREATE INDEX tokens_expires ON tokens (expires_at);
              INSERT INTO meta (key, value) VALUES ('schema_version', 3)
                  ON CONFLICT(key) DO UPDATE SET value = excluded.value;",

@@ -2,7 +2,7 @@
 //! and the admin token's hash. Schema created and migrated on open; WAL mode.
 //!
 //! Every write an operation makes goes through [`Store::write`]: one immediate transaction that
-//! also marks the idempotency claim of the request in flight (if any) as executed, so that a
+//! also records the idempotency key of the request in flight (if any) as executed, so that a
 //! crash between the operation and the recording of its answer cannot let a retry run it again.
 
 use std::path::Path;
@@ -120,30 +120,42 @@ pub struct StoredResponse {
     pub body: Vec<u8>,
 }
 
-/// The idempotency record a request in flight claimed: (credential hash, key, path).
-pub type ClaimId = (TokenHash, String, String);
+/// The idempotency key of a request in flight, recorded by the operation's own writes.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claim {
+    /// Hash of the presented `Authorization`.
+    pub credential: TokenHash,
+    /// The `Idempotency-Key`.
+    pub key: String,
+    /// The request path.
+    pub path: String,
+    /// SHA-256 of the request (method, path, body).
+    pub fingerprint: TokenHash,
+    /// When the request arrived (ms since the epoch).
+    pub now: i64,
+}
 
 tokio::task_local! {
-    /// The claim of the request this task serves (set by the idempotency layer around the
+    /// The key of the request this task serves (set by the idempotency layer around the
     /// operation); [`Store::blocking`] carries it to the blocking thread.
-    pub static ACTIVE_CLAIM: ClaimId;
+    pub static ACTIVE_CLAIM: Claim;
 }
 
 thread_local! {
-    /// The claim whose operation runs on this (blocking) thread right now.
-    static CLAIM_ON_THREAD: std::cell::RefCell<Option<ClaimId>> = const { std::cell::RefCell::new(None) };
+    /// The key whose operation runs on this (blocking) thread right now.
+    static CLAIM_ON_THREAD: std::cell::RefCell<Option<Claim>> = const { std::cell::RefCell::new(None) };
 }
 
 /// What an idempotency record says when a request arrives.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Recorded {
-    /// Nothing usable: no record, an expired one, or a claim whose operation never committed.
+    /// Nothing usable: no record, or an expired one.
     Nothing,
     /// The answer of the first request.
     Answer(StoredResponse),
     /// The operation committed but its answer was never recorded (the process died in between).
     AnswerLost {
-        /// SHA-256 of the request that claimed the key.
+        /// SHA-256 of the request that ran.
         fingerprint: TokenHash,
     },
 }
@@ -195,8 +207,9 @@ impl Store {
         .await
     }
 
-    /// Runs an operation's writes in one immediate transaction that also marks the claim of the
-    /// request in flight (if any) executed: the operation and that mark commit together.
+    /// Runs an operation's writes in one immediate transaction that also records the idempotency
+    /// key of the request in flight (if any) as executed: the operation and that record commit
+    /// together, or neither does.
     pub fn write<T>(
         &self,
         f: impl FnOnce(&rusqlite::Transaction<'_>) -> Result<T, StoreError>,
@@ -205,10 +218,15 @@ impl Store {
             let tx = c.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)?;
             let out = f(&tx)?;
             let claim = CLAIM_ON_THREAD.with(|c| c.borrow().clone());
-            if let Some((credential, key, path)) = claim {
+            if let Some(claim) = claim {
+                // An answered record of this key is never touched (the layer replays those).
                 tx.execute(
-                    "UPDATE idempotency SET state = 'executed' WHERE credential = ?1 AND key = ?2 AND path = ?3 AND state = 'claimed'",
-                    params![credential.as_slice(), key, path],
+                    "INSERT INTO idempotency (credential, key, path, status, content_type, body, created_at, fingerprint, state)
+                     VALUES (?1, ?2, ?3, 0, NULL, x'', ?4, ?5, 'executed')
+                     ON CONFLICT(credential, key, path) DO UPDATE SET created_at = excluded.created_at,
+                       fingerprint = excluded.fingerprint, state = 'executed'
+                     WHERE idempotency.state <> 'complete'",
+                    params![claim.credential.as_slice(), claim.key, claim.path, claim.now, claim.fingerprint.as_slice()],
                 )?;
             }
             tx.commit()?;
@@ -459,50 +477,10 @@ impl Store {
         now: i64,
         max_age_ms: i64,
     ) -> Result<Recorded, StoreError> {
-        self.with(|c| {
-            let row = c.query_row(
-                "SELECT state, status, content_type, body, fingerprint FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
-                params![credential.as_slice(), key, path, now - max_age_ms],
-                |r| {
-                    let fingerprint: Vec<u8> = r.get(4)?;
-                    let fingerprint = <[u8; 32]>::try_from(fingerprint.as_slice()).unwrap_or([0; 32]);
-                    Ok(match r.get::<_, String>(0)?.as_str() {
-                        "complete" => Recorded::Answer(StoredResponse { status: r.get(1)?, content_type: r.get(2)?, body: r.get(3)?, fingerprint }),
-                        "executed" => Recorded::AnswerLost { fingerprint },
-                        _ => Recorded::Nothing,
-                    })
-                },
-            )
-            .optional()?;
-            Ok(row.unwrap_or(Recorded::Nothing))
-        })
+        self.with(|c| recorded(c, credential, key, path, now, max_age_ms))
     }
 
-    /// Claims an idempotency key before its operation runs (committed at once). A record younger
-    /// than `retention_ms` that holds an answer, or whose operation committed, is kept: then
-    /// false. A claim whose operation never committed (its process died first) is taken over.
-    pub fn claim_idempotency(
-        &self,
-        credential: &TokenHash,
-        key: &str,
-        path: &str,
-        fingerprint: &TokenHash,
-        now: i64,
-        retention_ms: i64,
-    ) -> Result<bool, StoreError> {
-        self.with(|c| {
-            Ok(c.execute(
-                "INSERT INTO idempotency (credential, key, path, status, content_type, body, created_at, fingerprint, state)
-                 VALUES (?1, ?2, ?3, 0, NULL, x'', ?4, ?5, 'claimed')
-                 ON CONFLICT(credential, key, path) DO UPDATE SET status = 0, content_type = NULL, body = x'',
-                   created_at = excluded.created_at, fingerprint = excluded.fingerprint, state = 'claimed'
-                 WHERE idempotency.state = 'claimed' OR idempotency.created_at <= ?6",
-                params![credential.as_slice(), key, path, now, fingerprint.as_slice(), now - retention_ms],
-            )? == 1)
-        })
-    }
-
-    /// Drops a claim whose request did not succeed (a retry may run it again).
+    /// Drops the record of a request that did not succeed (a retry may run it again).
     pub fn release_idempotency(
         &self,
         credential: &TokenHash,
@@ -511,25 +489,32 @@ impl Store {
     ) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
-                "DELETE FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND state IN ('claimed', 'executed')",
+                "DELETE FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND state = 'executed'",
                 params![credential.as_slice(), key, path],
             )?;
             Ok(())
         })
     }
 
-    /// Records the answer of a claimed key's operation.
+    /// Records the answer of a key's operation at `now` (an answered record is never replaced;
+    /// one older than `retention_ms` is).
     pub fn store_idempotent_response(
         &self,
         credential: &TokenHash,
         key: &str,
         path: &str,
+        now: i64,
+        retention_ms: i64,
         response: &StoredResponse,
     ) -> Result<(), StoreError> {
         self.with(|c| {
             c.execute(
-                "UPDATE idempotency SET status = ?4, content_type = ?5, body = ?6, fingerprint = ?7, state = 'complete'
-                 WHERE credential = ?1 AND key = ?2 AND path = ?3 AND state IN ('claimed', 'executed')",
+                "INSERT INTO idempotency (credential, key, path, status, content_type, body, created_at, fingerprint, state)
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?9, 'complete')
+                 ON CONFLICT(credential, key, path) DO UPDATE SET status = excluded.status, content_type = excluded.content_type,
+                   body = excluded.body, fingerprint = excluded.fingerprint, state = 'complete',
+                   created_at = CASE WHEN idempotency.state = 'complete' THEN excluded.created_at ELSE idempotency.created_at END
+                 WHERE idempotency.state <> 'complete' OR idempotency.created_at <= ?8",
                 params![
                     credential.as_slice(),
                     key,
@@ -537,6 +522,8 @@ impl Store {
                     response.status,
                     response.content_type,
                     response.body,
+                    now,
+                    now - retention_ms,
                     response.fingerprint.as_slice()
                 ],
             )?;
@@ -588,6 +575,38 @@ impl Store {
         })?;
         Ok(purged)
     }
+}
+
+/// What is recorded for an idempotency key younger than `max_age_ms`.
+fn recorded(
+    c: &Connection,
+    credential: &TokenHash,
+    key: &str,
+    path: &str,
+    now: i64,
+    max_age_ms: i64,
+) -> Result<Recorded, StoreError> {
+    let row = c
+        .query_row(
+            "SELECT state, status, content_type, body, fingerprint FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
+            params![credential.as_slice(), key, path, now - max_age_ms],
+            |r| {
+                let fingerprint: Vec<u8> = r.get(4)?;
+                let fingerprint = <[u8; 32]>::try_from(fingerprint.as_slice()).unwrap_or([0; 32]);
+                Ok(match r.get::<_, String>(0)?.as_str() {
+                    "complete" => Recorded::Answer(StoredResponse {
+                        status: r.get(1)?,
+                        content_type: r.get(2)?,
+                        body: r.get(3)?,
+                        fingerprint,
+                    }),
+                    "executed" => Recorded::AnswerLost { fingerprint },
+                    _ => Recorded::Nothing,
+                })
+            },
+        )
+        .optional()?;
+    Ok(row.unwrap_or(Recorded::Nothing))
 }
 
 fn record(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<TokenRecord>> {

@@ -150,29 +150,40 @@ fn an_immediate_expire_all_holds_when_the_clock_steps_back() {
     );
 }
 
-fn claim_id(key: &str) -> ClaimId {
-    (hash("cred"), key.to_owned(), "/p".to_owned())
-}
-
-fn claim(s: &Store, key: &str, now: i64) -> bool {
-    let (c, k, p) = claim_id(key);
-    s.claim_idempotency(&c, &k, &p, &hash("request"), now, 1_000)
-        .unwrap()
+fn claim(key: &str, now: i64) -> Claim {
+    Claim {
+        credential: hash("cred"),
+        key: key.to_owned(),
+        path: "/p".to_owned(),
+        fingerprint: hash("request"),
+        now,
+    }
 }
 
 fn recorded(s: &Store, key: &str, now: i64) -> Recorded {
-    let (c, k, p) = claim_id(key);
-    s.idempotent_response(&c, &k, &p, now, 1_000).unwrap()
+    s.idempotent_response(&hash("cred"), key, "/p", now, 1_000)
+        .unwrap()
+}
+
+fn answer(s: &Store, key: &str, now: i64) -> StoredResponse {
+    let answer = StoredResponse {
+        fingerprint: hash("request"),
+        status: 200,
+        content_type: None,
+        body: b"sealed".to_vec(),
+    };
+    s.store_idempotent_response(&hash("cred"), key, "/p", now, 1_000, &answer)
+        .unwrap();
+    answer
 }
 
 #[tokio::test]
-async fn an_operation_marks_its_claim_executed_in_its_own_transaction() {
+async fn an_operation_records_its_idempotency_key_in_its_own_transaction() {
     let s = with_app();
-    assert!(claim(&s, "k", 10));
-    assert_eq!(recorded(&s, "k", 11), Recorded::Nothing, "claimed only");
-    // The operation's write, made on behalf of the request holding the claim.
+    assert_eq!(recorded(&s, "k", 10), Recorded::Nothing);
+    // The operation's write, made on behalf of the request with the key.
     ACTIVE_CLAIM
-        .scope(claim_id("k"), s.blocking(|s| issue(s, "tok", 12, None)))
+        .scope(claim("k", 11), s.blocking(|s| issue(s, "tok", 12, None)))
         .await
         .unwrap();
     assert_eq!(
@@ -182,39 +193,45 @@ async fn an_operation_marks_its_claim_executed_in_its_own_transaction() {
         },
         "the operation committed: a retry must not run it again"
     );
-    assert!(
-        !claim(&s, "k", 14),
-        "an executed claim cannot be taken over"
-    );
-    // Writes made outside the claim's task do not touch it.
-    let (c, k, p) = claim_id("k");
-    let answer = StoredResponse {
-        fingerprint: hash("request"),
-        status: 200,
-        content_type: None,
-        body: b"sealed".to_vec(),
-    };
-    s.store_idempotent_response(&c, &k, &p, &answer).unwrap();
-    assert_eq!(recorded(&s, "k", 15), Recorded::Answer(answer));
-    assert!(
-        !claim(&s, "k", 16),
-        "an answered key is never claimed again"
-    );
-    assert!(claim(&s, "k", 2_000), "…until its retention is over");
+    let stored = answer(&s, "k", 14);
+    assert_eq!(recorded(&s, "k", 15), Recorded::Answer(stored.clone()));
+    // A write on behalf of the same key (a request whose credential was dead) leaves the
+    // answer alone.
+    ACTIVE_CLAIM
+        .scope(claim("k", 16), s.blocking(|s| issue(s, "tok2", 16, None)))
+        .await
+        .unwrap();
+    assert_eq!(recorded(&s, "k", 17), Recorded::Answer(stored));
+    // Writes outside any request's task record nothing.
+    s.blocking(|s| issue(s, "tok3", 18, None)).await.unwrap();
+    assert_eq!(recorded(&s, "other", 19), Recorded::Nothing);
 }
 
-#[test]
-fn a_claim_whose_operation_never_committed_is_taken_over_and_a_failure_releases_it() {
+#[tokio::test]
+async fn a_failed_request_leaves_no_record_and_a_failed_write_records_nothing() {
     let s = with_app();
-    assert!(claim(&s, "k", 10));
-    assert!(
-        claim(&s, "k", 20),
-        "the first holder died before its operation"
-    );
-    let (c, k, p) = claim_id("k");
-    s.release_idempotency(&c, &k, &p).unwrap();
-    assert_eq!(recorded(&s, "k", 21), Recorded::Nothing);
-    assert!(claim(&s, "k", 22));
+    ACTIVE_CLAIM
+        .scope(claim("k", 10), s.blocking(|s| issue(s, "tok", 10, None)))
+        .await
+        .unwrap();
+    s.release_idempotency(&hash("cred"), "k", "/p").unwrap();
+    assert_eq!(recorded(&s, "k", 11), Recorded::Nothing);
+    // A write that fails (a duplicate token) rolls the record back with it.
+    let failed = ACTIVE_CLAIM
+        .scope(
+            claim("k2", 12),
+            s.blocking(|s| {
+                let record = token("app_1", TokenKind::Portal, 12);
+                s.insert_tokens(&[NewToken {
+                    secret: "tok",
+                    record,
+                }])
+            }),
+        )
+        .await
+        .unwrap();
+    assert!(failed.is_err());
+    assert_eq!(recorded(&s, "k2", 13), Recorded::Nothing);
 }
 
 fn count(s: &Store, sql: &str) -> i64 {
@@ -231,8 +248,8 @@ fn the_purge_deletes_only_what_no_request_can_use() {
     issue(&s, "expired-recently", now - 50 * DAY, Some(now - DAY));
     issue(&s, "revoked-long-ago", now - 50 * DAY, None);
     s.revoke(&hash("revoked-long-ago"), now - 9 * DAY).unwrap();
-    assert!(claim(&s, "old", now - 2_000));
-    assert!(claim(&s, "young", now - 10));
+    answer(&s, "old", now - 2_000);
+    answer(&s, "young", now - 10);
     let purged = s.purge(now, 1_000, 7 * DAY).unwrap();
     assert_eq!(purged.tokens, 2, "{purged:?}");
     assert_eq!(purged.idempotency, 1, "{purged:?}");
@@ -241,7 +258,7 @@ fn the_purge_deletes_only_what_no_request_can_use() {
     assert_eq!(
         count(&s, "SELECT COUNT(*) FROM idempotency WHERE key = 'young'"),
         1,
-        "the young claim is kept"
+        "the young record is kept"
     );
 }
 
