@@ -31,10 +31,12 @@ pub struct Args {
     pub min_generated: Option<f64>,
     /// Fail (exit 1) when fewer compiled workspaces build without warnings (percent).
     pub min_compiled: Option<f64>,
+    /// Compile with `cargo clippy` (its warnings count) instead of `cargo check`.
+    pub clippy: bool,
 }
 
 /// The outcome of one document.
-#[derive(Debug, Clone, Serialize)]
+#[derive(Debug, Clone, Serialize, serde::Deserialize)]
 struct DocResult {
     /// Path relative to the corpus's `api/` directory.
     document: String,
@@ -71,6 +73,8 @@ struct Report {
     compile_ok: usize,
     compile_with_warnings: usize,
     compile_failures_by_class: BTreeMap<String, usize>,
+    /// The first warning of each workspace that built with warnings, by class.
+    compile_warnings_by_class: BTreeMap<String, usize>,
     /// With `--progenitor`: documents progenitor alone generates, and timings.
     #[serde(skip_serializing_if = "Option::is_none")]
     progenitor: Option<ProgenitorFigures>,
@@ -132,7 +136,14 @@ fn run_inner(root: &Path, args: Args) -> Result<ExitCode, String> {
     eprintln!("generated in {:.1} s", started.elapsed().as_secs_f64());
 
     if args.compile > 0 {
-        compile(root, &api_dir, &mut results, args.compile, args.seed)?;
+        compile(
+            root,
+            &api_dir,
+            &mut results,
+            args.compile,
+            args.seed,
+            args.clippy,
+        )?;
     }
     let report = summarize(results);
     print_table(&report);
@@ -245,6 +256,10 @@ fn sample(mut documents: Vec<PathBuf>, n: usize, seed: u64) -> Vec<PathBuf> {
     documents
 }
 
+/// Generates every document in worker processes (`xtask corpus-worker`, `jobs` at a time), one
+/// document per request: a document that crashes its worker (a stack overflow or the memory
+/// killer: neither can be caught in-process) is recorded as a failure of its own and a fresh
+/// worker takes the next one. Results stream to `$TMPDIR/corpus-results.jsonl` as they come.
 fn generate_all(
     api_dir: &Path,
     documents: &[PathBuf],
@@ -258,37 +273,37 @@ fn generate_all(
     let next = AtomicUsize::new(0);
     let results = Mutex::new(Vec::with_capacity(documents.len()));
     let done = AtomicUsize::new(0);
+    let exe = std::env::current_exe();
+    // The largest documents take tens of GB to generate (microsoft.com/graph-beta.json, 47 MB:
+    // ~20 GB): each runs alone, the other workers waiting, so two never meet in memory.
+    let gate = std::sync::RwLock::new(());
     std::thread::scope(|scope| {
         for _ in 0..jobs {
-            // Deep stacks: real documents nest deeply (the generator's own threads have them too).
-            let builder = std::thread::Builder::new().stack_size(256 * 1024 * 1024);
-            let _ = builder.spawn_scoped(scope, || {
+            scope.spawn(|| {
+                let mut worker: Option<Worker> = None;
                 loop {
                     let i = next.fetch_add(1, Ordering::Relaxed);
                     let Some(doc) = documents.get(i) else { break };
                     if std::env::var_os("CORPUS_TRACE").is_some() {
                         eprintln!("start {}", doc.display());
                     }
-                    let mut result = generate_one(api_dir, doc);
+                    let size = std::fs::metadata(api_dir.join(doc))
+                        .map(|m| m.len())
+                        .unwrap_or(0);
+                    let (_alone, _shared) = if size > LARGE_DOCUMENT {
+                        (Some(gate.write().unwrap_or_else(|e| e.into_inner())), None)
+                    } else {
+                        (None, Some(gate.read().unwrap_or_else(|e| e.into_inner())))
+                    };
+                    let result = match &exe {
+                        Ok(exe) => in_worker(&mut worker, exe, api_dir, doc, progenitor),
+                        Err(e) => crashed(doc, &format!("cannot find the xtask binary: {e}")),
+                    };
                     if let Some(trace) = &trace
                         && let Ok(line) = serde_json::to_string(&result)
                     {
                         let mut file = trace.lock().unwrap_or_else(|e| e.into_inner());
                         let _ = writeln!(file, "{line}");
-                    }
-                    // progenitor alone on the largest documents runs out of memory (24 GB on
-                    // microsoft.com/graph-beta.json): compared on documents under 8 MB.
-                    let size = std::fs::metadata(api_dir.join(doc))
-                        .map(|m| m.len())
-                        .unwrap_or(0);
-                    if progenitor && size < 8 * 1024 * 1024 {
-                        let started = Instant::now();
-                        let path = api_dir.join(doc);
-                        let ok = std::panic::catch_unwind(|| {
-                            openapi_codegen::progenitor_alone(&path).is_ok()
-                        })
-                        .unwrap_or(false);
-                        result.progenitor = Some((ok, started.elapsed().as_secs_f64() * 1000.0));
                     }
                     results
                         .lock()
@@ -299,12 +314,157 @@ fn generate_all(
                         eprintln!("  {n}/{}", documents.len());
                     }
                 }
+                if let Some(mut w) = worker {
+                    drop(w.stdin.take());
+                    let _ = w.child.wait();
+                }
             });
         }
     });
     let mut results = results.into_inner().unwrap_or_else(|e| e.into_inner());
     results.sort_by(|a, b| a.document.cmp(&b.document));
     results
+}
+
+/// Documents larger than this (bytes) are generated with no other document in flight.
+const LARGE_DOCUMENT: u64 = 16 * 1024 * 1024;
+
+/// A worker process and its pipes.
+struct Worker {
+    child: std::process::Child,
+    stdin: Option<std::process::ChildStdin>,
+    stdout: std::io::BufReader<std::process::ChildStdout>,
+}
+
+/// Sends `doc` to the worker (starting one if needed) and reads its result; a worker that dies
+/// meanwhile is reaped and the document recorded as having crashed it.
+fn in_worker(
+    worker: &mut Option<Worker>,
+    exe: &Path,
+    api_dir: &Path,
+    doc: &Path,
+    progenitor: bool,
+) -> DocResult {
+    use std::io::BufRead as _;
+    if worker.is_none() {
+        let mut command = Command::new(exe);
+        command
+            .arg("corpus-worker")
+            .arg("--api-dir")
+            .arg(api_dir)
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::null());
+        if progenitor {
+            command.arg("--progenitor");
+        }
+        match command.spawn() {
+            Ok(mut child) => {
+                let (Some(stdin), Some(stdout)) = (child.stdin.take(), child.stdout.take()) else {
+                    return crashed(doc, "the worker has no pipes");
+                };
+                *worker = Some(Worker {
+                    child,
+                    stdin: Some(stdin),
+                    stdout: std::io::BufReader::new(stdout),
+                });
+            }
+            Err(e) => return crashed(doc, &format!("cannot start a worker: {e}")),
+        }
+    }
+    let Some(w) = worker.as_mut() else {
+        return crashed(doc, "no worker");
+    };
+    let sent = w
+        .stdin
+        .as_mut()
+        .map(|stdin| writeln!(stdin, "{}", doc.display()).and_then(|()| stdin.flush()));
+    let mut line = String::new();
+    let read = match sent {
+        Some(Ok(())) => w.stdout.read_line(&mut line),
+        _ => Ok(0),
+    };
+    if let Ok(n) = read
+        && n > 0
+        && let Ok(result) = serde_json::from_str::<DocResult>(&line)
+    {
+        return result;
+    }
+    // The worker died on this document.
+    let mut dead = worker.take();
+    let status = dead
+        .as_mut()
+        .and_then(|w| {
+            drop(w.stdin.take());
+            w.child.wait().ok()
+        })
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "unknown status".into());
+    crashed(
+        doc,
+        &format!("the generator process died ({status}): a stack overflow or out of memory"),
+    )
+}
+
+/// The result of a document whose worker died.
+fn crashed(doc: &Path, why: &str) -> DocResult {
+    DocResult {
+        document: doc.display().to_string(),
+        outcome: "process crashed (stack overflow or out of memory)".into(),
+        error: Some(why.to_owned()),
+        warnings: 0,
+        operations: 0,
+        millis: 0.0,
+        compile: None,
+        progenitor: None,
+    }
+}
+
+/// `xtask corpus-worker`: reads document paths (relative to `api_dir`) from stdin, one per
+/// line, and answers each with its result as one JSON line on stdout.
+pub fn worker(api_dir: &Path, progenitor: bool) -> ExitCode {
+    use std::io::BufRead as _;
+    // Deep stacks: real documents nest deeply (the generator's own threads have them too); not
+    // deeper, so that a backend recursing without end dies in seconds rather than minutes.
+    let thread = std::thread::Builder::new()
+        .stack_size(64 * 1024 * 1024)
+        .spawn({
+            let api_dir = api_dir.to_path_buf();
+            move || {
+                let stdout = std::io::stdout();
+                for line in std::io::stdin().lock().lines() {
+                    let Ok(line) = line else { break };
+                    let doc = PathBuf::from(line.trim_end());
+                    let result = generate_with_comparison(&api_dir, &doc, progenitor);
+                    let Ok(json) = serde_json::to_string(&result) else {
+                        break;
+                    };
+                    let mut out = stdout.lock();
+                    if writeln!(out, "{json}").and_then(|()| out.flush()).is_err() {
+                        break;
+                    }
+                }
+            }
+        });
+    match thread.map(|t| t.join()) {
+        Ok(Ok(())) => ExitCode::SUCCESS,
+        _ => ExitCode::FAILURE,
+    }
+}
+
+/// One document, and with `progenitor` progenitor alone on it too (documents under 8 MB:
+/// progenitor alone on the largest runs out of memory, 24 GB on microsoft.com/graph-beta.json).
+fn generate_with_comparison(api_dir: &Path, doc: &Path, progenitor: bool) -> DocResult {
+    let mut result = generate_one(api_dir, doc);
+    let path = api_dir.join(doc);
+    let size = std::fs::metadata(&path).map(|m| m.len()).unwrap_or(0);
+    if progenitor && size < 8 * 1024 * 1024 {
+        let started = Instant::now();
+        let ok = std::panic::catch_unwind(|| openapi_codegen::progenitor_alone(&path).is_ok())
+            .unwrap_or(false);
+        result.progenitor = Some((ok, started.elapsed().as_secs_f64() * 1000.0));
+    }
+    result
 }
 
 fn options(prefix: &str) -> Options {
@@ -438,9 +598,12 @@ fn summarize(results: Vec<DocResult>) -> Report {
     times.sort_by(f64::total_cmp);
     let compiled: Vec<&DocResult> = results.iter().filter(|r| r.compile.is_some()).collect();
     let mut compile_failures_by_class = BTreeMap::new();
+    let mut compile_warnings_by_class = BTreeMap::new();
     for r in &compiled {
         let c = r.compile.as_deref().unwrap_or_default();
-        if c != "ok" && c != "warnings" {
+        if let Some(w) = c.strip_prefix("warnings: ") {
+            *compile_warnings_by_class.entry(short(w)).or_default() += 1;
+        } else if c != "ok" {
             *compile_failures_by_class.entry(short(c)).or_default() += 1;
         }
     }
@@ -488,9 +651,14 @@ fn summarize(results: Vec<DocResult>) -> Report {
             .count(),
         compile_with_warnings: compiled
             .iter()
-            .filter(|r| r.compile.as_deref() == Some("warnings"))
+            .filter(|r| {
+                r.compile
+                    .as_deref()
+                    .is_some_and(|c| c.starts_with("warnings"))
+            })
             .count(),
         compile_failures_by_class,
+        compile_warnings_by_class,
         results,
     }
 }
@@ -534,6 +702,12 @@ fn print_table(r: &Report) {
                 println!("| {class} | {n} |");
             }
         }
+        if !r.compile_warnings_by_class.is_empty() {
+            println!("\n| first warning | documents |\n|---|---|");
+            for (class, n) in &r.compile_warnings_by_class {
+                println!("| {class} | {n} |");
+            }
+        }
     }
 }
 
@@ -546,6 +720,7 @@ fn compile(
     results: &mut [DocResult],
     k: usize,
     seed: u64,
+    clippy: bool,
 ) -> Result<(), String> {
     let candidates: Vec<PathBuf> = results
         .iter()
@@ -599,12 +774,13 @@ fn compile(
     )
     .map_err(|e| e.to_string())?;
     let _ = std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock"));
-    eprintln!("cargo check of {} generated workspaces…", chosen.len());
+    let tool = if clippy { "clippy" } else { "check" };
+    eprintln!("cargo {tool} of {} generated workspaces…", chosen.len());
     let started = Instant::now();
     let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
     let out = Command::new(cargo)
         .args([
-            "check",
+            tool,
             "--workspace",
             "--keep-going",
             "--offline",
@@ -617,7 +793,7 @@ fn compile(
         .map_err(|e| e.to_string())?;
     eprintln!("checked in {:.1} s", started.elapsed().as_secs_f64());
     let mut first_error: BTreeMap<String, String> = BTreeMap::new();
-    let mut warned: BTreeMap<String, bool> = BTreeMap::new();
+    let mut warned: BTreeMap<String, String> = BTreeMap::new();
     for line in String::from_utf8_lossy(&out.stdout).lines() {
         let Ok(msg) = serde_json::from_str::<serde_json::Value>(line) else {
             continue;
@@ -639,14 +815,18 @@ fn compile(
                 .entry(prefix.clone())
                 .or_insert_with(|| text.to_owned());
         } else if level == "warning" {
-            warned.insert(prefix.clone(), true);
+            warned
+                .entry(prefix.clone())
+                .or_insert_with(|| text.to_owned());
         }
     }
     for (prefix, doc) in &prefixes {
         let verdict = match first_error.get(prefix) {
             Some(e) => e.clone(),
-            None if warned.contains_key(prefix) => "warnings".into(),
-            None => "ok".into(),
+            None => match warned.get(prefix) {
+                Some(w) => format!("warnings: {w}"),
+                None => "ok".into(),
+            },
         };
         if let Some(r) = results.iter_mut().find(|r| &r.document == doc) {
             r.compile = Some(verdict);

@@ -87,6 +87,20 @@ enum Command {
         /// Exit 1 when fewer compiled workspaces than this percentage build without warnings.
         #[arg(long, value_name = "PERCENT")]
         min_compiled: Option<f64>,
+        /// Compile with `cargo clippy` (its warnings count too) instead of `cargo check`.
+        #[arg(long)]
+        clippy: bool,
+    },
+    /// (Internal) generate the documents named on stdin, one per line, one JSON result per line
+    /// on stdout: the worker process of `corpus`, which outlives a worker that crashes.
+    #[command(hide = true)]
+    CorpusWorker {
+        /// The corpus's `api/` directory.
+        #[arg(long, value_name = "DIR")]
+        api_dir: PathBuf,
+        /// Also run progenitor alone on each document.
+        #[arg(long)]
+        progenitor: bool,
     },
     /// Measure generation time (in-process and as a whole process) in a release build.
     Bench {
@@ -132,6 +146,7 @@ fn main() -> ExitCode {
             progenitor,
             min_generated,
             min_compiled,
+            clippy,
         } => corpus::run(
             &workspace_root(),
             corpus::Args {
@@ -144,8 +159,13 @@ fn main() -> ExitCode {
                 progenitor,
                 min_generated,
                 min_compiled,
+                clippy,
             },
         ),
+        Command::CorpusWorker {
+            api_dir,
+            progenitor,
+        } => corpus::worker(&api_dir, progenitor),
         Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),
     }
 }

@@ -89,6 +89,7 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
     let models_ident = models_crate.replace('-', "_");
 
     let models = models::Models::build(api)?;
+    warnings.extend(models.warnings.iter().cloned());
     let cmd = &options.command;
     let runtime_ident = RUNTIME_CRATE.replace('-', "_");
     // Client, server and models are independent once the models exist: generate and format them

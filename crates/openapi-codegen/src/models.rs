@@ -5,14 +5,17 @@ use proc_macro2::TokenStream;
 use serde_json::{Map, Value, json};
 use typify::{TypeSpace, TypeSpaceSettings};
 
-use crate::error::{Error, Result, catch_backend};
+use crate::error::{Diagnostic, Error, Result, catch_backend, escape_pointer};
 use crate::ir::{Additional, Api, Kind, Schema};
 
 /// The typed models of a document.
 pub(crate) struct Models {
-    space: TypeSpace,
+    /// typify's rendering of every type.
+    rendered: TokenStream,
     /// Their Rust names (all the client and server generators need; shareable across threads).
     pub names: ModelNames,
+    /// Schemas generated as `serde_json::Value` because typify could not take them.
+    pub warnings: Vec<Diagnostic>,
 }
 
 /// Component schema name → Rust type name, in document order.
@@ -32,45 +35,64 @@ impl ModelNames {
 }
 
 impl Models {
-    /// Builds the type space of all component schemas.
+    /// Builds the type space of all component schemas. A schema typify cannot take (it cannot
+    /// read it, refuses it or panics on it) is generated as `serde_json::Value` under its own
+    /// name, with a warning naming it; the others keep their types.
     pub fn build(api: &Api) -> Result<Self> {
-        let schemas: Vec<(String, schemars::schema::Schema)> = api
-            .schemas
-            .iter()
-            .map(|(name, schema)| {
-                let converted = to_json_schema(&schema.json);
-                serde_json::from_value(converted)
-                    .map(|s| (name.clone(), s))
-                    .map_err(|e| {
-                        Error::backend(
-                            "typify",
-                            format!("schema `{name}` cannot be read as JSON Schema: {e}"),
-                        )
-                    })
-            })
-            .collect::<Result<_>>()?;
-        let mut space = catch_backend("typify", move || {
-            let mut settings = TypeSpaceSettings::default();
-            // Builders (`X::builder().field(v)`) let callers set only what they need, so a new
-            // field in the document never breaks code that builds a model.
-            settings
-                .with_derive("PartialEq".to_owned())
-                .with_map_type("::std::collections::BTreeMap")
-                .with_struct_builder(true);
-            let mut space = TypeSpace::new(&settings);
-            space
-                .add_ref_types(schemas)
-                .map_err(|e| Error::backend("typify", e.to_string()))?;
-            Ok(space)
-        })?;
-        let mut names = indexmap::IndexMap::new();
-        for name in api.schemas.keys() {
-            let rust = type_name_of(&mut space, name)?;
-            names.insert(name.clone(), rust);
+        let mut warnings = Vec::new();
+        let mut schemas: Vec<(String, schemars::schema::Schema)> = Vec::new();
+        let mut stripped: Vec<schemars::schema::Schema> = Vec::new();
+        for (name, schema) in &api.schemas {
+            let converted = to_json_schema(&schema.json);
+            let without =
+                serde_json::from_value(without_defaults(&converted)).unwrap_or(any_json());
+            match serde_json::from_value(converted) {
+                Ok(s) => schemas.push((name.clone(), s)),
+                Err(e) => {
+                    warnings.push(untyped(name, &format!("typify cannot read it ({e})")));
+                    schemas.push((name.clone(), any_json()));
+                }
+            }
+            stripped.push(without);
         }
+        let (rendered, names) = match attempt(&schemas, api) {
+            Ok(built) => built,
+            Err(first) => {
+                // First the gentler repair: the same schemas without their `default` values
+                // (typify checks them against the type and rejects some); then `{}`.
+                let gentle = culprits(&schemas, api, &|i| stripped[i].clone());
+                let (culprits, replacement): (
+                    Vec<usize>,
+                    &dyn Fn(usize) -> schemars::schema::Schema,
+                ) = if gentle.is_empty() {
+                    (culprits(&schemas, api, &|_| any_json()), &|_| any_json())
+                } else {
+                    (gentle, &|i| stripped[i].clone())
+                };
+                if culprits.is_empty() {
+                    return Err(first);
+                }
+                let mut replaced = schemas.clone();
+                for &i in &culprits {
+                    let name = &schemas[i].0;
+                    let replacement = replacement(i);
+                    warnings.push(if replacement == any_json() {
+                        untyped(name, &format!("typify fails on the document with it ({first})"))
+                    } else {
+                        Diagnostic::warning(
+                            format!("/components/schemas/{}", escape_pointer(name)),
+                            format!("schema `{name}`: its `default` values are left out of the generated type (typify rejects them: {first})"),
+                        )
+                    });
+                    replaced[i].1 = replacement;
+                }
+                attempt(&replaced, api)?
+            }
+        };
         Ok(Self {
-            space,
-            names: ModelNames(names),
+            rendered,
+            names,
+            warnings,
         })
     }
 
@@ -78,8 +100,7 @@ impl Models {
     /// fields and each enum marked `#[non_exhaustive]`, so the document can grow without breaking
     /// code outside the crate (structs are built with their builders; matches need a `_` arm).
     pub fn tokens(&self) -> Result<TokenStream> {
-        let space = std::panic::AssertUnwindSafe(&self.space);
-        let tokens = catch_backend("typify", move || Ok(space.to_stream()))?;
+        let tokens = self.rendered.clone();
         let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
             // Formatting reports unparsable output with its reason.
             return Ok(tokens);
@@ -159,6 +180,139 @@ impl ModelNames {
     }
 }
 
+/// `{}`: any JSON value.
+fn any_json() -> schemars::schema::Schema {
+    schemars::schema::Schema::Bool(true)
+}
+
+/// `schema` without its `default` keywords, in it and every subschema (a property named
+/// `default` stays).
+fn without_defaults(schema: &Value) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let each = |v: &Value| match v {
+        Value::Array(items) => Value::Array(items.iter().map(without_defaults).collect()),
+        other => without_defaults(other),
+    };
+    map.iter()
+        .filter(|(k, _)| k.as_str() != "default")
+        .map(|(k, v)| {
+            let v = match k.as_str() {
+                "properties" | "patternProperties" | "definitions" | "$defs" => match v {
+                    Value::Object(m) => Value::Object(
+                        m.iter()
+                            .map(|(name, sub)| (name.clone(), without_defaults(sub)))
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                },
+                "items"
+                | "additionalProperties"
+                | "not"
+                | "allOf"
+                | "anyOf"
+                | "oneOf"
+                | "additionalItems"
+                | "contains"
+                | "propertyNames" => each(v),
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect::<Map<String, Value>>()
+        .into()
+}
+
+/// The warning for a schema generated as `serde_json::Value`.
+fn untyped(name: &str, why: &str) -> Diagnostic {
+    Diagnostic::warning(
+        format!("/components/schemas/{}", escape_pointer(name)),
+        format!("schema `{name}` is generated as `serde_json::Value`: {why}"),
+    )
+}
+
+/// Builds the type space of `schemas`, names every schema of `api` in it and renders it;
+/// typify's errors and panics (rendering panics on some schemas it accepted) become errors.
+fn attempt(
+    schemas: &[(String, schemars::schema::Schema)],
+    api: &Api,
+) -> Result<(TokenStream, ModelNames)> {
+    let schemas = schemas.to_vec();
+    let keys: Vec<String> = api.schemas.keys().cloned().collect();
+    catch_backend("typify", move || {
+        let mut settings = TypeSpaceSettings::default();
+        // Builders (`X::builder().field(v)`) let callers set only what they need, so a new
+        // field in the document never breaks code that builds a model.
+        settings
+            .with_derive("PartialEq".to_owned())
+            .with_map_type("::std::collections::BTreeMap")
+            .with_struct_builder(true);
+        let mut space = TypeSpace::new(&settings);
+        let present: std::collections::HashSet<String> =
+            schemas.iter().map(|(n, _)| n.clone()).collect();
+        space
+            .add_ref_types(schemas)
+            .map_err(|e| Error::backend("typify", e.to_string()))?;
+        let mut names = indexmap::IndexMap::new();
+        for name in keys.iter().filter(|k| present.contains(*k)) {
+            names.insert(name.clone(), type_name_of(&mut space, name)?);
+        }
+        Ok((space.to_stream(), ModelNames(names)))
+    })
+}
+
+/// The schemas typify fails on, found by bisection: replacing each culprit `i` with
+/// `replacement(i)` makes the build succeed (none found: empty). Each culprit costs about
+/// log2(n) builds; only the failure path pays them.
+fn culprits(
+    schemas: &[(String, schemars::schema::Schema)],
+    api: &Api,
+    replacement: &dyn Fn(usize) -> schemars::schema::Schema,
+) -> Vec<usize> {
+    const MAX_CULPRITS: usize = 32;
+    let with_replaced = |replaced: &[usize]| {
+        let mut copy = schemas.to_vec();
+        for &i in replaced {
+            copy[i].1 = replacement(i);
+        }
+        attempt(&copy, api).is_ok()
+    };
+    let mut found: Vec<usize> = Vec::new();
+    while found.len() < MAX_CULPRITS {
+        if with_replaced(&found) {
+            return found;
+        }
+        let candidates: Vec<usize> = (0..schemas.len()).filter(|i| !found.contains(i)).collect();
+        let with_prefix = |k: usize| {
+            let mut trial = found.clone();
+            trial.extend_from_slice(&candidates[..k]);
+            with_replaced(&trial)
+        };
+        if candidates.is_empty() || !with_prefix(candidates.len()) {
+            // Replacing every schema does not help: the failure is not one of theirs.
+            return Vec::new();
+        }
+        // The shortest prefix of the candidates whose replacement fixes the build: its last
+        // schema is a culprit (prefix `lo` fails, prefix `hi` works).
+        let (mut lo, mut hi) = (0, candidates.len());
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if with_prefix(mid) {
+                hi = mid;
+            } else {
+                lo = mid;
+            }
+        }
+        found.push(candidates[hi - 1]);
+    }
+    if with_replaced(&found) {
+        found
+    } else {
+        Vec::new()
+    }
+}
+
 fn type_name_of(space: &mut TypeSpace, name: &str) -> Result<String> {
     let typify = |e: &dyn std::fmt::Display| Error::backend("typify", e.to_string());
     let reference: schemars::schema::Schema =
@@ -183,12 +337,22 @@ fn enum_names_collide(values: Option<&Value>) -> bool {
 
 /// Converts a normalized (OpenAPI 3.0 flavoured) schema into JSON Schema (draft 7) for typify.
 pub(crate) fn to_json_schema(schema: &Value) -> Value {
+    convert(schema, false)
+}
+
+/// [`to_json_schema`] of a schema, or (`nested`) of a subschema: typify names an inline type
+/// after its `title`, and two inline types with one title (`"title": "Type"` on the `type`
+/// property of every variant) become one type, which the other's values then do not fit. Inline
+/// types are named after their place instead.
+fn convert(schema: &Value, nested: bool) -> Value {
     let Value::Object(src) = schema else {
         return schema.clone();
     };
+    let to_json_schema = |v: &Value| convert(v, true);
     let mut out = Map::new();
     for (key, value) in src {
         let converted = match key.as_str() {
+            "title" if nested => continue,
             "properties" | "patternProperties" => match value {
                 Value::Object(props) => Value::Object(
                     props
@@ -277,4 +441,33 @@ pub(crate) fn to_json_schema(schema: &Value) -> Value {
         }
     }
     Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_defaults_drops_the_keyword_at_every_depth_but_keeps_a_property_named_default() {
+        let schema = json!({
+            "type": "object",
+            "default": {},
+            "properties": {
+                "default": { "type": "string", "default": "x" },
+                "list": { "type": "array", "items": { "enum": ["a"], "default": "a" } },
+                "either": { "anyOf": [{ "type": "string", "default": "b" }] }
+            }
+        });
+        assert_eq!(
+            without_defaults(&schema),
+            json!({
+                "type": "object",
+                "properties": {
+                    "default": { "type": "string" },
+                    "list": { "type": "array", "items": { "enum": ["a"] } },
+                    "either": { "anyOf": [{ "type": "string" }] }
+                }
+            })
+        );
+    }
 }

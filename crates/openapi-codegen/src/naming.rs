@@ -38,7 +38,11 @@ pub(crate) fn rust_variant_name(value: &str) -> String {
 /// The snake_case identifier text for `name` (keywords get a trailing `_`).
 pub(crate) fn snake(name: &str) -> String {
     let mut s = words(name).to_snake_case();
-    if s.is_empty() || s.starts_with(|c: char| c.is_ascii_digit()) {
+    if s.is_empty() {
+        // A name with no letter or digit (`""`, `$`): `_` alone is not an identifier.
+        return "unnamed".into();
+    }
+    if s.starts_with(|c: char| c.is_ascii_digit()) {
         s.insert(0, '_');
     }
     if KEYWORDS.contains(&s.as_str()) {

@@ -52,14 +52,26 @@ fn dangling_schema_ref_names_pointer_and_operation() {
 }
 
 #[test]
+fn an_undeclared_path_template_name_becomes_a_required_string_with_a_warning() {
+    let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/a/{id}": {"get": {"operationId": "a", "responses": {"200": {"description": "ok"}}}}}}"##;
+    let document = Document::from_text(doc, false).unwrap();
+    let warnings = document.warnings();
+    assert_eq!(warnings.len(), 1, "{warnings:?}");
+    assert!(warnings[0].message.contains("no path parameter `id`"));
+    assert_eq!(warnings[0].operation_id.as_deref(), Some("a"));
+}
+
+#[test]
 fn every_problem_is_reported_not_just_the_first() {
     let d = invalid(
         r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
-            "/a/{id}": {"get": {"operationId": "a", "responses": {"200": {"description": "ok"}}}},
+            "/a": {"get": {"operationId": "a", "parameters": [{"in": "query", "schema": {"type": "string"}}],
+                "responses": {"200": {"description": "ok"}}}},
             "/b": {"get": {"operationId": "b", "responses": {"9000": {"description": "?"}}}}}}"##,
     );
     assert_eq!(d.len(), 2, "{d:?}");
-    assert!(d[0].message.contains("no path parameter `id`"));
+    assert!(d[0].message.contains("parameter has no `name`"));
     assert!(d[1].pointer.ends_with("/responses/9000"));
 }
 

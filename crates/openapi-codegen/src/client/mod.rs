@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
-use crate::error::{Error, Result, catch_backend};
+use crate::error::{Diagnostic, Error, Result, catch_backend};
 use crate::ir::{Api, ParamLocation};
 use crate::models::ModelNames;
 use crate::status::Status;
@@ -40,12 +40,8 @@ pub(crate) fn generate(
     for rust in models.rust_names() {
         settings.with_replacement(rust, format!("{models_crate}::{rust}"), std::iter::empty());
     }
-    let progenitor = run_progenitor(&progenitor_view(api)?, &settings).map_err(|e| {
-        match locate_failing_operation(api, &settings) {
-            Some(id) => e.in_operation(&id),
-            None => e,
-        }
-    })?;
+    let (progenitor, kept, mut warnings) = progenitor_with_fallbacks(api, &settings)?;
+    let api = kept.as_ref().unwrap_or(api);
     // progenitor's builder module imports `types` whether or not it names one.
     let progenitor = quote! {
         #![allow(unused_imports)]
@@ -61,7 +57,8 @@ pub(crate) fn generate(
             #success
         });
     }
-    let (facade, warnings) = facade::generate(api, &progenitor, runtime_crate);
+    let (facade, facade_warnings) = facade::generate(api, &progenitor, runtime_crate);
+    warnings.extend(facade_warnings);
     Ok(ClientCode {
         progenitor,
         operations,
@@ -98,22 +95,79 @@ fn run_progenitor(
     })
 }
 
-/// After progenitor failed on the whole document: the first operation it fails on alone (with
-/// every component schema), so the error can name it. Runs only on the failure path.
-fn locate_failing_operation(
+/// progenitor over the document; when it fails: over the document with component schemas left
+/// opaque (every one is replaced by the shared model anyway, so their content only matters to
+/// progenitor's parser), then without the operations it fails on alone, each dropped from the
+/// client with a warning naming it (the server keeps them). Returns progenitor's code, the
+/// document without the operations left out (`None`: none was), and the warnings. The
+/// fallbacks run only on the failure path.
+fn progenitor_with_fallbacks(
     api: &Api,
     settings: &progenitor_impl::GenerationSettings,
-) -> Option<String> {
-    api.operations.iter().find_map(|op| {
+) -> Result<(TokenStream, Option<Api>, Vec<Diagnostic>)> {
+    let first = match run_progenitor(&progenitor_view(api)?, settings) {
+        Ok(code) => return Ok((code, None, Vec::new())),
+        Err(e) => e,
+    };
+    let opaque = |api: &Api| -> Result<Value> {
+        let mut view = progenitor_view(api)?;
+        if let Some(schemas) = view
+            .pointer_mut("/components/schemas")
+            .and_then(Value::as_object_mut)
+        {
+            for schema in schemas.values_mut() {
+                *schema = json!({});
+            }
+        }
+        Ok(view)
+    };
+    if let Ok(code) = run_progenitor(&opaque(api)?, settings) {
+        return Ok((code, None, Vec::new()));
+    }
+    let mut warnings = Vec::new();
+    let mut kept = api.clone();
+    kept.operations.retain(|op| {
         let single = Api {
             operations: vec![op.clone()],
             ..api.clone()
         };
-        let view = progenitor_view(&single).ok()?;
-        run_progenitor(&view, settings)
-            .is_err()
-            .then(|| op.id.clone())
-    })
+        let failure = match opaque(&single) {
+            Ok(view) => run_progenitor(&view, settings).err(),
+            Err(e) => Some(e),
+        };
+        match failure {
+            None => true,
+            Some(e) => {
+                warnings.push(
+                    Diagnostic::warning(
+                        op.pointer.clone(),
+                        format!("operation left out of the client (the server keeps it): {e}"),
+                    )
+                    .in_operation(Some(&op.id)),
+                );
+                false
+            }
+        }
+    });
+    if warnings.is_empty() || kept.operations.is_empty() {
+        // Not one operation to blame, or none left: the document fails as it is.
+        let id = api.operations.iter().find_map(|op| {
+            let single = Api {
+                operations: vec![op.clone()],
+                ..api.clone()
+            };
+            let view = progenitor_view(&single).ok()?;
+            run_progenitor(&view, settings)
+                .is_err()
+                .then(|| op.id.clone())
+        });
+        return Err(match id {
+            Some(id) => first.in_operation(&id),
+            None => first,
+        });
+    }
+    let code = run_progenitor(&opaque(&kept)?, settings)?;
+    Ok((code, Some(kept), warnings))
 }
 
 /// The document progenitor sees: resolved parameters, error bodies loosened to any JSON (the

@@ -11,7 +11,7 @@ use crate::naming::rust_type_name;
 use crate::status::Status;
 
 use super::paths::{
-    content_schema_pointer, media_types, path_template_names, security_requirements,
+    content_schema_pointer, media_types, path_template_names, security_requirements, split_route,
     synthesize_operation_id,
 };
 
@@ -28,6 +28,9 @@ struct PathItem<'p, 'v> {
     pointer: &'p str,
     /// Path-level `parameters`.
     parameters: Option<&'v Value>,
+    /// Whether the key's templated query string stays part of the route (another key has the
+    /// same route without it: such documents send those values through the path template).
+    keep_query: bool,
 }
 
 /// Where the walk is inside one operation.
@@ -42,9 +45,19 @@ impl<'a> Normalizer<'a> {
         let mut operations = Vec::new();
         match self.root.get("paths") {
             Some(Value::Object(paths)) => {
-                for (path, item) in paths {
+                // `paths` may carry extensions (`x-…`) beside its path items.
+                let keys: Vec<&String> = paths.keys().filter(|k| !k.starts_with("x-")).collect();
+                let mut routes: std::collections::HashMap<String, usize> = Default::default();
+                for key in &keys {
+                    *routes.entry(split_route(key).0).or_default() += 1;
+                }
+                for path in keys {
+                    let Some(item) = paths.get(path) else {
+                        continue;
+                    };
+                    let keep_query = routes.get(&split_route(path).0).is_some_and(|&n| n > 1);
                     let pointer = format!("/paths/{}", escape_pointer(path));
-                    self.path_item(path, item, &pointer, &mut operations);
+                    self.path_item(path, keep_query, item, &pointer, &mut operations);
                 }
             }
             Some(_) => self
@@ -61,6 +74,7 @@ impl<'a> Normalizer<'a> {
     fn path_item(
         &mut self,
         path: &'a str,
+        keep_query: bool,
         item: &'a Value,
         pointer: &str,
         operations: &mut Vec<Operation>,
@@ -109,6 +123,7 @@ impl<'a> Normalizer<'a> {
             path,
             pointer,
             parameters: item.get("parameters"),
+            keep_query,
         };
         for method in METHODS {
             let Some(op) = item.get(method) else { continue };
@@ -169,6 +184,40 @@ impl<'a> Normalizer<'a> {
                 }
             }
         }
+        // A path key with a templated query string (`/search?query={query}`): the route is the
+        // key without those pairs; their names are query parameters.
+        let (route, query_names) = if item.keep_query {
+            (item.path.to_owned(), Vec::new())
+        } else {
+            split_route(item.path)
+        };
+        if !query_names.is_empty() {
+            self.diags.push(
+                Diagnostic::warning(pointer, format!("the path key carries query parameters ({}): the route is `{route}` and they are sent as query parameters", query_names.join(", "))).in_operation(opid),
+            );
+            for name in query_names {
+                match params.iter_mut().find(|p| p.name == name) {
+                    Some(p) if p.location == ParamLocation::Path => {
+                        p.location = ParamLocation::Query;
+                        p.style = "form".into();
+                        p.explode = true;
+                    }
+                    Some(_) => {}
+                    None => params.push(undeclared(&name, ParamLocation::Query, pointer)),
+                }
+            }
+        }
+        for name in path_template_names(&route) {
+            if !params
+                .iter()
+                .any(|p| p.location == ParamLocation::Path && p.name == name)
+            {
+                self.diags.push(
+                    Diagnostic::warning(pointer, format!("path template names `{{{name}}}` but no path parameter `{name}` is declared: it is generated as a required string")).in_operation(opid),
+                );
+                params.push(undeclared(&name, ParamLocation::Path, pointer));
+            }
+        }
         // Rust names, unique within the operation, in document order.
         let mut taken = std::collections::BTreeSet::new();
         for p in &mut params {
@@ -190,16 +239,6 @@ impl<'a> Normalizer<'a> {
                 );
             }
             p.rust_name = name;
-        }
-        for segment in path_template_names(item.path) {
-            if !params
-                .iter()
-                .any(|p| p.location == ParamLocation::Path && p.name == segment)
-            {
-                self.diags.push(
-                    Diagnostic::error(pointer, format!("path template names `{{{segment}}}` but no path parameter `{segment}` is declared")).in_operation(opid),
-                );
-            }
         }
 
         let body = op
@@ -230,7 +269,7 @@ impl<'a> Normalizer<'a> {
         Some(Operation {
             id: id.clone(),
             method: method.to_owned(),
-            path: item.path.to_owned(),
+            path: route,
             pointer: pointer.to_owned(),
             summary: text("summary"),
             description: text("description"),
@@ -584,5 +623,27 @@ impl<'a> Normalizer<'a> {
             media_types,
             pointer: at,
         })
+    }
+}
+
+/// A parameter the path template names but the operation does not declare: a required string.
+fn undeclared(name: &str, location: ParamLocation, pointer: &str) -> Param {
+    Param {
+        name: name.to_owned(),
+        rust_name: String::new(),
+        shadowed: false,
+        location,
+        required: true,
+        schema: crate::ir::Schema::from_json(&serde_json::json!({ "type": "string" })),
+        description: None,
+        style: if location == ParamLocation::Query {
+            "form"
+        } else {
+            "simple"
+        }
+        .into(),
+        explode: location == ParamLocation::Query,
+        deprecated: false,
+        pointer: pointer.to_owned(),
     }
 }

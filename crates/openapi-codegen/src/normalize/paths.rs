@@ -46,7 +46,32 @@ pub(crate) fn path_template_names(path: &str) -> Vec<String> {
     names
 }
 
+/// A path key split into its route and the template names of its query string: a key like
+/// `/search?query={query}&v=2` is the route `/search?v=2` (literal pairs stay: some documents
+/// tell operations apart by them) and the query parameter `query`.
+pub(crate) fn split_route(path: &str) -> (String, Vec<String>) {
+    let Some((base, query)) = path.split_once('?') else {
+        return (path.to_owned(), Vec::new());
+    };
+    let (templated, literal): (Vec<&str>, Vec<&str>) =
+        query.split('&').partition(|pair| pair.contains('{'));
+    if templated.is_empty() {
+        return (path.to_owned(), Vec::new());
+    }
+    let route = if literal.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{}", literal.join("&"))
+    };
+    let names = templated
+        .iter()
+        .flat_map(|pair| path_template_names(pair))
+        .collect();
+    (route, names)
+}
+
 pub(super) fn synthesize_operation_id(method: &str, path: &str) -> String {
+    let (path, _) = split_route(path);
     let mut id = method.to_owned();
     for seg in path.split('/').filter(|s| !s.is_empty()) {
         id.push('_');

@@ -278,6 +278,36 @@ impl Normalizer<'_> {
         if out.contains_key("type") {
             return;
         }
+        // `properties` (or `required`, …) say the schema is an object: constraints of other
+        // types (`uniqueItems: false` beside `properties`) mean nothing here.
+        if [
+            "properties",
+            "required",
+            "additionalProperties",
+            "patternProperties",
+        ]
+        .iter()
+        .any(|k| out.contains_key(*k))
+        {
+            let foreign: Vec<&str> = FAMILIES[..3]
+                .iter()
+                .flat_map(|f| f.iter().copied())
+                .filter(|k| out.contains_key(*k))
+                .collect();
+            if !foreign.is_empty() {
+                for key in &foreign {
+                    out.remove(*key);
+                }
+                self.diags.push(
+                    Diagnostic::warning(
+                        pointer,
+                        format!("an object schema (it has `properties`) carries constraints of other types ({}); they are ignored", foreign.join(", ")),
+                    )
+                    .in_operation(opid),
+                );
+            }
+            return;
+        }
         let present: Vec<&&[&str]> = FAMILIES
             .iter()
             .filter(|f| f.iter().any(|k| out.contains_key(*k)))
