@@ -99,20 +99,27 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
             let client_runtime = CLIENT_RUNTIME_CRATE.replace('-', "_");
             let code = client::generate(api, &models.names, &models_ident, &client_runtime)?;
             Ok(ClientText {
-                client: write::format_rust(code.progenitor, cmd, "client")?,
-                operations: write::format_rust(code.operations, cmd, "operation table")?,
-                facade: write::format_rust(code.facade, cmd, "client facade")?,
+                client: write::format_rust(document_lints(code.progenitor), cmd, "client")?,
+                operations: write::format_rust(
+                    document_lints(code.operations),
+                    cmd,
+                    "operation table",
+                )?,
+                facade: write::format_rust(document_lints(code.facade), cmd, "client facade")?,
                 warnings: code.warnings,
             })
         });
         let server = spawn(scope, || -> Result<(String, Vec<Diagnostic>)> {
             let (tokens, warnings) =
                 server::generate(api, &models.names, &models_ident, &runtime_ident);
-            Ok((write::format_rust(tokens, cmd, "server")?, warnings))
+            Ok((
+                write::format_rust(document_lints(tokens), cmd, "server")?,
+                warnings,
+            ))
         });
-        let models_text = models
-            .tokens()
-            .and_then(|tokens| write::format_rust(models_module(tokens), cmd, "models"));
+        let models_text = models.tokens().and_then(|tokens| {
+            write::format_rust(document_lints(models_module(tokens)), cmd, "models")
+        });
         (
             joined(client, "client"),
             joined(server, "server"),
@@ -217,6 +224,29 @@ fn joined<T>(
             .join()
             .unwrap_or_else(|_| Err(Error::backend(stage, "panicked"))),
         Err(e) => Err(Error::backend(stage, format!("cannot start a thread: {e}"))),
+    }
+}
+
+/// A generated module, with the lints that real-world documents make generated code trip
+/// allowed: documentation written for people, not rustdoc (`doc_lazy_continuation`,
+/// `doc_overindented_list_items`, `empty_docs`), operations with many parameters (`too_many_arguments`), bounds the
+/// type already guarantees (`minimum: 0` on an unsigned value: `absurd_extreme_comparisons`,
+/// `unused_comparisons`), operation names like `next` (`should_implement_trait`) and backend
+/// idioms (`match_single_binding`). `unknown_lints`: older toolchains lack some of them.
+fn document_lints(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
+    quote::quote! {
+        #![allow(
+            unknown_lints,
+            unused_comparisons,
+            clippy::should_implement_trait,
+            clippy::too_many_arguments,
+            clippy::match_single_binding,
+            clippy::doc_lazy_continuation,
+            clippy::doc_overindented_list_items,
+            clippy::empty_docs,
+            clippy::absurd_extreme_comparisons
+        )]
+        #tokens
     }
 }
 

@@ -77,7 +77,10 @@ impl Models {
                     let name = &schemas[i].0;
                     let replacement = replacement(i);
                     warnings.push(if replacement == any_json() {
-                        untyped(name, &format!("typify fails on the document with it ({first})"))
+                        untyped(
+                            name,
+                            &format!("typify fails on the document with it (its first failure: {first})"),
+                        )
                     } else {
                         Diagnostic::warning(
                             format!("/components/schemas/{}", escape_pointer(name)),
@@ -258,7 +261,15 @@ fn attempt(
         for name in keys.iter().filter(|k| present.contains(*k)) {
             names.insert(name.clone(), type_name_of(&mut space, name)?);
         }
-        Ok((space.to_stream(), ModelNames(names)))
+        let rendered = space.to_stream();
+        if let Some(name) = defined_twice(&rendered) {
+            // typify's output would not compile: a failure like any other, bisected to schemas.
+            return Err(Error::backend(
+                "typify",
+                format!("the models define `{name}` twice"),
+            ));
+        }
+        Ok((rendered, ModelNames(names)))
     })
 }
 
@@ -311,6 +322,39 @@ fn culprits(
     } else {
         Vec::new()
     }
+}
+
+/// A name typify's output defines twice in one module (top level or nested), if any.
+fn defined_twice(tokens: &TokenStream) -> Option<String> {
+    fn scan(items: &[syn::Item]) -> Option<String> {
+        let mut seen = std::collections::HashSet::new();
+        for item in items {
+            let name = match item {
+                syn::Item::Struct(i) => Some(i.ident.to_string()),
+                syn::Item::Enum(i) => Some(i.ident.to_string()),
+                syn::Item::Type(i) => Some(i.ident.to_string()),
+                syn::Item::Fn(i) => Some(i.sig.ident.to_string()),
+                syn::Item::Const(i) => Some(i.ident.to_string()),
+                syn::Item::Mod(m) => {
+                    if let Some((_, inner)) = &m.content
+                        && let Some(twice) = scan(inner)
+                    {
+                        return Some(twice);
+                    }
+                    Some(m.ident.to_string())
+                }
+                _ => None,
+            };
+            if let Some(name) = name
+                && !seen.insert(name.clone())
+            {
+                return Some(name);
+            }
+        }
+        None
+    }
+    let file = syn::parse2::<syn::File>(tokens.clone()).ok()?;
+    scan(&file.items)
 }
 
 fn type_name_of(space: &mut TypeSpace, name: &str) -> Result<String> {
