@@ -2,6 +2,8 @@
 #![allow(
     unknown_lints,
     unused_comparisons,
+    non_camel_case_types,
+    clippy::len_zero,
     clippy::should_implement_trait,
     clippy::too_many_arguments,
     clippy::match_single_binding,
