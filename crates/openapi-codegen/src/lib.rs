@@ -256,7 +256,8 @@ fn document_lints(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream 
 /// typify's output, with the lints it is known to trip on real documents allowed.
 fn models_module(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     quote::quote! {
-        #![allow(clippy::derivable_impls, clippy::large_enum_variant)]
+        // `dead_code`: typify writes a helper per default value, some of which no type uses.
+        #![allow(clippy::derivable_impls, clippy::large_enum_variant, dead_code)]
         #tokens
     }
 }

@@ -12,7 +12,7 @@
     clippy::empty_docs,
     clippy::absurd_extreme_comparisons
 )]
-#![allow(clippy::derivable_impls, clippy::large_enum_variant)]
+#![allow(clippy::derivable_impls, clippy::large_enum_variant, dead_code)]
 ///`AppPortalAccessIn`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[non_exhaustive]

@@ -14,6 +14,7 @@
 )]
 use std::sync::Arc;
 use svix_style_server_runtime as rt;
+#[allow(unused_imports)]
 use rt::reexports::axum::{self, http::StatusCode, response::{IntoResponse, Response}};
 #[allow(unused_imports)]
 use rt::reexports::serde_json::Value;

@@ -50,6 +50,8 @@ pub(crate) fn generate(
         use std::sync::Arc;
 
         use #runtime_ident as rt;
+        // A document whose operations all answer without a body uses neither of these.
+        #[allow(unused_imports)]
         use rt::reexports::axum::{self, http::StatusCode, response::{IntoResponse, Response}};
         #[allow(unused_imports)]
         use rt::reexports::serde_json::Value;
