@@ -229,7 +229,7 @@ fn joined<T>(
 
 /// A generated module, with the lints that real-world documents make generated code trip
 /// allowed: documentation written for people, not rustdoc (`doc_lazy_continuation`,
-/// `doc_overindented_list_items`, `empty_docs`), operations with many parameters (`too_many_arguments`), bounds the
+/// `doc_overindented_list_items`, `empty_docs`, `tabs_in_doc_comments`), operations with many parameters (`too_many_arguments`), bounds the
 /// type already guarantees (`minimum: 0` on an unsigned value: `absurd_extreme_comparisons`,
 /// `unused_comparisons`, `len_zero` for `minItems: 1`), operation names like `next`
 /// (`should_implement_trait`), names kept as the document spells them
@@ -247,6 +247,7 @@ fn document_lints(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream 
             clippy::doc_lazy_continuation,
             clippy::doc_overindented_list_items,
             clippy::empty_docs,
+            clippy::tabs_in_doc_comments,
             clippy::absurd_extreme_comparisons
         )]
         #tokens

@@ -10,6 +10,7 @@
     clippy::doc_lazy_continuation,
     clippy::doc_overindented_list_items,
     clippy::empty_docs,
+    clippy::tabs_in_doc_comments,
     clippy::absurd_extreme_comparisons
 )]
 //! The client facade: [`Client`], one method per operation of the document, and the
