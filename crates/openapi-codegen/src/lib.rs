@@ -229,11 +229,12 @@ fn joined<T>(
 
 /// A generated module, with the lints that real-world documents make generated code trip
 /// allowed: documentation written for people, not rustdoc (`doc_lazy_continuation`,
-/// `doc_overindented_list_items`, `empty_docs`, `tabs_in_doc_comments`), operations with many parameters (`too_many_arguments`), bounds the
-/// type already guarantees (`minimum: 0` on an unsigned value: `absurd_extreme_comparisons`,
-/// `unused_comparisons`, `len_zero` for `minItems: 1`), operation names like `next`
-/// (`should_implement_trait`), names kept as the document spells them
-/// (`non_camel_case_types`) and backend idioms (`match_single_binding`). `unknown_lints`: older toolchains lack some of them.
+/// `doc_overindented_list_items`, `empty_docs`, `tabs_in_doc_comments`), operations with many
+/// parameters (`too_many_arguments`), bounds the type already guarantees (`minimum: 0` on an
+/// unsigned value: `absurd_extreme_comparisons`, `unused_comparisons`, `len_zero` for
+/// `minItems: 1`), operation names like `next` (`should_implement_trait`), names kept as the
+/// document spells them (`non_camel_case_types`) and backend idioms (`match_single_binding`).
+/// `unknown_lints`: older toolchains lack some of them.
 fn document_lints(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     quote::quote! {
         #![allow(
