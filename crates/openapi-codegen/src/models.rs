@@ -41,23 +41,27 @@ impl Models {
     pub fn build(api: &Api) -> Result<Self> {
         let mut warnings = Vec::new();
         let mut schemas: Vec<(String, schemars::schema::Schema)> = Vec::new();
-        let mut stripped: Vec<schemars::schema::Schema> = Vec::new();
         for (name, schema) in &api.schemas {
-            let converted = to_json_schema(&schema.json);
-            let without =
-                serde_json::from_value(without_defaults(&converted)).unwrap_or(any_json());
-            match serde_json::from_value(converted) {
+            match serde_json::from_value(to_json_schema(&schema.json)) {
                 Ok(s) => schemas.push((name.clone(), s)),
                 Err(e) => {
                     warnings.push(untyped(name, &format!("typify cannot read it ({e})")));
                     schemas.push((name.clone(), any_json()));
                 }
             }
-            stripped.push(without);
         }
         let (rendered, names) = match attempt(&schemas, api) {
             Ok(built) => built,
             Err(first) => {
+                // Only the failure path pays for the schemas without their `default` values.
+                let stripped: Vec<schemars::schema::Schema> = api
+                    .schemas
+                    .values()
+                    .map(|schema| {
+                        let converted = without_defaults(&to_json_schema(&schema.json));
+                        serde_json::from_value(converted).unwrap_or(any_json())
+                    })
+                    .collect();
                 // First the gentler repair: the same schemas without their `default` values
                 // (typify checks them against the type and rejects some); then `{}`.
                 let gentle = culprits(&schemas, api, &|i| stripped[i].clone());

@@ -291,15 +291,7 @@ fn conflict() -> Response {
 /// it could run it twice.
 fn unavailable(what: &str) -> Response {
     tracing::error!("{what}; answering 503");
-    let mut response = svix_auth_server::runtime::error_response(
-        StatusCode::SERVICE_UNAVAILABLE,
-        "storage_unavailable",
-        &format!("{what}; retry with the same key"),
-    );
-    response
-        .headers_mut()
-        .insert(header::RETRY_AFTER, header::HeaderValue::from(1));
-    response
+    crate::storage_unavailable(&format!("{what}; retry with the same key"))
 }
 
 /// Fault injection for the durability tests (debug builds only): `SVIX_AUTH_FAULT=<point>`

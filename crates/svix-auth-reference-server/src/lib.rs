@@ -192,19 +192,22 @@ impl Running {
 async fn health(axum::extract::State(store): axum::extract::State<Store>) -> Response {
     match store.blocking(|s| s.ping()).await {
         Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
-        _ => {
-            let mut response = svix_auth_server::runtime::error_response(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "storage_unavailable",
-                "the database does not answer",
-            );
-            response.headers_mut().insert(
-                axum::http::header::RETRY_AFTER,
-                axum::http::HeaderValue::from(1),
-            );
-            response
-        }
+        _ => storage_unavailable("the database does not answer"),
     }
+}
+
+/// 503 `storage_unavailable` with `Retry-After: 1`: the store cannot serve right now.
+pub(crate) fn storage_unavailable(detail: &str) -> Response {
+    let mut response = svix_auth_server::runtime::error_response(
+        StatusCode::SERVICE_UNAVAILABLE,
+        "storage_unavailable",
+        detail,
+    );
+    response.headers_mut().insert(
+        axum::http::header::RETRY_AFTER,
+        axum::http::HeaderValue::from(1),
+    );
+    response
 }
 
 /// Largest total size of request headers answered normally (bigger: 431).

@@ -477,7 +477,29 @@ impl Store {
         now: i64,
         max_age_ms: i64,
     ) -> Result<Recorded, StoreError> {
-        self.with(|c| recorded(c, credential, key, path, now, max_age_ms))
+        self.with(|c| {
+            let row = c
+                .query_row(
+                    "SELECT state, status, content_type, body, fingerprint FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
+                    params![credential.as_slice(), key, path, now - max_age_ms],
+                    |r| {
+                        let fingerprint: Vec<u8> = r.get(4)?;
+                        let fingerprint = <[u8; 32]>::try_from(fingerprint.as_slice()).unwrap_or([0; 32]);
+                        Ok(match r.get::<_, String>(0)?.as_str() {
+                            "complete" => Recorded::Answer(StoredResponse {
+                                status: r.get(1)?,
+                                content_type: r.get(2)?,
+                                body: r.get(3)?,
+                                fingerprint,
+                            }),
+                            "executed" => Recorded::AnswerLost { fingerprint },
+                            _ => Recorded::Nothing,
+                        })
+                    },
+                )
+                .optional()?;
+            Ok(row.unwrap_or(Recorded::Nothing))
+        })
     }
 
     /// Drops the record of a request that did not succeed (a retry may run it again).
@@ -575,38 +597,6 @@ impl Store {
         })?;
         Ok(purged)
     }
-}
-
-/// What is recorded for an idempotency key younger than `max_age_ms`.
-fn recorded(
-    c: &Connection,
-    credential: &TokenHash,
-    key: &str,
-    path: &str,
-    now: i64,
-    max_age_ms: i64,
-) -> Result<Recorded, StoreError> {
-    let row = c
-        .query_row(
-            "SELECT state, status, content_type, body, fingerprint FROM idempotency WHERE credential = ?1 AND key = ?2 AND path = ?3 AND created_at > ?4",
-            params![credential.as_slice(), key, path, now - max_age_ms],
-            |r| {
-                let fingerprint: Vec<u8> = r.get(4)?;
-                let fingerprint = <[u8; 32]>::try_from(fingerprint.as_slice()).unwrap_or([0; 32]);
-                Ok(match r.get::<_, String>(0)?.as_str() {
-                    "complete" => Recorded::Answer(StoredResponse {
-                        status: r.get(1)?,
-                        content_type: r.get(2)?,
-                        body: r.get(3)?,
-                        fingerprint,
-                    }),
-                    "executed" => Recorded::AnswerLost { fingerprint },
-                    _ => Recorded::Nothing,
-                })
-            },
-        )
-        .optional()?;
-    Ok(row.unwrap_or(Recorded::Nothing))
 }
 
 fn record(r: &rusqlite::Row<'_>, at: usize) -> rusqlite::Result<Option<TokenRecord>> {
