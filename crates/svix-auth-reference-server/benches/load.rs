@@ -17,7 +17,9 @@ use svix_auth_reference_server::api::{AuthService, ServiceConfig};
 use svix_auth_reference_server::clock::now_ms;
 use svix_auth_reference_server::rate_limit::RateLimit;
 use svix_auth_reference_server::secret;
-use svix_auth_reference_server::store::{App, NewToken, Store, TokenKind, TokenRecord};
+use svix_auth_reference_server::store::{
+    App, NewToken, SqliteStore, Store, TokenKind, TokenRecord,
+};
 use svix_auth_server::{Api, V1AuthenticationAppPortalAccessParams};
 
 const ADMIN: &str = "sk_admin_bench_0123456789abcdef0123456789";
@@ -172,7 +174,7 @@ async fn main() {
     let base = format!("http://{}", running.addr);
 
     // One app, and enough one-time tokens for the exchange scenario, written straight to the store.
-    let store = Store::open(&db).expect("store");
+    let store = SqliteStore::open(&db).expect("store");
     let app = App {
         id: "app_bench".into(),
         uid: Some("bench-app".into()),
@@ -180,10 +182,10 @@ async fn main() {
     };
     store.create_app(&app, None, "{}", now_ms()).expect("app");
     let otts: Vec<String> = (0..200_000).map(|_| secret::new_token("ott_")).collect();
-    let records: Vec<NewToken<'_>> = otts
+    let records: Vec<NewToken> = otts
         .iter()
         .map(|s| NewToken {
-            secret: s,
+            secret: s.clone(),
             record: TokenRecord {
                 id: secret::random_string("key_", 16),
                 kind: TokenKind::OneTime,
@@ -203,8 +205,7 @@ async fn main() {
 
     // The hand-written router over the same service and store.
     let service = Arc::new(AuthService::new(
-        store.clone(),
-        secret::hash(ADMIN),
+        Store::Sqlite(store.clone()),
         ServiceConfig {
             portal_url: format!("{base}/app-portal"),
             server_url: base.clone(),

@@ -10,9 +10,8 @@ use svix_auth_server::runtime::Bearer;
 use svix_auth_server::runtime::reexports::axum::http::StatusCode;
 use svix_auth_server::*;
 
-use crate::clock::now_ms;
 use crate::secret::{self, TokenHash};
-use crate::store::{App, Cutoff, NewToken, Store, StoreError, TokenKind, TokenRecord};
+use crate::store::{App, Credential, Cutoff, NewToken, Store, StoreError, TokenKind, TokenRecord};
 
 /// 9999-12-31T23:59:59.999Z, the last instant RFC 3339 `date-time` can write.
 const LATEST_MS: i64 = 253_402_300_799_999;
@@ -31,10 +30,10 @@ pub struct ServiceConfig {
     pub one_time_token_ttl_secs: u64,
 }
 
-/// The authentication service: the store, the admin credential and the settings.
+/// The authentication service: the store (which also holds the admin credential's hash, read
+/// on every request so that a rotation by any instance holds at once) and the settings.
 pub struct AuthService {
     store: Store,
-    admin_hash: TokenHash,
     config: ServiceConfig,
 }
 
@@ -154,34 +153,20 @@ impl AuthService {
         self.config.server_url.clone()
     }
 
-    /// A service over `store` accepting the admin token hashing to `admin_hash`.
-    pub fn new(store: Store, admin_hash: TokenHash, config: ServiceConfig) -> Self {
-        Self {
-            store,
-            admin_hash,
-            config,
-        }
+    /// A service over `store`.
+    pub fn new(store: Store, config: ServiceConfig) -> Self {
+        Self { store, config }
     }
 
-    /// Runs a store operation off the async runtime.
-    async fn db<T: Send + 'static>(
-        &self,
-        f: impl FnOnce(&Store) -> Result<T, StoreError> + Send + 'static,
-    ) -> Result<T, Failure> {
-        match self.store.blocking(f).await {
-            Ok(result) => result.map_err(Failure::from),
-            Err(_) => Err(Failure::Internal),
-        }
+    fn now_ms(&self) -> i64 {
+        self.store.now_ms()
     }
 
     async fn authenticate(&self, bearer: &Bearer) -> Result<Principal, Failure> {
         let h = secret::hash(bearer.token());
-        if secret::same(&self.admin_hash, &h) {
-            return Ok(Principal::Admin);
-        }
-        let now = now_ms();
-        match self.db(move |s| s.live_token(&h, now)).await? {
-            Some(record) => Ok(Principal::Issued { hash: h, record }),
+        match self.store.authenticate(h, self.now_ms()).await? {
+            Some(Credential::Admin) => Ok(Principal::Admin),
+            Some(Credential::Token(record)) => Ok(Principal::Issued { hash: h, record }),
             None => Err(Failure::Unauthorized(
                 "the token is unknown, expired or revoked".into(),
             )),
@@ -213,7 +198,7 @@ impl AuthService {
     }
 
     async fn find_app(&self, id_or_uid: String) -> Result<Option<App>, Failure> {
-        self.db(move |s| s.find_app(&id_or_uid)).await
+        Ok(self.store.find_app(id_or_uid).await?)
     }
 
     /// Issues a portal session token and a one-time token for `app`; returns `(url, token)`.
@@ -224,7 +209,7 @@ impl AuthService {
         feature_flags: Vec<String>,
         read_only: bool,
     ) -> Result<(String, String), Failure> {
-        let now = now_ms();
+        let now = self.now_ms();
         let ttl = secs_to_ms(expiry_secs).ok_or(Failure::Invalid(
             vec!["body", "expiry"],
             "expiry is out of range".into(),
@@ -251,18 +236,14 @@ impl AuthService {
                 record(TokenKind::OneTime, now + ott_ttl, Some(ttl)),
             ),
         ];
-        self.db(move |s| {
-            s.insert_tokens(
-                &tokens
-                    .iter()
-                    .map(|(secret, record)| NewToken {
-                        secret,
-                        record: record.clone(),
-                    })
-                    .collect::<Vec<_>>(),
+        self.store
+            .insert_tokens(
+                tokens
+                    .into_iter()
+                    .map(|(secret, record)| NewToken { secret, record })
+                    .collect(),
             )
-        })
-        .await?;
+            .await?;
         // `readOnly` and `featureFlags` beside the three fields Svix's links carry, so the portal
         // page can show them.
         let key = json!({
@@ -310,8 +291,8 @@ impl AuthService {
                 let metadata =
                     serde_json::to_string(&application.metadata).unwrap_or_else(|_| "{}".into());
                 let rate_limit = application.rate_limit.map(|r| r.get());
-                let created = app.clone();
-                self.db(move |s| s.create_app(&created, rate_limit, &metadata, now_ms()))
+                self.store
+                    .create_app(app.clone(), rate_limit, metadata, self.now_ms())
                     .await?;
                 tracing::info!(app_id = %app.id, "application created");
                 app
@@ -345,7 +326,7 @@ impl AuthService {
         body: CreateMessageTokenIn,
     ) -> Result<AuthTokenOut, Failure> {
         let app = self.existing_app_for_admin(&auth, app_id).await?;
-        let now = now_ms();
+        let now = self.now_ms();
         // Any uint64 is accepted; an expiry beyond the last RFC 3339 instant (year 9999) is
         // capped there, which is "never" in practice.
         let expires_at = body.expiry.map(|secs| {
@@ -367,15 +348,12 @@ impl AuthService {
             scopes: vec![format!("application:{}:message:create", app.id)],
             session_ttl_ms: None,
         };
-        let stored = record.clone();
-        let secret_copy = token.clone();
-        self.db(move |s| {
-            s.insert_tokens(&[NewToken {
-                secret: &secret_copy,
-                record: stored,
+        self.store
+            .insert_tokens(vec![NewToken {
+                secret: token.clone(),
+                record: record.clone(),
             }])
-        })
-        .await?;
+            .await?;
         Ok(AuthTokenOut::builder()
             .id(record.id)
             .token(token)
@@ -393,14 +371,14 @@ impl AuthService {
         body: ApplicationTokenExpireIn,
     ) -> Result<(), Failure> {
         let app = self.existing_app_for_admin(&auth, app_id).await?;
-        let now = now_ms();
+        let now = self.now_ms();
         let delay = body.expiry.unwrap_or(0).clamp(0, 259_200);
         let cutoff = if delay == 0 {
             Cutoff::Immediate
         } else {
             Cutoff::At(now + delay * 1000)
         };
-        self.db(move |s| s.expire_all(&app.id, now, cutoff)).await?;
+        self.store.expire_all(app.id, now, cutoff).await?;
         Ok(())
     }
 
@@ -411,8 +389,7 @@ impl AuthService {
                     .into(),
             )),
             Principal::Issued { hash, record } if record.kind == TokenKind::Portal => {
-                let now = now_ms();
-                if self.db(move |s| s.revoke(&hash, now)).await? {
+                if self.store.revoke(hash, self.now_ms()).await? {
                     Ok(())
                 } else {
                     Err(Failure::Unauthorized(
@@ -450,27 +427,26 @@ impl AuthService {
                 }));
             }
         }
-        let now = now_ms();
+        let now = self.now_ms();
         let exchanged = self
-            .db(move |s| {
-                s.exchange_one_time(&presented, now, |ott| {
-                    let ttl = ott
-                        .session_ttl_ms
-                        .unwrap_or(DEFAULT_PORTAL_TTL_SECS as i64 * 1000);
-                    let record = TokenRecord {
-                        id: secret::random_string("key_", 16),
-                        kind: TokenKind::Portal,
-                        app_id: ott.app_id.clone(),
-                        created_at: now,
-                        expires_at: Some(now + ttl),
-                        name: None,
-                        feature_flags: ott.feature_flags.clone(),
-                        read_only: ott.read_only,
-                        scopes: vec![],
-                        session_ttl_ms: None,
-                    };
-                    (secret::new_token("appsk_"), record)
-                })
+            .store
+            .exchange_one_time(presented, now, move |ott| {
+                let ttl = ott
+                    .session_ttl_ms
+                    .unwrap_or(DEFAULT_PORTAL_TTL_SECS as i64 * 1000);
+                let record = TokenRecord {
+                    id: secret::random_string("key_", 16),
+                    kind: TokenKind::Portal,
+                    app_id: ott.app_id.clone(),
+                    created_at: now,
+                    expires_at: Some(now + ttl),
+                    name: None,
+                    feature_flags: ott.feature_flags.clone(),
+                    read_only: ott.read_only,
+                    scopes: vec![],
+                    session_ttl_ms: None,
+                };
+                (secret::new_token("appsk_"), record)
             })
             .await?;
         exchanged.ok_or(Failure::Unauthorized(
@@ -587,18 +563,12 @@ impl crate::idempotency::Credentials for AuthService {
     ) -> std::pin::Pin<Box<dyn std::future::Future<Output = bool> + Send + '_>> {
         Box::pin(async move {
             let h = secret::hash(&token);
-            if secret::same(&self.admin_hash, &h) {
-                return true;
-            }
-            let now = now_ms();
-            if matches!(self.db(move |s| s.live_token(&h, now)).await, Ok(Some(_))) {
+            let now = self.now_ms();
+            if matches!(self.store.authenticate(h, now).await, Ok(Some(_))) {
                 return true;
             }
             path == crate::idempotency::EXCHANGE_PATH
-                && matches!(
-                    self.db(move |s| s.exchanged_one_time_token(&h, now)).await,
-                    Ok(true)
-                )
+                && matches!(self.store.exchanged_one_time_token(h, now).await, Ok(true))
         })
     }
 }
@@ -610,7 +580,7 @@ mod tests {
     #[test]
     fn a_lost_creation_race_answers_409_conflict() {
         // The store reports a uid taken between lookup and insert as a conflict…
-        let store = Store::open(std::path::Path::new(":memory:")).unwrap();
+        let store = crate::store::SqliteStore::open(std::path::Path::new(":memory:")).unwrap();
         let app = App {
             id: "app_1".into(),
             uid: Some("u".into()),

@@ -9,7 +9,10 @@
 //! `executed`: a retry is told the answer was lost (409 `idempotency_answer_lost`) and the
 //! operation does not run twice. A process that dies before the operation commits leaves
 //! nothing, and the retry runs it. Within the process, requests with the same key are
-//! serialized by a lock. A failing lookup answers 503 and runs nothing.
+//! serialized by a lock; across instances sharing PostgreSQL, by a claim row with an owner and a
+//! lease (a request finding the key claimed elsewhere waits for the answer; a claim whose holder
+//! died is taken over when its lease runs out, and a holder whose lease ran out cannot commit).
+//! A failing lookup answers 503 and runs nothing.
 //! Stored bodies carry tokens, so they are sealed (ChaCha20-Poly1305) under a key derived from
 //! the presented credential and the idempotency key, neither of which is stored: the database
 //! alone cannot reveal them.
@@ -28,9 +31,8 @@ use axum::http::{Method, StatusCode, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::clock::now_ms;
 use crate::secret::{TokenHash, hash, same};
-use crate::store::{ACTIVE_CLAIM, Claim, Recorded, Store, StoredResponse};
+use crate::store::{ACTIVE_CLAIM, Begin, Claim, Recorded, Store, StoredResponse};
 
 /// How long a stored answer is replayed by default: 12 hours (`--idempotency-retention`).
 pub const RETENTION_MS: i64 = 12 * 60 * 60 * 1000;
@@ -169,16 +171,19 @@ pub async fn layer(
     } else {
         state.retention_ms
     };
-    let lookup = {
-        let (c, k, p) = id.clone();
-        state
-            .store
-            .blocking(move |store| store.idempotent_response(&c, &k, &p, now_ms(), retention))
-            .await
+    let claim = Claim {
+        credential: id.0,
+        key: id.1.clone(),
+        path: id.2.clone(),
+        fingerprint,
+        now: state.store.now_ms(),
+        owner: i64::from_ne_bytes(crate::secret::random_bytes()),
     };
+    let mut claim = claim;
+    let lookup = begin(&state.store, &mut claim, retention).await;
     match lookup {
-        Ok(Ok(Recorded::Nothing)) => {}
-        Ok(Ok(Recorded::Answer(mut stored))) => {
+        Ok(Begin::Run) => {}
+        Ok(Begin::Recorded(Recorded::Answer(mut stored))) => {
             let live = match svix_auth_server::runtime::optional_bearer(request.headers()) {
                 Ok(Some(bearer)) => {
                     state
@@ -207,7 +212,7 @@ pub async fn layer(
                 }
             };
         }
-        Ok(Ok(Recorded::AnswerLost { fingerprint: first })) => {
+        Ok(Begin::Recorded(Recorded::AnswerLost { fingerprint: first })) => {
             if !same(&first, &fingerprint) {
                 return conflict();
             }
@@ -218,27 +223,19 @@ pub async fn layer(
                  recorded; it is not run again (check its effect, then use a new key)",
             );
         }
+        Ok(Begin::Recorded(Recorded::Nothing)) | Ok(Begin::Busy) => {
+            return unavailable("another request with this idempotency key is still running");
+        }
         // Not knowing whether the request already ran, running it could run it twice.
-        _ => return unavailable("the idempotency record could not be read"),
+        Err(_) => return unavailable("the idempotency record could not be read"),
     }
     fault::point("before-operation");
 
-    let claim = Claim {
-        credential: id.0,
-        key: id.1.clone(),
-        path: id.2.clone(),
-        fingerprint,
-        now: now_ms(),
-    };
-    let response = ACTIVE_CLAIM.scope(claim, next.run(request)).await;
-    let (c, k, p) = id;
+    let response = ACTIVE_CLAIM.scope(claim.clone(), next.run(request)).await;
     if !response.status().is_success() {
         // Not recorded (a partial write is forgotten): a retry may run the request again.
-        let released = state
-            .store
-            .blocking(move |store| store.release_idempotency(&c, &k, &p))
-            .await;
-        if !matches!(released, Ok(Ok(()))) {
+        let released = state.store.release_idempotency(claim).await;
+        if released.is_err() {
             tracing::error!("the record of a failed request could not be dropped");
         }
         return response;
@@ -265,17 +262,43 @@ pub async fn layer(
             .map(str::to_owned),
         body: crate::secret::seal(&seal_key, &bytes),
     };
+    let now = state.store.now_ms();
     let saved = state
         .store
-        .blocking(move |store| {
-            store.store_idempotent_response(&c, &k, &p, now_ms(), retention, &stored)
-        })
+        .store_idempotent_response(claim, now, retention, stored)
         .await;
-    if !matches!(saved, Ok(Ok(()))) {
+    if saved.is_err() {
         // The record stays `executed`: a retry is told the answer was lost, never runs it again.
         tracing::error!("idempotency record could not be stored");
     }
     Response::from_parts(parts, Body::from(bytes))
+}
+
+/// Longest a request waits for another holder of its key (on another instance) to finish: past
+/// the claim's lease the key is taken over, so this is reached only when the database keeps
+/// failing to answer.
+const MAX_WAIT: std::time::Duration =
+    std::time::Duration::from_millis(crate::store::postgres::CLAIM_LEASE_MS as u64 * 2);
+
+/// Asks the store what the request may do, waiting (with backoff) while another request holds
+/// the key; `Err` when the store fails.
+async fn begin(store: &Store, claim: &mut Claim, retention: i64) -> Result<Begin, ()> {
+    let started = tokio::time::Instant::now();
+    let mut pause = std::time::Duration::from_millis(5);
+    loop {
+        match store.begin_idempotent(claim.clone(), retention).await {
+            Ok(Begin::Busy) if started.elapsed() < MAX_WAIT => {
+                tokio::time::sleep(pause).await;
+                pause = (pause * 2).min(std::time::Duration::from_millis(100));
+                claim.now = store.now_ms();
+            }
+            Ok(begin) => return Ok(begin),
+            Err(e) => {
+                tracing::error!(error = %e, "idempotency record lookup failed");
+                return Err(());
+            }
+        }
+    }
 }
 
 /// 409 for a key reused with a different request.

@@ -1,12 +1,14 @@
 //! Reference server of the Svix Authentication API.
 //!
-//! [`api::AuthService`] implements the generated `svix_auth_server::Api` trait over an embedded
-//! SQLite [`store::Store`]; [`start`] serves it through the generated router, wrapped in the
-//! idempotency and rate-limit layers, with a health endpoint and request logs (never tokens).
+//! [`api::AuthService`] implements the generated `svix_auth_server::Api` trait over a
+//! [`store::Store`] — an embedded SQLite file, or PostgreSQL shared by several instances —;
+//! [`start`] serves it through the generated router, wrapped in the idempotency and rate-limit
+//! layers, with health and Prometheus metrics endpoints and request logs (never tokens).
 
 pub mod api;
 pub mod clock;
 pub mod idempotency;
+pub mod metrics;
 pub mod portal;
 pub mod rate_limit;
 pub mod retention;
@@ -15,7 +17,7 @@ pub mod serve;
 pub mod store;
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 use std::time::Instant;
 
@@ -29,7 +31,7 @@ use tokio::sync::oneshot;
 
 use crate::api::{AuthService, ServiceConfig};
 use crate::rate_limit::{Limits, RateLimit};
-use crate::store::Store;
+use crate::store::{AdminInit, Database, PoolOptions, Store};
 
 /// How to run the server.
 #[derive(Debug, Clone)]
@@ -38,8 +40,10 @@ pub struct Config {
     pub listen: SocketAddr,
     /// The organization (admin) token; when absent the stored one is kept, or one is generated.
     pub admin_token: Option<String>,
-    /// SQLite file (`:memory:` for a throw-away store).
-    pub database: PathBuf,
+    /// Where the data lives: an SQLite file (`:memory:` for a throw-away store) or PostgreSQL.
+    pub database: Database,
+    /// PostgreSQL connection pool settings (unused for SQLite).
+    pub pool: PoolOptions,
     /// Base of magic links; default `<public_url>/app-portal`.
     pub portal_url: Option<String>,
     /// Public base URL of this server; default `http://<bound address>`.
@@ -59,12 +63,13 @@ pub struct Config {
 }
 
 impl Config {
-    /// Defaults for `listen` with a database at `database`.
-    pub fn new(listen: SocketAddr, database: PathBuf) -> Self {
+    /// Defaults for `listen` with the data in `database` (an SQLite path or a [`Database`]).
+    pub fn new(listen: SocketAddr, database: impl Into<Database>) -> Self {
         Self {
             listen,
             admin_token: None,
-            database,
+            database: database.into(),
+            pool: PoolOptions::default(),
             portal_url: None,
             public_url: None,
             rate_limit: RateLimit {
@@ -144,6 +149,12 @@ impl Config {
             }
         }
         self.retention.validate().map_err(StartError::Config)?;
+        if self.pool.max_connections == 0 || self.pool.max_connections > 1000 {
+            return bad(format!(
+                "the database pool size must be between 1 and 1000, not {}",
+                self.pool.max_connections
+            ));
+        }
         Ok(())
     }
 }
@@ -154,7 +165,7 @@ fn fingerprint(hash: &[u8]) -> String {
 }
 
 /// Writes a generated admin token to `<database>.admin-token`, readable by its owner only.
-fn write_token_file(database: &std::path::Path, token: &str) -> std::io::Result<PathBuf> {
+fn write_token_file(database: &Path, token: &str) -> std::io::Result<PathBuf> {
     let path = PathBuf::from(format!("{}.admin-token", database.display()));
     let mut options = std::fs::OpenOptions::new();
     options.write(true).create_new(true);
@@ -170,7 +181,7 @@ pub struct Running {
     /// The bound address.
     pub addr: SocketAddr,
     /// The admin token, when this start generated it (also written to `<database>.admin-token`,
-    /// mode 0600, unless the database is `:memory:`; it is stored only hashed).
+    /// mode 0600, for an SQLite file; it is stored only hashed).
     pub generated_admin_token: Option<String>,
     shutdown: oneshot::Sender<()>,
     task: tokio::task::JoinHandle<std::io::Result<()>>,
@@ -190,9 +201,9 @@ impl Running {
 
 /// 204 when the store answers, 503 (with `Retry-After`) when it does not.
 async fn health(axum::extract::State(store): axum::extract::State<Store>) -> Response {
-    match store.blocking(|s| s.ping()).await {
-        Ok(Ok(())) => StatusCode::NO_CONTENT.into_response(),
-        _ => storage_unavailable("the database does not answer"),
+    match store.ping().await {
+        Ok(()) => StatusCode::NO_CONTENT.into_response(),
+        Err(_) => storage_unavailable("the database does not answer"),
     }
 }
 
@@ -239,12 +250,13 @@ async fn log_requests(request: Request, next: Next) -> Response {
 }
 
 /// The whole application: the generated router over `service`, with idempotency and rate
-/// limiting, plus `GET /api/v1/health`.
+/// limiting, plus `GET /api/v1/health` and `GET /metrics`.
 pub fn app(
     service: Arc<AuthService>,
     store: Store,
     limits: Arc<Limits>,
     idempotency_retention: std::time::Duration,
+    metrics: Arc<metrics::Metrics>,
 ) -> Router {
     let api_origin = origin(&service.server_url());
     let api = svix_auth_server::router(Arc::clone(&service))
@@ -260,8 +272,13 @@ pub fn app(
         .layer(middleware::from_fn_with_state(limits, rate_limit::layer));
     Router::new()
         .route("/api/v1/health", get(health).with_state(store.clone()))
+        .route(
+            "/metrics",
+            get(metrics::endpoint).with_state(Arc::clone(&metrics)),
+        )
         .merge(portal::router(&api_origin))
         .merge(api)
+        .layer(middleware::from_fn_with_state(metrics, metrics::layer))
         .layer(middleware::from_fn(limit_headers))
         .layer(middleware::from_fn(log_requests))
 }
@@ -280,45 +297,36 @@ fn origin(url: &str) -> String {
 /// Opens the store, binds, and serves until [`Running::shutdown`].
 pub async fn start(config: Config) -> Result<Running, StartError> {
     config.validate()?;
-    let db_path = config.database.clone();
-    let store = tokio::task::spawn_blocking(move || Store::open(&db_path))
-        .await
-        .map_err(std::io::Error::other)??;
-    let stored = store
-        .admin_hash()?
-        .and_then(|h| <[u8; 32]>::try_from(h.as_slice()).ok());
-    let (admin_hash, generated_admin_token) = match (&config.admin_token, stored) {
-        (Some(token), stored) => {
-            let h = secret::hash(token);
-            if let Some(old) = stored
-                && !secret::same(&old, &h)
-            {
-                // The configured token differs from the stored one: this is the rotation.
-                tracing::warn!(
-                    old = %fingerprint(&old),
-                    new = %fingerprint(&h),
-                    "admin token rotated: the configured token replaces the stored one"
-                );
-            }
-            store.set_admin_hash(&h)?;
-            (h, None)
+    let store = Store::open(&config.database, config.pool).await?;
+    let fresh = secret::new_token("sk_admin_");
+    let fresh_hash = secret::hash(&fresh);
+    let configured = config.admin_token.as_deref().map(secret::hash);
+    let generated_admin_token = match store.init_admin(configured, fresh_hash).await? {
+        AdminInit::Configured {
+            replaced: Some(old),
+        } => {
+            // The configured token differs from the stored one: this is the rotation (every
+            // instance reads the stored hash per request, so it holds everywhere at once).
+            tracing::warn!(
+                old = %fingerprint(&old),
+                new = %fingerprint(configured.as_ref().unwrap_or(&old)),
+                "admin token rotated: the configured token replaces the stored one"
+            );
+            None
         }
-        (None, Some(h)) => (h, None),
-        (None, None) => {
-            let token = secret::new_token("sk_admin_");
-            let h = secret::hash(&token);
-            store.set_admin_hash(&h)?;
-            if config.database != std::path::Path::new(":memory:") {
-                match write_token_file(&config.database, &token) {
+        AdminInit::Configured { replaced: None } | AdminInit::Kept => None,
+        AdminInit::Generated => {
+            if let Some(file) = config.database.sqlite_file() {
+                match write_token_file(file, &fresh) {
                     Ok(path) => tracing::warn!(
                         file = %path.display(),
-                        fingerprint = %fingerprint(&h),
+                        fingerprint = %fingerprint(&fresh_hash),
                         "generated an admin token and wrote it to this file (mode 0600); it is stored only hashed"
                     ),
                     Err(e) => return Err(StartError::Io(e)),
                 }
             }
-            (h, Some(token))
+            Some(fresh)
         }
     };
     let listener = tokio::net::TcpListener::bind(config.listen).await?;
@@ -333,23 +341,38 @@ pub async fn start(config: Config) -> Result<Running, StartError> {
         .unwrap_or_else(|| format!("{}/app-portal", public_url.trim_end_matches('/')));
     let service = Arc::new(AuthService::new(
         store.clone(),
-        admin_hash,
         ServiceConfig {
             portal_url,
             server_url: public_url,
             one_time_token_ttl_secs: config.one_time_token_ttl_secs,
         },
     ));
-    let limits = Limits::new(
-        config.rate_limit,
-        config.auth_failures,
-        config.trusted_proxies.clone(),
+    let limits = match &store {
+        Store::Sqlite(_) => Limits::new(
+            config.rate_limit,
+            config.auth_failures,
+            config.trusted_proxies.clone(),
+        ),
+        Store::Postgres(shared) => Limits::shared(
+            config.rate_limit,
+            config.auth_failures,
+            config.trusted_proxies.clone(),
+            shared.clone(),
+        ),
+    };
+    let metrics = metrics::Metrics::new(store.clone())
+        .map_err(|e| StartError::Config(format!("metrics: {e}")))?;
+    let router = app(
+        service,
+        store.clone(),
+        limits,
+        config.retention.idempotency,
+        Arc::clone(&metrics),
     );
-    let router = app(service, store.clone(), limits, config.retention.idempotency);
-    let purge = retention::spawn(store, config.retention);
+    let purge = retention::spawn(store, config.retention, Some(metrics));
     let (tx, rx) = oneshot::channel::<()>();
     let task = tokio::spawn(serve::serve(listener, router, config.serve, rx));
-    tracing::info!(%addr, "listening");
+    tracing::info!(%addr, database = %config.database, "listening");
     Ok(Running {
         addr,
         generated_admin_token,

@@ -1,11 +1,12 @@
-//! `svix-auth-reference-server`: serves the Svix Authentication API from an SQLite file.
+//! `svix-auth-reference-server`: serves the Svix Authentication API from an SQLite file or a
+//! PostgreSQL database (shared by several instances).
 
 use std::net::SocketAddr;
-use std::path::PathBuf;
 use std::process::ExitCode;
 
 use clap::Parser;
 use svix_auth_reference_server::rate_limit::RateLimit;
+use svix_auth_reference_server::store::{Database, PoolOptions};
 use svix_auth_reference_server::{Config, start};
 
 #[derive(Parser)]
@@ -23,9 +24,26 @@ struct Args {
     /// A file holding the admin token (surrounding whitespace ignored).
     #[arg(long, env = "SVIX_AUTH_ADMIN_TOKEN_FILE")]
     admin_token_file: Option<std::path::PathBuf>,
-    /// SQLite database file (`:memory:` for a throw-away store).
-    #[arg(long, env = "SVIX_AUTH_DATABASE", default_value = "svix-auth.db")]
-    database: PathBuf,
+    /// Where the data lives: an SQLite file (`:memory:` for a throw-away store), or a
+    /// PostgreSQL URL (`postgres://user:password@host:port/dbname`), which several instances
+    /// can share.
+    #[arg(
+        long,
+        env = "SVIX_AUTH_DATABASE",
+        default_value = "svix-auth.db",
+        hide_env_values = true
+    )]
+    database: String,
+    /// PostgreSQL: most connections this instance opens.
+    #[arg(long, env = "SVIX_AUTH_DATABASE_POOL_SIZE", default_value_t = 16)]
+    database_pool_size: usize,
+    /// PostgreSQL: seconds a request waits for a free connection before answering 503.
+    #[arg(
+        long,
+        env = "SVIX_AUTH_DATABASE_ACQUIRE_TIMEOUT",
+        default_value_t = 5.0
+    )]
+    database_acquire_timeout: f64,
     /// Base URL of magic links (default: this server's `/app-portal`).
     #[arg(long, env = "SVIX_AUTH_PORTAL_URL")]
     portal_url: Option<String>,
@@ -132,7 +150,17 @@ async fn main() -> ExitCode {
         .with_writer(std::io::stderr)
         .init();
     let args = Args::parse();
-    let mut config = Config::new(args.listen, args.database);
+    let mut config = Config::new(args.listen, Database::parse(&args.database));
+    config.pool = match seconds("database-acquire-timeout", args.database_acquire_timeout) {
+        Ok(acquire_timeout) => PoolOptions {
+            max_connections: args.database_pool_size,
+            acquire_timeout,
+        },
+        Err(e) => {
+            eprintln!("error: invalid configuration: {e}");
+            return ExitCode::from(2);
+        }
+    };
     config.admin_token = match (args.admin_token, args.admin_token_file) {
         (Some(_), Some(_)) => {
             eprintln!("error: give the admin token once: --admin-token or --admin-token-file");
@@ -210,7 +238,8 @@ async fn main() -> ExitCode {
         eprintln!("error: {e}");
         return ExitCode::from(2);
     }
-    let memory = config.database == std::path::Path::new(":memory:");
+    // Without a file beside the database to hold a generated token, stderr is the only way.
+    let no_token_file = config.database.sqlite_file().is_none();
     let running = match start(config).await {
         Ok(r) => r,
         Err(e) => {
@@ -219,10 +248,12 @@ async fn main() -> ExitCode {
         }
     };
     if let Some(token) = &running.generated_admin_token
-        && memory
+        && no_token_file
     {
         // No file to put it in: this is the only way to learn it.
-        eprintln!("Generated admin token (in-memory database, shown only this once): {token}");
+        eprintln!(
+            "Generated admin token (shown only this once; it is stored only hashed): {token}"
+        );
     }
     shutdown_signal().await;
     tracing::info!("shutting down");

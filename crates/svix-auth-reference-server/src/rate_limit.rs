@@ -22,6 +22,18 @@ use axum::middleware::Next;
 use axum::response::Response;
 
 use crate::secret::{TokenHash, hash};
+use crate::store::PostgresStore;
+
+/// Whole seconds until a bucket holding `tokens` at `rate` per second has one (at least 1; an
+/// hour for a rate of 0).
+pub fn wait_secs(rate: f64, tokens: f64) -> u64 {
+    let wait = if rate > 0.0 {
+        (1.0 - tokens) / rate
+    } else {
+        3600.0
+    };
+    wait.ceil().clamp(1.0, 3600.0) as u64
+}
 
 /// Token bucket settings: `rate` requests per second on average, bursts up to `burst`.
 #[derive(Debug, Clone, Copy)]
@@ -87,12 +99,7 @@ impl RateLimiter {
     }
 
     fn wait(&self, tokens: f64) -> u64 {
-        let wait = if self.limit.rate > 0.0 {
-            (1.0 - tokens) / self.limit.rate
-        } else {
-            3600.0
-        };
-        wait.ceil().max(1.0) as u64
+        wait_secs(self.limit.rate, tokens)
     }
 
     /// Keeps the map within bounds: buckets that are full again say nothing and go first, then
@@ -156,10 +163,24 @@ pub struct Limits {
     pub auth_failures: Arc<RateLimiter>,
     /// Proxies allowed to say who the client is.
     pub trusted_proxies: Vec<IpAddr>,
+    /// With PostgreSQL, the buckets live in the database, shared by every instance (the
+    /// in-process limiters above are then unused).
+    pub shared: Option<PostgresStore>,
+}
+
+/// Bucket families in the shared table (a key's first byte).
+const REQUESTS: u8 = b'r';
+const AUTH_FAILURES: u8 = b'f';
+
+fn shared_key(family: u8, key: &TokenHash) -> [u8; 33] {
+    let mut out = [family; 33];
+    out[1..].copy_from_slice(key);
+    out
 }
 
 impl Limits {
-    /// Limits with `limit` per credential and `auth_failures` per client address.
+    /// Limits with `limit` per credential and `auth_failures` per client address, kept in this
+    /// process.
     pub fn new(
         limit: RateLimit,
         auth_failures: RateLimit,
@@ -169,7 +190,81 @@ impl Limits {
             requests: RateLimiter::new(limit),
             auth_failures: RateLimiter::new(auth_failures),
             trusted_proxies,
+            shared: None,
         })
+    }
+
+    /// The same limits kept in PostgreSQL: they hold for all instances together.
+    pub fn shared(
+        limit: RateLimit,
+        auth_failures: RateLimit,
+        trusted_proxies: Vec<IpAddr>,
+        store: PostgresStore,
+    ) -> Arc<Self> {
+        Arc::new(Self {
+            requests: RateLimiter::new(limit),
+            auth_failures: RateLimiter::new(auth_failures),
+            trusted_proxies,
+            shared: Some(store),
+        })
+    }
+
+    /// Whether the peer may still fail authentication (without taking from its bucket), and
+    /// takes one request from the credential's bucket: `Err` names the wait and the reason.
+    async fn admit(
+        &self,
+        peer: Option<&TokenHash>,
+        key: &TokenHash,
+    ) -> Result<(), (u64, &'static str)> {
+        const FAILURES: &str = "too many failed authentications from this address";
+        const REQUESTS_LEFT: &str = "too many requests for this credential";
+        let Some(store) = &self.shared else {
+            let now = Instant::now();
+            if let Some(peer) = peer {
+                self.auth_failures
+                    .check(peer, now)
+                    .map_err(|w| (w, FAILURES))?;
+            }
+            return self
+                .requests
+                .take(*key, now)
+                .map_err(|w| (w, REQUESTS_LEFT));
+        };
+        let (f, r) = (self.auth_failures.limit, self.requests.limit);
+        let peer = peer.map(|p| shared_key(AUTH_FAILURES, p));
+        let key = shared_key(REQUESTS, key);
+        let answer = store
+            .peek_and_take(
+                peer.as_ref().map(|p| (p.as_slice(), f.rate, f.burst)),
+                (key.as_slice(), r.rate, r.burst),
+            )
+            .await;
+        // The database being down is not a reason to refuse: the request fails on its own
+        // queries if it needs the database, and the limits hold again when it is back.
+        let (failures, requests) = answer.unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "shared rate limit unavailable; admitting");
+            (Ok(()), Ok(()))
+        });
+        failures.map_err(|w| (w, FAILURES))?;
+        requests.map_err(|w| (w, REQUESTS_LEFT))
+    }
+
+    /// Takes one token from the peer's failed-authentication bucket.
+    async fn failed(&self, peer: &TokenHash) {
+        match &self.shared {
+            None => {
+                let _ = self.auth_failures.take(*peer, Instant::now());
+            }
+            Some(store) => {
+                let f = self.auth_failures.limit;
+                if let Err(e) = store
+                    .take_bucket(&shared_key(AUTH_FAILURES, peer), f.rate, f.burst)
+                    .await
+                {
+                    tracing::warn!(error = %e, "shared rate limit unavailable; failure not counted");
+                }
+            }
+        }
     }
 }
 
@@ -224,30 +319,24 @@ fn too_many(retry_after: u64, detail: &str) -> Response {
 
 /// The layer.
 pub async fn layer(State(limits): State<Arc<Limits>>, request: Request, next: Next) -> Response {
-    let now = Instant::now();
     let peer = request
         .extensions()
         .get::<ConnectInfo<SocketAddr>>()
         .map(|c| c.0.ip());
     let client = client_address(peer, request.headers(), &limits.trusted_proxies);
     let peer_key = client.map(|ip| hash(&format!("peer:{ip}")));
-    if let Some(key) = &peer_key
-        && let Err(wait) = limits.auth_failures.check(key, now)
-    {
-        return too_many(wait, "too many failed authentications from this address");
-    }
     let key = match bearer_token(request.headers()) {
         Some(token) => hash(&format!("bearer:{token}")),
         None => peer_key.unwrap_or([0; 32]),
     };
-    if let Err(wait) = limits.requests.take(key, now) {
-        return too_many(wait, "too many requests for this credential");
+    if let Err((wait, why)) = limits.admit(peer_key.as_ref(), &key).await {
+        return too_many(wait, why);
     }
     let response = next.run(request).await;
     if response.status() == StatusCode::UNAUTHORIZED
         && let Some(key) = peer_key
     {
-        let _ = limits.auth_failures.take(key, Instant::now());
+        limits.failed(&key).await;
     }
     response
 }

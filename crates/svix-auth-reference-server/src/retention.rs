@@ -5,7 +5,7 @@
 
 use std::time::Duration;
 
-use crate::clock::now_ms;
+use crate::metrics::Metrics;
 use crate::store::{Purged, Store};
 
 /// How long things are kept, and how often the purge runs.
@@ -60,27 +60,28 @@ impl Retention {
 }
 
 /// Purges once now and logs what went; an error is logged and returned.
-pub async fn purge_once(store: &Store, retention: Retention) -> Result<Purged, String> {
+pub async fn purge_once(
+    store: &Store,
+    retention: Retention,
+    metrics: Option<&Metrics>,
+) -> Result<Purged, String> {
     let (idempotency, tokens) = (
         Retention::ms(retention.idempotency),
         Retention::ms(retention.tokens),
     );
-    let result = store
-        .blocking(move |s| s.purge(now_ms(), idempotency, tokens))
-        .await;
-    match result {
-        Ok(Ok(purged)) => {
+    match store.purge(store.now_ms(), idempotency, tokens).await {
+        Ok(purged) => {
             tracing::info!(
                 idempotency_records = purged.idempotency,
                 tokens = purged.tokens,
                 expire_all_records = purged.expire_all,
+                rate_buckets = purged.rate_buckets,
                 "purged"
             );
+            if let Some(metrics) = metrics {
+                metrics.purged(&purged);
+            }
             Ok(purged)
-        }
-        Ok(Err(e)) => {
-            tracing::error!(error = %e, "purge failed");
-            Err(e.to_string())
         }
         Err(e) => {
             tracing::error!(error = %e, "purge failed");
@@ -91,14 +92,18 @@ pub async fn purge_once(store: &Store, retention: Retention) -> Result<Purged, S
 
 /// Runs the purge every `retention.interval` (the first one an interval after start) until the
 /// task is aborted.
-pub fn spawn(store: Store, retention: Retention) -> tokio::task::JoinHandle<()> {
+pub fn spawn(
+    store: Store,
+    retention: Retention,
+    metrics: Option<std::sync::Arc<Metrics>>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let first = tokio::time::Instant::now() + retention.interval;
         let mut tick = tokio::time::interval_at(first, retention.interval);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            let _ = purge_once(&store, retention).await;
+            let _ = purge_once(&store, retention, metrics.as_deref()).await;
         }
     })
 }

@@ -19,6 +19,13 @@ pub fn random_string(prefix: &str, bytes: usize) -> String {
     )
 }
 
+/// `N` random bytes from the operating system.
+pub fn random_bytes<const N: usize>() -> [u8; N] {
+    let mut buf = [0u8; N];
+    getrandom::fill(&mut buf).expect("the operating system's random generator failed");
+    buf
+}
+
 /// A new token: 256 random bits.
 pub fn new_token(prefix: &str) -> String {
     random_string(prefix, 32)

@@ -1,7 +1,8 @@
-//! The reference server, started in-process on 127.0.0.1:0 with a temporary database, driven
-//! only through the generated client.
+//! The reference server, started in-process on 127.0.0.1:0 with a temporary database (SQLite, or
+//! PostgreSQL with `SVIX_AUTH_TEST_STORE=postgres`), driven only through the generated client.
 
-use std::path::PathBuf;
+mod support;
+
 use std::time::Duration;
 
 use base64::Engine as _;
@@ -10,6 +11,7 @@ use svix_auth_client::generated::Client;
 use svix_auth_client::models::*;
 use svix_auth_client::operations::{ErrorBody, Operation};
 use svix_auth_reference_server::rate_limit::RateLimit;
+use svix_auth_reference_server::store::Database;
 use svix_auth_reference_server::{Config, Running, start};
 
 const ADMIN: &str = "sk_admin_test_token_0123456789abcdef012345";
@@ -20,15 +22,11 @@ const GENEROUS: RateLimit = RateLimit {
     burst: 1000.0,
 };
 
-fn temp_db(name: &str) -> PathBuf {
-    let dir =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir.join("auth.db")
+fn temp_db(name: &str) -> Database {
+    support::fresh_database(&support::temp_dir(name), name)
 }
 
-async fn server_with(db: PathBuf, admin: Option<&str>, limit: RateLimit) -> Running {
+async fn server_with(db: Database, admin: Option<&str>, limit: RateLimit) -> Running {
     let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db);
     config.admin_token = admin.map(str::to_owned);
     config.rate_limit = limit;

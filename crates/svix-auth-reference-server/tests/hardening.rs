@@ -1,4 +1,8 @@
-//! Hardening, black-box: real sockets, a real server on 127.0.0.1:0, real files.
+//! Hardening, black-box: real sockets, a real server on 127.0.0.1:0, real files. Against
+//! SQLite, or PostgreSQL with `SVIX_AUTH_TEST_STORE=postgres` (the tests of SQLite's own files
+//! use SQLite either way).
+
+mod support;
 
 use std::path::PathBuf;
 use std::time::Duration;
@@ -9,18 +13,25 @@ use svix_auth_client::models::{
     AppPortalAccessIn, ApplicationIn, ApplicationTokenExpireIn, OneTimeTokenIn,
 };
 use svix_auth_client::{Client, Error};
+use svix_auth_reference_server::store::Database;
 use svix_auth_reference_server::{Config, Running, start};
 
 const ADMIN: &str = "sk_admin_hardening_test_0123456789abcdef";
 
-async fn server(name: &str) -> (Running, PathBuf) {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("hardening-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+/// A fresh database of this run's store for the test `name`.
+fn fresh(name: &str) -> Database {
+    support::fresh_database(&support::temp_dir(&format!("hardening-{name}")), name)
+}
+
+async fn server_on(db: Database) -> Running {
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db);
     config.admin_token = Some(ADMIN.into());
-    (start(config).await.unwrap(), dir)
+    start(config).await.unwrap()
+}
+
+async fn server(name: &str) -> (Running, Database) {
+    let db = fresh(name);
+    (server_on(db.clone()).await, db)
 }
 
 fn client(running: &Running, token: &str) -> Client {
@@ -105,11 +116,7 @@ async fn a_session_exchanged_from_a_link_issued_before_expire_all_stops_at_the_c
 }
 
 async fn limited_server(name: &str, rate: f64, burst: f64) -> Running {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("hardening-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), fresh(name));
     config.admin_token = Some(ADMIN.into());
     config.rate_limit = svix_auth_reference_server::rate_limit::RateLimit { rate, burst };
     start(config).await.unwrap()
@@ -157,11 +164,7 @@ async fn one_admin_token_written_many_ways_shares_one_bucket() {
 async fn a_flood_of_made_up_bearers_is_cut_off_per_address_and_real_clients_are_served() {
     // Behind a (loopback) proxy the server trusts: the flood and the real client come from
     // different addresses, as `X-Forwarded-For` says.
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("hardening-flood-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), fresh("flood"));
     config.admin_token = Some(ADMIN.into());
     config.rate_limit = svix_auth_reference_server::rate_limit::RateLimit {
         rate: 1000.0,
@@ -222,7 +225,9 @@ async fn a_flood_of_made_up_bearers_is_cut_off_per_address_and_real_clients_are_
 #[tokio::test]
 async fn database_files_are_readable_by_their_owner_only() {
     use std::os::unix::fs::PermissionsExt;
-    let (running, dir) = server("modes").await;
+    // SQLite's own files, whichever store the run uses.
+    let dir = support::temp_dir("hardening-modes");
+    let running = server_on(Database::Sqlite(dir.join("auth.db"))).await;
     let admin = client(&running, ADMIN);
     let _ = magic_link(&admin, "modes-app").await; // writes: the WAL exists now
     for name in ["auth.db", "auth.db-wal", "auth.db-shm"] {
@@ -330,10 +335,10 @@ async fn a_generated_admin_token_goes_to_a_private_file_never_to_the_log() {
 
 #[tokio::test]
 async fn starting_with_another_admin_token_rotates_it() {
-    let (running, dir) = server("rotation").await;
+    let (running, db) = server("rotation").await;
     running.shutdown().await.unwrap();
     let rotated = "sk_admin_rotated_0123456789abcdef0123456789";
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db);
     config.admin_token = Some(rotated.into());
     let running = start(config).await.unwrap();
     let old = client(&running, ADMIN).logout(None).await.unwrap_err();
@@ -362,11 +367,7 @@ async fn server_with_serve(
     name: &str,
     serve: svix_auth_reference_server::serve::ServeOptions,
 ) -> Running {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("hardening-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), fresh(name));
     config.admin_token = Some(ADMIN.into());
     config.serve = serve;
     start(config).await.unwrap()
@@ -481,7 +482,7 @@ async fn shutdown_finishes_within_its_grace_period_despite_a_stalled_request() {
 
 #[tokio::test]
 async fn a_stored_answer_is_not_replayed_to_a_rotated_admin_token() {
-    let (running, dir) = server("replay-rotated").await;
+    let (running, db) = server("replay-rotated").await;
     let options =
         || Some(svix_auth_client::AppPortalAccessOptions::default().idempotency_key("same-key"));
     let application = ApplicationIn::builder().name("Replay").uid(Some(
@@ -506,7 +507,7 @@ async fn a_stored_answer_is_not_replayed_to_a_rotated_admin_token() {
     running.shutdown().await.unwrap();
 
     // Restart with a rotated admin token: the old one gets no replay (and no access).
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), db);
     config.admin_token = Some("sk_admin_rotated_again_0123456789abcdef0123".into());
     let running = start(config).await.unwrap();
     let refused = client(&running, ADMIN)
@@ -519,11 +520,7 @@ async fn a_stored_answer_is_not_replayed_to_a_rotated_admin_token() {
 
 #[tokio::test]
 async fn a_replayed_exchange_does_not_outlive_the_one_time_token() {
-    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("hardening-replay-ttl-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), fresh("replay-ttl"));
     config.admin_token = Some(ADMIN.into());
     config.one_time_token_ttl_secs = 1;
     let running = start(config).await.unwrap();

@@ -1,6 +1,8 @@
 //! The bad-input matrix: hostile and malformed requests against the running reference server.
 //! Each case asserts the exact status, a Svix-shaped JSON error body, and that the server keeps
-//! serving afterwards.
+//! serving afterwards. Against SQLite, or PostgreSQL with `SVIX_AUTH_TEST_STORE=postgres`.
+
+mod support;
 
 use std::time::Duration;
 
@@ -12,11 +14,11 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 const ADMIN: &str = "sk_admin_hostile_0123456789abcdef0123456789";
 
 async fn server(name: &str) -> Running {
-    let dir = std::path::PathBuf::from(env!("CARGO_TARGET_TMPDIR"))
-        .join(format!("hostile-{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    let mut config = Config::new("127.0.0.1:0".parse().unwrap(), dir.join("auth.db"));
+    let dir = support::temp_dir(&format!("hostile-{name}"));
+    let mut config = Config::new(
+        "127.0.0.1:0".parse().unwrap(),
+        support::fresh_database(&dir, name),
+    );
     config.admin_token = Some(ADMIN.into());
     config.rate_limit = RateLimit {
         rate: 1e6,

@@ -1,8 +1,9 @@
 //! Races, crash safety and token hygiene: concurrent one-time exchanges and idempotent requests,
 //! expire-all racing issuance, SIGKILL under write load, and no token in the database file or
-//! the logs.
+//! the logs. Against SQLite, or PostgreSQL with `SVIX_AUTH_TEST_STORE=postgres`.
 
-use std::path::PathBuf;
+mod support;
+
 use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -13,18 +14,13 @@ use svix_auth_reference_server::{Config, Running, start};
 
 const ADMIN: &str = "sk_admin_races_0123456789abcdef0123456789";
 
-fn temp_dir(name: &str) -> PathBuf {
-    let dir =
-        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
-    let _ = std::fs::remove_dir_all(&dir);
-    std::fs::create_dir_all(&dir).unwrap();
-    dir
-}
+use support::temp_dir;
+use svix_auth_reference_server::store::Database;
 
 async fn server(name: &str) -> Running {
     let mut config = Config::new(
         "127.0.0.1:0".parse().unwrap(),
-        temp_dir(name).join("auth.db"),
+        support::fresh_database(&temp_dir(name), name),
     );
     config.admin_token = Some(ADMIN.into());
     config.rate_limit = RateLimit {
@@ -266,7 +262,7 @@ impl Drop for Child9 {
     }
 }
 
-fn spawn_binary(db: &std::path::Path, port: u16, log: Option<&std::path::Path>) -> Child9 {
+fn spawn_binary(db: &Database, port: u16, log: Option<&std::path::Path>) -> Child9 {
     let stderr = match log {
         Some(path) => Stdio::from(std::fs::File::create(path).unwrap()),
         None => Stdio::null(),
@@ -286,7 +282,7 @@ fn spawn_binary(db: &std::path::Path, port: u16, log: Option<&std::path::Path>) 
                 "1000000",
             ])
             .arg("--database")
-            .arg(db)
+            .arg(support::arg(db))
             .env("SVIX_AUTH_ADMIN_TOKEN", ADMIN)
             .env("RUST_LOG", "debug")
             .stdout(Stdio::null())
@@ -322,7 +318,7 @@ async fn wait_healthy(http: &reqwest::Client, base: &str) {
 #[tokio::test]
 async fn sigkill_under_write_load_loses_no_acknowledged_write() {
     let dir = temp_dir("sigkill");
-    let db = dir.join("auth.db");
+    let db = support::fresh_database(&dir, "sigkill");
     let http = reqwest::Client::builder()
         .timeout(Duration::from_secs(5))
         .build()
@@ -402,10 +398,11 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write() {
         revoked.len()
     );
 
-    let store = svix_auth_reference_server::store::Store::open(&db)
-        .expect("the database opens cleanly after SIGKILL");
-    assert!(store.quick_check().unwrap(), "PRAGMA quick_check is ok");
-    drop(store);
+    if let Database::Sqlite(file) = &db {
+        let store = svix_auth_reference_server::store::SqliteStore::open(file)
+            .expect("the database opens cleanly after SIGKILL");
+        assert!(store.quick_check().unwrap(), "PRAGMA quick_check is ok");
+    }
     let port = free_port();
     let base = format!("http://127.0.0.1:{port}");
     let _child = spawn_binary(&db, port, None);
@@ -436,7 +433,7 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write() {
 #[tokio::test]
 async fn no_token_appears_in_the_database_file_or_the_logs() {
     let dir = temp_dir("hygiene");
-    let db = dir.join("auth.db");
+    let db = support::fresh_database(&dir, "hygiene");
     let log = dir.join("server.log");
     let http = reqwest::Client::new();
     let port = free_port();
@@ -516,15 +513,38 @@ async fn no_token_appears_in_the_database_file_or_the_logs() {
 
     child.0.kill().unwrap();
     child.0.wait().unwrap();
-    let mut bytes = std::fs::read(&db).unwrap();
-    bytes.extend(std::fs::read(dir.join("auth.db-wal")).unwrap_or_default());
+    // Everything the database holds: the SQLite file and its log, or a dump of PostgreSQL's.
+    let bytes = match &db {
+        Database::Sqlite(file) => {
+            let mut bytes = std::fs::read(file).unwrap();
+            bytes.extend(std::fs::read(dir.join("auth.db-wal")).unwrap_or_default());
+            bytes
+        }
+        Database::Postgres(url) => {
+            let dump = Command::new("pg_dump")
+                .args(["--data-only", "--dbname", url])
+                .output()
+                .expect("pg_dump runs");
+            assert!(
+                dump.status.success(),
+                "{}",
+                String::from_utf8_lossy(&dump.stderr)
+            );
+            assert!(dump.stdout.len() > 1000, "the dump holds the data");
+            dump.stdout
+        }
+    };
+    // Binary columns appear hex-encoded in a dump: look for that form as well.
+    let hex = |s: &str| s.bytes().map(|b| format!("{b:02x}")).collect::<String>();
     let logs = std::fs::read_to_string(&log).unwrap();
     assert!(logs.contains("request"), "the logs were captured");
     for secret in secrets {
-        assert!(
-            !bytes.windows(secret.len()).any(|w| w == secret.as_bytes()),
-            "a token is stored in clear text"
-        );
+        for form in [secret.to_owned(), hex(secret)] {
+            assert!(
+                !bytes.windows(form.len()).any(|w| w == form.as_bytes()),
+                "a token is stored in clear text"
+            );
+        }
         assert!(!logs.contains(secret), "a token appears in the logs");
     }
     assert!(

@@ -1,6 +1,8 @@
 //! The store's own tests: what each query promises, on an in-memory or temporary database.
 
+use super::SqliteStore as Store;
 use super::*;
+use std::path::Path;
 
 fn app(id: &str, uid: Option<&str>) -> App {
     App {
@@ -46,13 +48,13 @@ fn expire_all_cuts_off_earlier_tokens_at_the_deadline_only() {
     let s = Store::open(Path::new(":memory:")).unwrap();
     s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
     s.insert_tokens(&[NewToken {
-        secret: "old",
+        secret: "old".into(),
         record: token("app_1", TokenKind::Portal, 10),
     }])
     .unwrap();
     s.expire_all("app_1", 20, Cutoff::At(1_000)).unwrap();
     s.insert_tokens(&[NewToken {
-        secret: "new",
+        secret: "new".into(),
         record: token("app_1", TokenKind::Portal, 30),
     }])
     .unwrap();
@@ -77,7 +79,7 @@ fn a_one_time_token_is_exchanged_once() {
     let mut ott = token("app_1", TokenKind::OneTime, 0);
     ott.expires_at = Some(100);
     s.insert_tokens(&[NewToken {
-        secret: "ott",
+        secret: "ott".into(),
         record: ott,
     }])
     .unwrap();
@@ -109,7 +111,7 @@ fn the_database_stores_no_token_in_clear_text() {
     s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
     let secret = crate::secret::new_token("appsk_");
     s.insert_tokens(&[NewToken {
-        secret: &secret,
+        secret: secret.clone(),
         record: token("app_1", TokenKind::Portal, 0),
     }])
     .unwrap();
@@ -130,7 +132,11 @@ fn with_app() -> Store {
 fn issue(s: &Store, secret: &str, created_at: i64, expires_at: Option<i64>) {
     let mut record = token("app_1", TokenKind::Portal, created_at);
     record.expires_at = expires_at;
-    s.insert_tokens(&[NewToken { secret, record }]).unwrap();
+    s.insert_tokens(&[NewToken {
+        secret: secret.into(),
+        record,
+    }])
+    .unwrap();
 }
 
 #[test]
@@ -157,6 +163,7 @@ fn claim(key: &str, now: i64) -> Claim {
         path: "/p".to_owned(),
         fingerprint: hash("request"),
         now,
+        owner: 1,
     }
 }
 
@@ -172,7 +179,7 @@ fn answer(s: &Store, key: &str, now: i64) -> StoredResponse {
         content_type: None,
         body: b"sealed".to_vec(),
     };
-    s.store_idempotent_response(&hash("cred"), key, "/p", now, 1_000, &answer)
+    s.store_idempotent_response(&claim(key, now), now, 1_000, &answer)
         .unwrap();
     answer
 }
@@ -214,7 +221,7 @@ async fn a_failed_request_leaves_no_record_and_a_failed_write_records_nothing() 
         .scope(claim("k", 10), s.blocking(|s| issue(s, "tok", 10, None)))
         .await
         .unwrap();
-    s.release_idempotency(&hash("cred"), "k", "/p").unwrap();
+    s.release_idempotency(&claim("k", 10)).unwrap();
     assert_eq!(recorded(&s, "k", 11), Recorded::Nothing);
     // A write that fails (a duplicate token) rolls the record back with it.
     let failed = ACTIVE_CLAIM
@@ -223,7 +230,7 @@ async fn a_failed_request_leaves_no_record_and_a_failed_write_records_nothing() 
             s.blocking(|s| {
                 let record = token("app_1", TokenKind::Portal, 12);
                 s.insert_tokens(&[NewToken {
-                    secret: "tok",
+                    secret: "tok".into(),
                     record,
                 }])
             }),

@@ -49,7 +49,10 @@ pub(super) fn migrate(conn: &mut Connection) -> Result<(), StoreError> {
         .optional()?
         .unwrap_or(0);
     if version > SCHEMA_VERSION {
-        return Err(StoreError::TooNew(version));
+        return Err(StoreError::TooNew {
+            found: version,
+            supported: SCHEMA_VERSION,
+        });
     }
     if version < 1 {
         tx.execute_batch(

@@ -1,0 +1,140 @@
+//! Shared by the suites: which store they run against and a fresh database of it per test.
+//!
+//! `SVIX_AUTH_TEST_STORE=postgres` runs a suite against PostgreSQL (the server named by
+//! `SVIX_AUTH_TEST_POSTGRES`, e.g. `postgres://postgres@127.0.0.1:5432`; each test gets its own
+//! database, dropped and created again at its start); unset or `sqlite`, against an SQLite file.
+//! `cargo xtask test` runs every suite both ways against a throw-away PostgreSQL cluster.
+#![allow(dead_code)]
+
+use std::path::{Path, PathBuf};
+
+use svix_auth_reference_server::store::Database;
+
+/// Whether this run's suites use PostgreSQL.
+pub fn is_postgres() -> bool {
+    match std::env::var("SVIX_AUTH_TEST_STORE").as_deref() {
+        Ok("postgres") => true,
+        Ok("sqlite") | Err(_) => false,
+        Ok(other) => panic!("SVIX_AUTH_TEST_STORE must be sqlite or postgres, not {other:?}"),
+    }
+}
+
+/// The PostgreSQL server the tests use (without a database name); a test that needs one fails
+/// when none is configured — never skips.
+pub fn postgres_server() -> String {
+    let url = std::env::var("SVIX_AUTH_TEST_POSTGRES").unwrap_or_else(|_| {
+        panic!(
+            "SVIX_AUTH_TEST_POSTGRES is not set: this test needs a PostgreSQL server. Run the \
+             suites with `cargo xtask test` (which starts a throw-away cluster), or set it to \
+             e.g. postgres://postgres@127.0.0.1:5432"
+        )
+    });
+    // Drop a database name, if one was given.
+    let (scheme, rest) = url.split_once("://").expect("a postgres:// URL");
+    let authority = rest.split(['/', '?']).next().unwrap_or_default();
+    format!("{scheme}://{authority}")
+}
+
+/// A temporary directory for `name`, empty.
+pub fn temp_dir(name: &str) -> PathBuf {
+    let dir =
+        PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(format!("{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    dir
+}
+
+/// A fresh, empty database of this run's store for the test `name` (SQLite: `dir/auth.db`).
+pub fn fresh_database(dir: &Path, name: &str) -> Database {
+    if is_postgres() {
+        Database::Postgres(fresh_postgres(name))
+    } else {
+        Database::Sqlite(dir.join("auth.db"))
+    }
+}
+
+/// A fresh, empty PostgreSQL database for `name` (dropped first if a run left it behind).
+pub fn fresh_postgres(name: &str) -> String {
+    let server = postgres_server();
+    let suite = std::env::current_exe()
+        .ok()
+        .and_then(|p| p.file_stem().map(|s| s.to_string_lossy().into_owned()))
+        .unwrap_or_default();
+    let suite = suite.split('-').next().unwrap_or_default().to_owned();
+    let mut db: String = format!("t_{suite}_{name}")
+        .chars()
+        .map(|c| {
+            if c.is_ascii_alphanumeric() {
+                c.to_ascii_lowercase()
+            } else {
+                '_'
+            }
+        })
+        .collect();
+    db.truncate(63);
+    let admin = format!("{server}/postgres");
+    let statements = [
+        format!("DROP DATABASE IF EXISTS \"{db}\" WITH (FORCE)"),
+        format!("CREATE DATABASE \"{db}\""),
+    ];
+    on_postgres(&admin, move |client| async move {
+        for s in &statements {
+            client.batch_execute(s).await?;
+        }
+        Ok(())
+    });
+    format!("{server}/{db}")
+}
+
+/// `sql`'s single integer result on `db` (SQLite or PostgreSQL alike).
+pub fn count(db: &Database, sql: &str) -> i64 {
+    match db {
+        Database::Sqlite(path) => {
+            let conn = rusqlite::Connection::open(path).unwrap();
+            conn.query_row(sql, [], |r| r.get(0)).unwrap()
+        }
+        Database::Postgres(url) => {
+            let sql = sql.to_owned();
+            on_postgres(url, move |client| async move {
+                let row = client.query_one(&sql, &[]).await?;
+                row.try_get::<_, i64>(0)
+            })
+        }
+    }
+}
+
+/// The `--database` argument naming `db`.
+pub fn arg(db: &Database) -> String {
+    match db {
+        Database::Sqlite(path) => path.display().to_string(),
+        Database::Postgres(url) => url.clone(),
+    }
+}
+
+/// Runs `f` with a client connected to `url`, on a thread of its own (callable from sync code
+/// and from inside a runtime alike).
+pub fn on_postgres<T, F, Fut>(url: &str, f: F) -> T
+where
+    T: Send + 'static,
+    F: FnOnce(tokio_postgres::Client) -> Fut + Send + 'static,
+    Fut: std::future::Future<Output = Result<T, tokio_postgres::Error>>,
+{
+    let url = url.to_owned();
+    std::thread::spawn(move || {
+        let runtime = tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .unwrap();
+        runtime.block_on(async move {
+            let (client, connection) = tokio_postgres::connect(&url, tokio_postgres::NoTls)
+                .await
+                .unwrap_or_else(|e| panic!("cannot connect to {url}: {e}"));
+            let driver = tokio::spawn(connection);
+            let out = f(client).await.unwrap_or_else(|e| panic!("on {url}: {e}"));
+            driver.abort();
+            out
+        })
+    })
+    .join()
+    .unwrap()
+}
