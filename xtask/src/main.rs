@@ -9,6 +9,7 @@ use openapi_codegen::{FileStatus, Options, check_all, write_all};
 mod api_diff;
 mod bench;
 mod corpus;
+mod test;
 
 #[derive(Parser)]
 #[command(
@@ -102,6 +103,14 @@ enum Command {
         #[arg(long)]
         progenitor: bool,
     },
+    /// Run every test: `cargo test --workspace`, then the reference server's suites again on
+    /// PostgreSQL, with a throw-away PostgreSQL cluster started for them (unless
+    /// SVIX_AUTH_TEST_POSTGRES names a server).
+    Test {
+        /// Passed to every `cargo test` after `--` (a test name filter, `--nocapture`, …).
+        #[arg(last = true)]
+        args: Vec<String>,
+    },
     /// Measure generation time (in-process and as a whole process) in a release build.
     Bench {
         /// Documents to measure (default: `openapi.json` and `../shared/specs/svix-2024-12.json`).
@@ -166,6 +175,7 @@ fn main() -> ExitCode {
             api_dir,
             progenitor,
         } => corpus::worker(&api_dir, progenitor),
+        Command::Test { args } => test::run_all(&workspace_root(), &args),
         Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),
     }
 }

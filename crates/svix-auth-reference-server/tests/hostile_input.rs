@@ -128,6 +128,65 @@ async fn bad_input_matrix() {
         }};
     }
 
+    // A long idempotency key of random characters, and a long path with one: answered like any
+    // other (PostgreSQL once refused such a key's index entry and the request got 503).
+    case!({
+        let key: String = (0..6000u32)
+            .map(|i| char::from(b'A' + ((i.wrapping_mul(2_654_435_761) >> 13) % 26) as u8))
+            .collect();
+        let header = ("Idempotency-Key", key.as_bytes());
+        let first = send(
+            &s,
+            "POST",
+            MESSAGE,
+            &[AUTH, JSON, header],
+            br#"{"name": "k"}"#,
+        )
+        .await;
+        assert_eq!(first.0, 200, "long key: {}", first.1);
+        let again = send(
+            &s,
+            "POST",
+            MESSAGE,
+            &[AUTH, JSON, header],
+            br#"{"name": "k"}"#,
+        )
+        .await;
+        assert_eq!(again, first, "long key: replayed");
+        let long_path = format!("/api/v1/auth/app/{}/create-message-token", "a".repeat(5000));
+        let refused = send(
+            &s,
+            "POST",
+            &long_path,
+            &[AUTH, JSON, header],
+            br#"{"name": "k"}"#,
+        )
+        .await;
+        assert_eq!(refused.0, 422, "long path with a key: {}", refused.1);
+    });
+    // U+0000 in free text: refused the same way whichever store runs (PostgreSQL's text cannot
+    // hold it; it once answered 500 there while SQLite stored it).
+    case!({
+        assert_validation(
+            "NUL in a message token's name",
+            &post(&s, MESSAGE, br#"{"name": "a\u0000b"}"#).await,
+            json!(["body", "name"]),
+            "value_error",
+        )
+    });
+    case!({
+        assert_validation(
+            "NUL in a new application's name",
+            &post(
+                &s,
+                "/api/v1/auth/app-portal-access/nul-app",
+                br#"{"application": {"name": "a\u0000b", "uid": "nul-app"}}"#,
+            )
+            .await,
+            json!(["body", "application", "name"]),
+            "value_error",
+        )
+    });
     case!({
         assert_validation(
             "malformed JSON",

@@ -138,3 +138,75 @@ where
     .join()
     .unwrap()
 }
+
+/// A server process of the real binary on a free loopback port, killed (SIGKILL) when dropped.
+pub struct Process {
+    /// The child.
+    pub child: std::process::Child,
+    /// `http://127.0.0.1:<port>`.
+    pub base: String,
+    /// Where its stderr goes.
+    pub log: PathBuf,
+}
+
+impl Drop for Process {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+impl Process {
+    /// Starts the binary on `db` with `args` and `env`, stderr to `log`; does not wait.
+    pub fn spawn(db: &Database, args: &[&str], env: &[(&str, &str)], log: PathBuf) -> Self {
+        let port = std::net::TcpListener::bind("127.0.0.1:0")
+            .unwrap()
+            .local_addr()
+            .unwrap()
+            .port();
+        let mut command =
+            std::process::Command::new(env!("CARGO_BIN_EXE_svix-auth-reference-server"));
+        command
+            .args(["--listen", &format!("127.0.0.1:{port}")])
+            .args(args)
+            .arg("--database")
+            .arg(arg(db))
+            .env_remove("SVIX_AUTH_ADMIN_TOKEN")
+            .env_remove("SVIX_AUTH_FAULT")
+            .envs(env.iter().copied())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::fs::File::create(&log).unwrap());
+        Self {
+            child: command.spawn().unwrap(),
+            base: format!("http://127.0.0.1:{port}"),
+            log,
+        }
+    }
+
+    /// Waits (at most 10 s) until `/api/v1/health` answers 204.
+    pub async fn healthy(&self) {
+        let http = reqwest::Client::new();
+        for _ in 0..400 {
+            if let Ok(r) = http
+                .get(format!("{}/api/v1/health", self.base))
+                .send()
+                .await
+                && r.status() == 204
+            {
+                return;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(25)).await;
+        }
+        panic!(
+            "the server at {} did not become healthy; its log:\n{}",
+            self.base,
+            std::fs::read_to_string(&self.log).unwrap_or_default()
+        );
+    }
+
+    /// SIGKILL, and wait for it.
+    pub fn kill(&mut self) {
+        self.child.kill().unwrap();
+        self.child.wait().unwrap();
+    }
+}

@@ -78,6 +78,12 @@ fn pool_error(e: impl std::fmt::Display) -> StoreError {
 const TOKEN_COLUMNS: &str = "t.id, t.kind, t.app_id, t.created_at, t.expires_at, t.name, \
      t.feature_flags, t.read_only, t.scopes, t.session_ttl, t.generation, t.hash";
 
+/// Whether the instance that holds idempotency record `i` is alive: it holds its session
+/// advisory lock (the bigint key is split into `classid` and `objid`).
+const INSTANCE_ALIVE: &str = "EXISTS (SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' \
+     AND l.granted AND l.objsubid = 1 AND l.classid = ((i.instance >> 32) & 4294967295)::oid \
+     AND l.objid = (i.instance & 4294967295)::oid)";
+
 /// Not cut off by an expire-all whose deadline is `$2` or earlier.
 const NOT_CUT_OFF: &str = "NOT EXISTS (SELECT 1 FROM expire_all e WHERE e.app_id = t.app_id \
      AND t.generation <= e.max_generation AND (e.immediate OR e.deadline <= $2))";
@@ -145,6 +151,19 @@ async fn insert_token(
     Ok(())
 }
 
+/// The key of a claim's record: SHA-256 of (credential hash, key, path), each length-prefixed.
+/// Fixed-size, whatever the length of the key or path a client sends (a B-tree entry of
+/// PostgreSQL holds at most ~2.7 kB: a long random key once failed the insert).
+fn record_id(claim: &Claim) -> TokenHash {
+    let mut text = Vec::with_capacity(48 + claim.key.len() + claim.path.len());
+    text.extend_from_slice(&claim.credential);
+    for part in [claim.key.as_bytes(), claim.path.as_bytes()] {
+        text.extend_from_slice(&(part.len() as u64).to_be_bytes());
+        text.extend_from_slice(part);
+    }
+    crate::secret::hash_bytes(&text)
+}
+
 /// Commits an operation's writes together with the idempotency record of the request in flight
 /// (if any): its claim becomes `executed` — only if this request still holds it, else the
 /// operation rolls back ([`StoreError::ClaimLost`]).
@@ -152,20 +171,12 @@ async fn commit(tx: Transaction<'_>) -> Result<(), StoreError> {
     if let Ok(claim) = ACTIVE_CLAIM.try_with(Clone::clone) {
         let statement = tx
             .prepare_cached(
-                "UPDATE idempotency SET state = 'executed' WHERE credential = $1 AND key = $2 \
-                 AND path = $3 AND owner = $4 AND state IN ('claimed', 'executed')",
+                "UPDATE idempotency SET state = 'executed' WHERE id = $1 AND owner = $2 \
+                 AND state IN ('claimed', 'executed')",
             )
             .await?;
         let held = tx
-            .execute(
-                &statement,
-                &[
-                    &claim.credential.as_slice(),
-                    &claim.key,
-                    &claim.path,
-                    &claim.owner,
-                ],
-            )
+            .execute(&statement, &[&record_id(&claim).as_slice(), &claim.owner])
             .await?;
         if held != 1 {
             return Err(StoreError::ClaimLost);
@@ -598,33 +609,36 @@ impl PostgresStore {
         claim: &Claim,
         max_age_ms: i64,
     ) -> Result<Begin, StoreError> {
-        let conn = self.conn().await?;
-        let take = conn
-            .prepare_cached(
-                "INSERT INTO idempotency AS i (credential, key, path, state, owner, instance, \
-                 lease_until, status, content_type, body, created_at, fingerprint) \
-                 VALUES ($1, $2, $3, 'claimed', $4, $9, $5::bigint + $7::bigint, 0, NULL, '\\x', \
-                 $5, $6) \
-                 ON CONFLICT (credential, key, path) DO UPDATE SET state = 'claimed', \
+        static TAKE: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "INSERT INTO idempotency AS i (id, state, owner, instance, lease_until, status, \
+                 content_type, body, created_at, fingerprint) \
+                 VALUES ($1, 'claimed', $2, $7, $3::bigint + $5::bigint, 0, NULL, '\\x', $3, $4) \
+                 ON CONFLICT (id) DO UPDATE SET state = 'claimed', \
                  owner = excluded.owner, instance = excluded.instance, \
                  lease_until = excluded.lease_until, status = 0, content_type = NULL, \
                  body = excluded.body, created_at = excluded.created_at, \
                  fingerprint = excluded.fingerprint \
-                 WHERE i.created_at <= $5::bigint - $8::bigint \
-                 OR (i.state = 'claimed' AND (i.lease_until <= $5 OR NOT EXISTS ( \
-                     SELECT 1 FROM pg_locks l WHERE l.locktype = 'advisory' AND l.granted \
-                     AND l.objsubid = 1 AND l.classid = ((i.instance >> 32) & 4294967295)::oid \
-                     AND l.objid = (i.instance & 4294967295)::oid))) \
+                 WHERE i.created_at <= $3::bigint - $6::bigint \
+                 OR (i.state = 'claimed' AND (i.lease_until <= $3 OR NOT {alive})) \
                  RETURNING 1",
+                alive = INSTANCE_ALIVE
             )
-            .await?;
+        });
+        static READ: LazyLock<String> = LazyLock::new(|| {
+            format!(
+                "SELECT i.state, i.status, i.content_type, i.body, i.fingerprint, \
+                 (i.lease_until > $2 AND {INSTANCE_ALIVE}) FROM idempotency i WHERE i.id = $1"
+            )
+        });
+        let id = record_id(claim);
+        let conn = self.conn().await?;
+        let take = conn.prepare_cached(&TAKE).await?;
         let taken = conn
             .query_opt(
                 &take,
                 &[
-                    &claim.credential.as_slice(),
-                    &claim.key,
-                    &claim.path,
+                    &id.as_slice(),
                     &claim.owner,
                     &claim.now,
                     &claim.fingerprint.as_slice(),
@@ -637,19 +651,8 @@ impl PostgresStore {
         if taken.is_some() {
             return Ok(Begin::Run);
         }
-        let read = conn
-            .prepare_cached(
-                "SELECT state, status, content_type, body, fingerprint FROM idempotency \
-                 WHERE credential = $1 AND key = $2 AND path = $3",
-            )
-            .await?;
-        let Some(row) = conn
-            .query_opt(
-                &read,
-                &[&claim.credential.as_slice(), &claim.key, &claim.path],
-            )
-            .await?
-        else {
+        let read = conn.prepare_cached(&READ).await?;
+        let Some(row) = conn.query_opt(&read, &[&id.as_slice(), &claim.now]).await? else {
             // Released between the two statements: ask again.
             return Ok(Begin::Busy);
         };
@@ -663,6 +666,9 @@ impl PostgresStore {
                 content_type: row.try_get(2)?,
                 body: row.try_get(3)?,
             })),
+            // Committed, answer not recorded yet: the holder is about to record it — unless it
+            // died in between.
+            "executed" if row.try_get::<_, bool>(5)? => Begin::Busy,
             "executed" => Begin::Recorded(Recorded::AnswerLost { fingerprint }),
             _ => Begin::Busy,
         })
@@ -672,14 +678,8 @@ impl PostgresStore {
     pub async fn release_idempotency(&self, claim: &Claim) -> Result<(), StoreError> {
         let conn = self.conn().await?;
         conn.execute(
-            "DELETE FROM idempotency WHERE credential = $1 AND key = $2 AND path = $3 \
-             AND owner = $4 AND state <> 'complete'",
-            &[
-                &claim.credential.as_slice(),
-                &claim.key,
-                &claim.path,
-                &claim.owner,
-            ],
+            "DELETE FROM idempotency WHERE id = $1 AND owner = $2 AND state <> 'complete'",
+            &[&record_id(claim).as_slice(), &claim.owner],
         )
         .await?;
         Ok(())
@@ -696,18 +696,15 @@ impl PostgresStore {
         let conn = self.conn().await?;
         let statement = conn
             .prepare_cached(
-                "UPDATE idempotency SET state = 'complete', status = $5, content_type = $6, \
-                 body = $7, fingerprint = $8, created_at = $9 \
-                 WHERE credential = $1 AND key = $2 AND path = $3 AND owner = $4 \
-                 AND state <> 'complete'",
+                "UPDATE idempotency SET state = 'complete', status = $3, content_type = $4, \
+                 body = $5, fingerprint = $6, created_at = $7 \
+                 WHERE id = $1 AND owner = $2 AND state <> 'complete'",
             )
             .await?;
         conn.execute(
             &statement,
             &[
-                &claim.credential.as_slice(),
-                &claim.key,
-                &claim.path,
+                &record_id(claim).as_slice(),
                 &claim.owner,
                 &i32::from(response.status),
                 &response.content_type,

@@ -52,10 +52,9 @@ CREATE INDEX expire_all_app ON expire_all (app_id, max_generation);
 -- operation committed, the answer is not recorded yet), 'complete' (the answer, sealed, is in
 -- body). `owner` is the claiming request's random id: a request whose claim was taken over
 -- cannot commit.
+-- id: SHA-256 of (credential hash, key, path): fixed-size whatever the client sends.
 CREATE TABLE idempotency (
-    credential BYTEA NOT NULL,
-    key TEXT NOT NULL,
-    path TEXT NOT NULL,
+    id BYTEA PRIMARY KEY,
     state TEXT NOT NULL,
     owner BIGINT NOT NULL,
     instance BIGINT NOT NULL,
@@ -64,8 +63,7 @@ CREATE TABLE idempotency (
     content_type TEXT,
     body BYTEA NOT NULL,
     created_at BIGINT NOT NULL,
-    fingerprint BYTEA NOT NULL,
-    PRIMARY KEY (credential, key, path)
+    fingerprint BYTEA NOT NULL
 );
 
 -- Token buckets shared by every instance (rate limits hold for the whole service).
