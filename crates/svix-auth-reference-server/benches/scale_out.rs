@@ -58,16 +58,16 @@ async fn spawn(database: &str) -> Instance {
         .stderr(std::process::Stdio::null())
         .spawn()
         .expect("the server binary starts");
-    let base = format!("http://127.0.0.1:{port}");
+    let instance = Instance(child, format!("http://127.0.0.1:{port}"));
     let http = reqwest::Client::new();
     for _ in 0..400 {
         if http
-            .get(format!("{base}/api/v1/health"))
+            .get(format!("{}/api/v1/health", instance.1))
             .send()
             .await
             .is_ok_and(|r| r.status() == 204)
         {
-            return Instance(child, base);
+            return instance;
         }
         tokio::time::sleep(Duration::from_millis(25)).await;
     }
