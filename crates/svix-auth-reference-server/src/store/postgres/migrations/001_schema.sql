@@ -66,8 +66,10 @@ CREATE TABLE idempotency (
     fingerprint BYTEA NOT NULL
 );
 
--- Token buckets shared by every instance (rate limits hold for the whole service).
-CREATE TABLE rate_buckets (
+-- Token buckets shared by every instance (rate limits hold for the whole service). Unlogged: no
+-- write-ahead log and no flush per request; a crash of the database server empties it (every
+-- bucket full again), which is all a rate limit can lose.
+CREATE UNLOGGED TABLE rate_buckets (
     key BYTEA PRIMARY KEY,
     tokens DOUBLE PRECISION NOT NULL,
     allowed BOOLEAN NOT NULL,
