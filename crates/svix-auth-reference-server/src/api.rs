@@ -55,6 +55,8 @@ enum Failure {
     NotFound(String),
     Conflict(String),
     Invalid(Vec<&'static str>, String),
+    /// The database cannot be reached right now (503, retry).
+    Unavailable,
     Internal,
 }
 
@@ -62,6 +64,10 @@ impl From<StoreError> for Failure {
     fn from(e: StoreError) -> Self {
         match e {
             StoreError::Conflict(detail) => Failure::Conflict(detail),
+            other if other.is_unavailable() => {
+                tracing::error!(error = %other, "database unavailable");
+                Failure::Unavailable
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
                 Failure::Internal
@@ -97,6 +103,13 @@ fn validation_error(loc: Vec<&'static str>, msg: String) -> Result<HttpValidatio
         .try_into()?)
 }
 
+fn unavailable() -> (StatusCode, serde_json::Value) {
+    (
+        StatusCode::SERVICE_UNAVAILABLE,
+        json!({"code": "storage_unavailable", "detail": "the database cannot be reached right now; retry"}),
+    )
+}
+
 fn internal_error() -> (StatusCode, serde_json::Value) {
     (
         StatusCode::INTERNAL_SERVER_ERROR,
@@ -114,6 +127,10 @@ macro_rules! failure_into {
                     Failure::NotFound(d) => error("not_found", d).map(Self::NotFound),
                     Failure::Conflict(d) => error("conflict", d).map(Self::Conflict),
                     Failure::Invalid(loc, msg) => validation_error(loc, msg).map(Self::UnprocessableEntity),
+                    Failure::Unavailable => {
+                        let (status, body) = unavailable();
+                        return Self::Undocumented(status, body);
+                    }
                     Failure::Internal => Err(Failure::Internal),
                 };
                 answer.unwrap_or_else(|_| {

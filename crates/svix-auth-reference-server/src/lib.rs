@@ -240,6 +240,22 @@ async fn limit_headers(request: Request, next: Next) -> Response {
     next.run(request).await
 }
 
+/// Every 503 says when to come back (`Retry-After: 1` unless the answer set its own).
+async fn retry_after_on_503(request: Request, next: Next) -> Response {
+    let mut response = next.run(request).await;
+    if response.status() == StatusCode::SERVICE_UNAVAILABLE
+        && !response
+            .headers()
+            .contains_key(axum::http::header::RETRY_AFTER)
+    {
+        response.headers_mut().insert(
+            axum::http::header::RETRY_AFTER,
+            axum::http::HeaderValue::from(1),
+        );
+    }
+    response
+}
+
 async fn log_requests(request: Request, next: Next) -> Response {
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -279,6 +295,7 @@ pub fn app(
         .merge(portal::router(&api_origin))
         .merge(api)
         .layer(middleware::from_fn_with_state(metrics, metrics::layer))
+        .layer(middleware::from_fn(retry_after_on_503))
         .layer(middleware::from_fn(limit_headers))
         .layer(middleware::from_fn(log_requests))
 }

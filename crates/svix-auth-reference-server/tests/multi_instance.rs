@@ -703,3 +703,113 @@ async fn a_key_held_by_an_instance_that_crashed_is_resolved_at_once_on_another()
         "each operation ran exactly once"
     );
 }
+
+/// Turns connections to the cluster's database off (ending the open ones) or on again.
+fn database_reachable(db: &Database, reachable: bool) {
+    let Database::Postgres(url) = db else {
+        unreachable!("a cluster runs on PostgreSQL")
+    };
+    let name = url.rsplit('/').next().unwrap().to_owned();
+    let admin = format!("{}/postgres", support::postgres_server());
+    support::on_postgres(&admin, move |client| async move {
+        client
+            .batch_execute(&format!(
+                "ALTER DATABASE \"{name}\" WITH ALLOW_CONNECTIONS {reachable}"
+            ))
+            .await?;
+        if !reachable {
+            client
+                .execute(
+                    "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = $1",
+                    &[&name],
+                )
+                .await?;
+        }
+        Ok(())
+    });
+}
+
+#[tokio::test]
+async fn while_the_database_is_unreachable_every_instance_answers_503_then_recovers_by_itself() {
+    let cluster = Cluster::start("outage", 2, &GENEROUS).await;
+    let http = http();
+    create_app(&http, cluster.base(0), "outage-app").await;
+    let path = "/api/v1/auth/app/outage-app/create-message-token";
+
+    database_reachable(&cluster.db, false);
+    for i in 0..2 {
+        let health = http
+            .get(format!("{}/api/v1/health", cluster.base(i)))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(health.status(), 503, "instance {i} health");
+        let response = http
+            .post(format!("{}{path}", cluster.base(i)))
+            .bearer_auth(ADMIN)
+            .json(&json!({"name": "m"}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(response.status(), 503, "instance {i}");
+        assert_eq!(response.headers()["retry-after"], "1");
+        let body: Value = response.json().await.unwrap();
+        assert_eq!(body["code"], "storage_unavailable", "{body}");
+    }
+
+    database_reachable(&cluster.db, true);
+    let started = Instant::now();
+    for i in 0..2 {
+        loop {
+            let (status, body) = post(
+                &http,
+                cluster.base(i),
+                path,
+                ADMIN,
+                Some(json!({"name": "m"})),
+                Some(&format!("after-outage-{i}")),
+            )
+            .await;
+            if status == 200 {
+                break;
+            }
+            assert!(
+                started.elapsed() < Duration::from_secs(15),
+                "instance {i} did not recover: {status} {}",
+                String::from_utf8_lossy(&body)
+            );
+            tokio::time::sleep(Duration::from_millis(100)).await;
+        }
+    }
+    // Each instance takes its liveness lock again by itself (a key it holds is then not taken
+    // over by another instance).
+    let locks = "SELECT COUNT(*) FROM pg_locks WHERE locktype = 'advisory' AND granted \
+                 AND database = (SELECT oid FROM pg_database WHERE datname = current_database())";
+    while cluster.count(locks) < 2 {
+        assert!(
+            started.elapsed() < Duration::from_secs(15),
+            "both instances hold their liveness locks again"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}
+
+#[tokio::test]
+async fn deadlines_are_kept_by_the_database_servers_clock() {
+    use svix_auth_reference_server::store::{PoolOptions, Store};
+    let db = Database::Postgres(support::fresh_postgres("clock"));
+    let store = Store::open(&db, PoolOptions::default()).await.unwrap();
+    for _ in 0..3 {
+        let ours = store.now_ms();
+        let server = support::count(
+            &db,
+            "SELECT (extract(epoch FROM clock_timestamp()) * 1000)::bigint",
+        );
+        let after = store.now_ms();
+        assert!(
+            ours - 50 <= server && server <= after + 50,
+            "the store's clock ({ours}..{after}) is the server's ({server})"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+}

@@ -399,6 +399,30 @@ pub enum StoreError {
     Io(String),
 }
 
+impl StoreError {
+    /// Whether the database could not be reached or was busy (transient: retrying later may
+    /// succeed), as opposed to a refused statement.
+    pub fn is_unavailable(&self) -> bool {
+        match self {
+            Self::Pool(_) => true,
+            Self::Postgres(e) => match e.as_db_error() {
+                // No answer from the server: the connection broke or never opened.
+                None => true,
+                // Connection exceptions, and the server shutting down or starting up.
+                Some(db) => {
+                    let code = db.code().code();
+                    code.starts_with("08") || code.starts_with("57P")
+                }
+            },
+            Self::Sqlite(rusqlite::Error::SqliteFailure(e, _)) => matches!(
+                e.code,
+                rusqlite::ErrorCode::DatabaseBusy | rusqlite::ErrorCode::DatabaseLocked
+            ),
+            _ => false,
+        }
+    }
+}
+
 /// What a token is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum TokenKind {

@@ -909,6 +909,7 @@ async fn keep_instance_lock(
     store: Weak<Inner>,
 ) {
     let mut held = Some(held);
+    let mut pause = Duration::from_millis(100);
     loop {
         if let Some((_client, mut connection)) = held.take() {
             loop {
@@ -928,11 +929,16 @@ async fn keep_instance_lock(
         if store.strong_count() == 0 {
             return;
         }
-        tokio::time::sleep(Duration::from_secs(1)).await;
+        tokio::time::sleep(pause).await;
         match hold_instance_lock(&config, instance).await {
-            Ok(h) => held = Some(h),
+            Ok(h) => {
+                tracing::info!("the instance's liveness lock is held again");
+                held = Some(h);
+                pause = Duration::from_millis(100);
+            }
             Err(e) => {
-                tracing::warn!(error = %e, "could not take the instance's liveness lock again")
+                tracing::warn!(error = %e, "could not take the instance's liveness lock again");
+                pause = (pause * 2).min(Duration::from_secs(5));
             }
         }
     }
