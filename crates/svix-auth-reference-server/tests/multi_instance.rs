@@ -8,9 +8,8 @@ mod support;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use base64::Engine as _;
 use serde_json::{Value, json};
-use support::Process;
+use support::{Process, field, message_token_status, post};
 use svix_auth_reference_server::store::Database;
 
 const ADMIN: &str = "sk_admin_cluster_0123456789abcdef0123456789";
@@ -76,71 +75,6 @@ fn http() -> reqwest::Client {
         .unwrap()
 }
 
-/// POSTs `body` (or nothing) with `token` and an optional idempotency key; status 0 when the
-/// request failed at the transport.
-async fn post(
-    http: &reqwest::Client,
-    base: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-    key: Option<&str>,
-) -> (u16, Vec<u8>) {
-    let mut request = http.post(format!("{base}{path}")).bearer_auth(token);
-    if let Some(body) = body {
-        request = request.json(&body);
-    }
-    if let Some(key) = key {
-        request = request.header("idempotency-key", key);
-    }
-    match request.send().await {
-        Ok(r) => {
-            let status = r.status().as_u16();
-            (
-                status,
-                r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-            )
-        }
-        Err(_) => (0, Vec::new()),
-    }
-}
-
-fn field(bytes: &[u8], name: &str) -> String {
-    let v: Value = serde_json::from_slice(bytes)
-        .unwrap_or_else(|_| panic!("JSON: {}", String::from_utf8_lossy(bytes)));
-    v[name]
-        .as_str()
-        .unwrap_or_else(|| panic!("{name} in {v}"))
-        .to_owned()
-}
-
-/// Creates app `uid` through instance `base`; returns the portal session and the magic link's
-/// one-time token.
-async fn create_app(http: &reqwest::Client, base: &str, uid: &str) -> (String, String) {
-    let (status, body) = post(
-        http,
-        base,
-        &format!("/api/v1/auth/app-portal-access/{uid}"),
-        ADMIN,
-        Some(json!({"application": {"name": uid, "uid": uid}})),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
-    let url = field(&body, "url");
-    let key = url.split("#key=").nth(1).unwrap();
-    let key: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(key)
-            .unwrap(),
-    )
-    .unwrap();
-    (
-        field(&body, "token"),
-        key["oneTimeToken"].as_str().unwrap().to_owned(),
-    )
-}
-
 async fn message_token(http: &reqwest::Client, base: &str, uid: &str) -> String {
     let (status, body) = post(
         http,
@@ -155,20 +89,13 @@ async fn message_token(http: &reqwest::Client, base: &str, uid: &str) -> String 
     field(&body, "token")
 }
 
-/// A live message token is refused authentication operations (403); a dead one is unknown (401).
-async fn message_token_status(http: &reqwest::Client, base: &str, token: &str) -> u16 {
-    post(http, base, "/api/v1/auth/logout", token, None, None)
-        .await
-        .0
-}
-
 #[tokio::test]
 async fn a_thirty_way_race_on_one_one_time_token_across_three_instances_has_one_winner() {
     let cluster = Cluster::start("ott-race", 3, &GENEROUS).await;
     let http = http();
-    create_app(&http, cluster.base(0), "race-app").await;
+    support::create_app(&http, cluster.base(0), ADMIN, "race-app").await;
     for round in 0..3 {
-        let (_, ott) = create_app(&http, cluster.base(round), "race-app").await;
+        let (_, ott) = support::create_app(&http, cluster.base(round), ADMIN, "race-app").await;
         let mut racers = Vec::new();
         for i in 0..30 {
             let (http, base, ott) = (http.clone(), cluster.base(i).to_owned(), ott.clone());
@@ -210,7 +137,7 @@ async fn a_thirty_way_race_on_one_one_time_token_across_three_instances_has_one_
 async fn a_thirty_way_same_key_race_across_three_instances_issues_one_token() {
     let cluster = Cluster::start("key-race", 3, &GENEROUS).await;
     let http = http();
-    create_app(&http, cluster.base(0), "key-app").await;
+    support::create_app(&http, cluster.base(0), ADMIN, "key-app").await;
     let mut racers = Vec::new();
     for i in 0..30 {
         let (http, base) = (http.clone(), cluster.base(i).to_owned());
@@ -253,7 +180,7 @@ async fn a_thirty_way_same_key_race_across_three_instances_issues_one_token() {
 async fn logout_and_expire_all_on_one_instance_hold_on_every_other_at_once() {
     let cluster = Cluster::start("revocation", 3, &GENEROUS).await;
     let http = http();
-    let (session, _) = create_app(&http, cluster.base(0), "rev-app").await;
+    let (session, _) = support::create_app(&http, cluster.base(0), ADMIN, "rev-app").await;
     assert_eq!(
         post(
             &http,
@@ -328,7 +255,7 @@ async fn logout_and_expire_all_on_one_instance_hold_on_every_other_at_once() {
 async fn sigkill_of_every_instance_under_load_loses_no_acknowledged_token() {
     let mut cluster = Cluster::start("sigkill", 3, &GENEROUS).await;
     let http = http();
-    create_app(&http, cluster.base(0), "kill-app").await;
+    support::create_app(&http, cluster.base(0), ADMIN, "kill-app").await;
     let issued: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
     let mut writers = Vec::new();
     for w in 0..6 {
@@ -382,7 +309,7 @@ async fn sigkill_of_every_instance_under_load_loses_no_acknowledged_token() {
 async fn one_instance_killed_under_load_leaves_the_others_answering_without_errors() {
     let mut cluster = Cluster::start("failover", 3, &GENEROUS).await;
     let http = http();
-    create_app(&http, cluster.base(0), "failover-app").await;
+    support::create_app(&http, cluster.base(0), ADMIN, "failover-app").await;
     let started = Instant::now();
     let kill_at = Duration::from_millis(800);
     let run_for = Duration::from_millis(2500);
@@ -605,7 +532,7 @@ async fn an_admin_token_rotated_by_one_instance_holds_on_every_instance_at_once(
 async fn metrics_count_requests_by_operation_and_status_and_show_the_pool() {
     let cluster = Cluster::start("metrics", 1, &GENEROUS).await;
     let http = http();
-    create_app(&http, cluster.base(0), "metrics-app").await;
+    support::create_app(&http, cluster.base(0), ADMIN, "metrics-app").await;
     let (status, _) = post(
         &http,
         cluster.base(0),
@@ -644,7 +571,7 @@ async fn metrics_count_requests_by_operation_and_status_and_show_the_pool() {
 async fn a_key_held_by_an_instance_that_crashed_is_resolved_at_once_on_another() {
     let mut cluster = Cluster::start("crashed-holder", 1, &GENEROUS).await;
     let http = http();
-    create_app(&http, cluster.base(0), "crash-app").await;
+    support::create_app(&http, cluster.base(0), ADMIN, "crash-app").await;
     let path = "/api/v1/auth/app/crash-app/create-message-token";
     for (fault, key) in [
         ("before-operation", "claimed-then-crashed"),
@@ -733,7 +660,7 @@ fn database_reachable(db: &Database, reachable: bool) {
 async fn while_the_database_is_unreachable_every_instance_answers_503_then_recovers_by_itself() {
     let cluster = Cluster::start("outage", 2, &GENEROUS).await;
     let http = http();
-    create_app(&http, cluster.base(0), "outage-app").await;
+    support::create_app(&http, cluster.base(0), ADMIN, "outage-app").await;
     let path = "/api/v1/auth/app/outage-app/create-message-token";
 
     database_reachable(&cluster.db, false);

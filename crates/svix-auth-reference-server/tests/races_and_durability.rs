@@ -8,13 +8,13 @@ use std::process::{Child, Command, Stdio};
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use serde_json::{Value, json};
+use serde_json::json;
 use svix_auth_reference_server::rate_limit::RateLimit;
 use svix_auth_reference_server::{Config, Running, start};
 
 const ADMIN: &str = "sk_admin_races_0123456789abcdef0123456789";
 
-use support::temp_dir;
+use support::{field, message_token_status, post, temp_dir};
 use svix_auth_reference_server::store::Database;
 
 async fn server(name: &str) -> Running {
@@ -32,79 +32,12 @@ async fn server(name: &str) -> Running {
     start(config).await.unwrap()
 }
 
-async fn post(
-    http: &reqwest::Client,
-    base: &str,
-    path: &str,
-    token: &str,
-    body: Option<Value>,
-    key: Option<&str>,
-) -> (u16, Vec<u8>) {
-    let mut req = http.post(format!("{base}{path}")).bearer_auth(token);
-    if let Some(b) = body {
-        req = req.json(&b);
-    }
-    if let Some(k) = key {
-        req = req.header("idempotency-key", k);
-    }
-    match req.send().await {
-        Ok(r) => {
-            let status = r.status().as_u16();
-            (
-                status,
-                r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
-            )
-        }
-        Err(_) => (0, vec![]),
-    }
-}
-
-fn field(bytes: &[u8], name: &str) -> String {
-    serde_json::from_slice::<Value>(bytes)
-        .ok()
-        .and_then(|v| v[name].as_str().map(str::to_owned))
-        .unwrap_or_default()
-}
-
-async fn create_app(http: &reqwest::Client, base: &str, uid: &str) -> (String, String) {
-    let (status, body) = post(
-        http,
-        base,
-        &format!("/api/v1/auth/app-portal-access/{uid}"),
-        ADMIN,
-        Some(json!({"application": {"name": "n", "uid": uid}})),
-        None,
-    )
-    .await;
-    assert_eq!(status, 200);
-    let url = field(&body, "url");
-    let key = url.split_once("#key=").unwrap().1;
-    use base64::Engine as _;
-    let key: Value = serde_json::from_slice(
-        &base64::engine::general_purpose::URL_SAFE_NO_PAD
-            .decode(key)
-            .unwrap(),
-    )
-    .unwrap();
-    (
-        field(&body, "token"),
-        key["oneTimeToken"].as_str().unwrap().to_owned(),
-    )
-}
-
-/// 403 when a message token is live (it may call nothing), 401 when it is not.
-async fn message_token_status(http: &reqwest::Client, base: &str, token: &str) -> u16 {
-    post(http, base, "/api/v1/auth/logout", token, None, None)
-        .await
-        .0
-}
-
 #[tokio::test]
 async fn sixty_four_concurrent_exchanges_of_one_token_succeed_exactly_once() {
     let s = server("race-exchange").await;
     let base = format!("http://{}", s.addr);
     let http = reqwest::Client::new();
-    let (_, ott) = create_app(&http, &base, "race-app").await;
+    let (_, ott) = support::create_app(&http, &base, ADMIN, "race-app").await;
     let mut tasks = Vec::new();
     for i in 0..64 {
         let (http, base, ott) = (http.clone(), base.clone(), ott.clone());
@@ -149,7 +82,7 @@ async fn sixty_four_concurrent_requests_with_one_key_issue_one_token_and_identic
     let s = server("race-idempotency").await;
     let base = format!("http://{}", s.addr);
     let http = reqwest::Client::new();
-    create_app(&http, &base, "idem-app").await;
+    support::create_app(&http, &base, ADMIN, "idem-app").await;
     let mut tasks = Vec::new();
     for _ in 0..64 {
         let (http, base) = (http.clone(), base.clone());
@@ -183,7 +116,7 @@ async fn expire_all_racing_issuance_leaves_no_earlier_token_alive() {
     let s = server("race-expire").await;
     let base = format!("http://{}", s.addr);
     let http = reqwest::Client::new();
-    create_app(&http, &base, "exp-app").await;
+    support::create_app(&http, &base, ADMIN, "exp-app").await;
     let issued: Arc<std::sync::Mutex<Vec<(Instant, String)>>> = Arc::default();
     let stop = Arc::new(std::sync::atomic::AtomicBool::new(false));
     let mut writers = Vec::new();
@@ -327,7 +260,7 @@ async fn sigkill_under_write_load_loses_no_acknowledged_write() {
     let base = format!("http://127.0.0.1:{port}");
     let mut child = spawn_binary(&db, port, None);
     wait_healthy(&http, &base).await;
-    create_app(&http, &base, "crash-app").await;
+    support::create_app(&http, &base, ADMIN, "crash-app").await;
 
     let issued: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
     let revoked: Arc<std::sync::Mutex<Vec<String>>> = Arc::default();
@@ -443,7 +376,7 @@ async fn no_token_appears_in_the_database_file_or_the_logs() {
 
     // A full flow: portal access (session + one-time token), exchange, message token, logout,
     // expire-all, and some failures.
-    let (session, ott) = create_app(&http, &base, "hygiene-app").await;
+    let (session, ott) = support::create_app(&http, &base, ADMIN, "hygiene-app").await;
     let (_, body) = post(
         &http,
         &base,

@@ -210,3 +210,80 @@ impl Process {
         self.child.wait().unwrap();
     }
 }
+
+/// POSTs `body` (or nothing) with `token` and an optional idempotency key; status 0 when the
+/// request failed at the transport.
+pub async fn post(
+    http: &reqwest::Client,
+    base: &str,
+    path: &str,
+    token: &str,
+    body: Option<serde_json::Value>,
+    key: Option<&str>,
+) -> (u16, Vec<u8>) {
+    let mut req = http.post(format!("{base}{path}")).bearer_auth(token);
+    if let Some(b) = body {
+        req = req.json(&b);
+    }
+    if let Some(k) = key {
+        req = req.header("idempotency-key", k);
+    }
+    match req.send().await {
+        Ok(r) => {
+            let status = r.status().as_u16();
+            (
+                status,
+                r.bytes().await.map(|b| b.to_vec()).unwrap_or_default(),
+            )
+        }
+        Err(_) => (0, vec![]),
+    }
+}
+
+/// A string field of a JSON body (empty when there is none).
+pub fn field(bytes: &[u8], name: &str) -> String {
+    serde_json::from_slice::<serde_json::Value>(bytes)
+        .ok()
+        .and_then(|v| v[name].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// Creates app `uid` with the `admin` token through `base`; returns the portal session and the
+/// magic link's one-time token.
+pub async fn create_app(
+    http: &reqwest::Client,
+    base: &str,
+    admin: &str,
+    uid: &str,
+) -> (String, String) {
+    use base64::Engine as _;
+    let (status, body) = post(
+        http,
+        base,
+        &format!("/api/v1/auth/app-portal-access/{uid}"),
+        admin,
+        Some(serde_json::json!({"application": {"name": "n", "uid": uid}})),
+        None,
+    )
+    .await;
+    assert_eq!(status, 200, "{}", String::from_utf8_lossy(&body));
+    let url = field(&body, "url");
+    let key = url.split_once("#key=").unwrap().1;
+    let key: serde_json::Value = serde_json::from_slice(
+        &base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(key)
+            .unwrap(),
+    )
+    .unwrap();
+    (
+        field(&body, "token"),
+        key["oneTimeToken"].as_str().unwrap().to_owned(),
+    )
+}
+
+/// 403 when a message token is live (it may call nothing), 401 when it is not.
+pub async fn message_token_status(http: &reqwest::Client, base: &str, token: &str) -> u16 {
+    post(http, base, "/api/v1/auth/logout", token, None, None)
+        .await
+        .0
+}
