@@ -4,8 +4,8 @@
 //! finish, so the operation never runs twice for a success. Non-2xx answers are not stored.
 //!
 //! The record is written by the operation's own write transaction (`executed`, see
-//! [`crate::store::Store::write`]) and completed with the answer (`complete`): the operation and
-//! its record commit together. A process that dies between the operation and the answer leaves
+//! [`crate::store::SqliteStore::write`]; the PostgreSQL store's transactions do the same) and
+//! completed with the answer (`complete`): the operation and its record commit together. A process that dies between the operation and the answer leaves
 //! `executed`: a retry is told the answer was lost (409 `idempotency_answer_lost`) and the
 //! operation does not run twice. A process that dies before the operation commits leaves
 //! nothing, and the retry runs it. Within the process, requests with the same key are

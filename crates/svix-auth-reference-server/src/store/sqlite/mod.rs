@@ -2,7 +2,7 @@
 //! and the admin token's hash. Schema created and migrated on open; WAL mode. One process per
 //! file: the idempotency claim of a request in flight is a lock in this process.
 //!
-//! Every write an operation makes goes through [`Store::write`]: one immediate transaction that
+//! Every write an operation makes goes through [`SqliteStore::write`]: one immediate transaction that
 //! also records the idempotency key of the request in flight (if any) as executed, so that a
 //! crash between the operation and the recording of its answer cannot let a retry run it again.
 
