@@ -81,13 +81,13 @@ impl Core {
         let request_id = random_u64();
         let mut retry = 0;
         loop {
-            let context = CallContext {
+            let context = Box::new(CallContext {
                 authorization: self.authorization.clone(),
                 user_agent: self.user_agent.clone(),
                 attempt: retry,
                 request_id,
                 answer: Cell::new(Answer::default()),
-            };
+            });
             let span = tracing::info_span!(
                 "svix_client.request",
                 operation,

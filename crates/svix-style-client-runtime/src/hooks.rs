@@ -14,7 +14,9 @@ const SVIX_REQ_ID: HeaderName = HeaderName::from_static("svix-req-id");
 const SVIX_RETRY_COUNT: HeaderName = HeaderName::from_static("svix-retry-count");
 
 tokio::task_local! {
-    pub(crate) static CALL: CallContext;
+    /// Boxed: the task-local moves its value in and out of the thread on every poll of the
+    /// request's future, so a pointer rather than the whole context.
+    pub(crate) static CALL: Box<CallContext>;
 }
 
 /// What the facade knows about the attempt in flight.
