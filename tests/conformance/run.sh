@@ -6,12 +6,14 @@
 #     a failure prints the request that reproduces it.
 # Installs what it needs into a venv (default target/conformance-venv), starts the server on a
 # free loopback port with a throw-away database, and stops it on exit.
-# Usage: tests/conformance/run.sh            (env: MAX_TIME=seconds for schemathesis, default 240)
+# Usage: tests/conformance/run.sh            (env: MAX_TIME=seconds for schemathesis, default 240;
+#        CONFORMANCE_DATABASE=postgres://… to run the server on PostgreSQL, default :memory:)
 set -euo pipefail
 root=$(cd "$(dirname "$0")/../.." && pwd)
 cd "$root"
 venv="${VENV:-$root/target/conformance-venv}"
 max_time="${MAX_TIME:-240}"
+database="${CONFORMANCE_DATABASE:-:memory:}"
 
 [ -x "$venv/bin/python" ] || python3 -m venv "$venv"
 "$venv/bin/pip" install --quiet --disable-pip-version-check -r tests/conformance/requirements.txt
@@ -22,7 +24,7 @@ base="http://127.0.0.1:$port"
 admin="sk_admin_conformance_0123456789_$(date +%s)"
 log="$root/target/conformance-server.log"
 SVIX_AUTH_ADMIN_TOKEN="$admin" ./target/debug/svix-auth-reference-server \
-  --listen "127.0.0.1:$port" --database :memory: --rate-limit 1000000 --rate-limit-burst 1000000 \
+  --listen "127.0.0.1:$port" --database "$database" --rate-limit 1000000 --rate-limit-burst 1000000 \
   --auth-failure-rate 1000000 --auth-failure-burst 1000000 >"$log" 2>&1 &
 server=$!
 trap 'kill "$server" 2>/dev/null || true; wait "$server" 2>/dev/null || true' EXIT

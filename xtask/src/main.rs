@@ -111,6 +111,13 @@ enum Command {
         #[arg(last = true)]
         args: Vec<String>,
     },
+    /// Run a command with SVIX_AUTH_TEST_POSTGRES naming a throw-away PostgreSQL cluster
+    /// started for it (and stopped after).
+    WithPostgres {
+        /// The command and its arguments.
+        #[arg(last = true, required = true)]
+        command: Vec<String>,
+    },
     /// Measure generation time (in-process and as a whole process) in a release build.
     Bench {
         /// Documents to measure (default: `openapi.json` and `../shared/specs/svix-2024-12.json`).
@@ -176,6 +183,7 @@ fn main() -> ExitCode {
             progenitor,
         } => corpus::worker(&api_dir, progenitor),
         Command::Test { args } => test::run_all(&workspace_root(), &args),
+        Command::WithPostgres { command } => test::with_postgres(&workspace_root(), &command),
         Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),
     }
 }

@@ -174,6 +174,34 @@ fn cargo(root: &Path, args: &[String], env: &[(&str, &str)]) -> bool {
         .is_ok_and(|s| s.success())
 }
 
+/// Runs `command` with `SVIX_AUTH_TEST_POSTGRES` naming a throw-away cluster (started for it,
+/// stopped after), for the checks outside `cargo test` (the conformance run on PostgreSQL).
+pub fn with_postgres(root: &Path, command: &[String]) -> ExitCode {
+    let Some((program, args)) = command.split_first() else {
+        eprintln!("error: give the command to run after --");
+        return ExitCode::from(2);
+    };
+    let cluster = match start_cluster(root) {
+        Ok(c) => c,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let ok = Command::new(program)
+        .args(args)
+        .current_dir(root)
+        .env("SVIX_AUTH_TEST_POSTGRES", &cluster.url)
+        .status()
+        .is_ok_and(|s| s.success());
+    drop(cluster);
+    if ok {
+        ExitCode::SUCCESS
+    } else {
+        ExitCode::FAILURE
+    }
+}
+
 /// Runs every test; `extra` goes to each `cargo test` after `--` (e.g. a test filter).
 pub fn run_all(root: &Path, extra: &[String]) -> ExitCode {
     let (url, _cluster) = match std::env::var("SVIX_AUTH_TEST_POSTGRES") {

@@ -151,18 +151,6 @@ failure_into!(
     V1AuthenticationExchangeOneTimeTokenResponse,
 );
 
-/// Free text that every store can keep: no U+0000 (PostgreSQL's text refuses it; refusing it
-/// on SQLite too keeps one behaviour whichever store runs).
-fn storable_text(value: &str, loc: Vec<&'static str>) -> Result<(), Failure> {
-    if value.contains('\0') {
-        return Err(Failure::Invalid(
-            loc,
-            "must not contain the NUL character (U+0000)".into(),
-        ));
-    }
-    Ok(())
-}
-
 fn timestamp(ms: i64) -> Result<DateTime<Utc>, Failure> {
     DateTime::from_timestamp_millis(ms).ok_or(Failure::Internal)
 }
@@ -312,7 +300,6 @@ impl AuthService {
                         "to create the application, `uid` must equal the application ID in the path".into(),
                     ));
                 }
-                storable_text(&application.name, vec!["body", "application", "name"])?;
                 let app = App {
                     id: secret::random_string("app_", 16),
                     uid,
@@ -355,7 +342,6 @@ impl AuthService {
         app_id: String,
         body: CreateMessageTokenIn,
     ) -> Result<AuthTokenOut, Failure> {
-        storable_text(&body.name, vec!["body", "name"])?;
         let app = self.existing_app_for_admin(&auth, app_id).await?;
         let now = self.now_ms();
         // Any uint64 is accepted; an expiry beyond the last RFC 3339 instant (year 9999) is

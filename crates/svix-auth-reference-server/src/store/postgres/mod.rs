@@ -105,7 +105,9 @@ fn token_record(row: &Row, at: usize) -> Result<Option<(TokenRecord, i64, Vec<u8
             app_id: row.try_get(at + 2)?,
             created_at: row.try_get(at + 3)?,
             expires_at: row.try_get(at + 4)?,
-            name: row.try_get(at + 5)?,
+            name: row
+                .try_get::<_, Option<Vec<u8>>>(at + 5)?
+                .map(|n| String::from_utf8_lossy(&n).into_owned()),
             feature_flags: list(row.try_get(at + 6)?),
             read_only: row.try_get(at + 7)?,
             scopes: list(row.try_get(at + 8)?),
@@ -140,7 +142,7 @@ async fn insert_token(
             &generation,
             &r.created_at,
             &r.expires_at,
-            &r.name,
+            &r.name.as_deref().map(str::as_bytes),
             &json(&r.feature_flags),
             &r.read_only,
             &json(&r.scopes),
@@ -416,7 +418,7 @@ impl PostgresStore {
             Ok(App {
                 id: r.try_get(0)?,
                 uid: r.try_get(1)?,
-                name: r.try_get(2)?,
+                name: String::from_utf8_lossy(&r.try_get::<_, Vec<u8>>(2)?).into_owned(),
             })
         })
         .transpose()
@@ -456,7 +458,7 @@ impl PostgresStore {
                 &[
                     &app.id,
                     &app.uid,
-                    &app.name,
+                    &app.name.as_bytes(),
                     &rate_limit.map(i32::from),
                     &metadata,
                     &now,

@@ -8,10 +8,12 @@ CREATE TABLE meta (
 -- `generation` counts the app's expire-alls: a token records the generation it was issued in
 -- (read under a share lock of this row, which an expire-all's update waits for), and an
 -- expire-all cuts off every token of a generation up to the one it closes.
+-- Names are free text a client sends, which may hold U+0000 (PostgreSQL's text cannot): they
+-- are kept as their UTF-8 bytes.
 CREATE TABLE apps (
     id TEXT PRIMARY KEY,
     uid TEXT UNIQUE,
-    name TEXT NOT NULL,
+    name BYTEA NOT NULL,
     rate_limit INTEGER,
     metadata TEXT NOT NULL,
     created_at BIGINT NOT NULL,
@@ -28,7 +30,7 @@ CREATE TABLE tokens (
     expires_at BIGINT,
     revoked_at BIGINT,
     used_at BIGINT,
-    name TEXT,
+    name BYTEA,
     feature_flags TEXT NOT NULL,
     read_only BOOLEAN NOT NULL,
     scopes TEXT NOT NULL,
