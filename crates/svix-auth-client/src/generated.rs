@@ -13,7 +13,7 @@
     clippy::tabs_in_doc_comments,
     clippy::absurd_extreme_comparisons
 )]
-#![allow(unused_imports)]
+#![allow(unused_imports, unused_mut)]
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
@@ -323,13 +323,6 @@ pub mod builder {
                 app_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -478,13 +471,6 @@ pub mod builder {
                 encode_path(& app_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -630,13 +616,6 @@ pub mod builder {
                 .to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -770,13 +749,6 @@ pub mod builder {
                 app_id.to_string()),
             );
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -888,13 +860,6 @@ pub mod builder {
             let idempotency_key = idempotency_key.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/auth/logout", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }
@@ -1024,13 +989,6 @@ pub mod builder {
             let body = body.map_err(Error::InvalidRequest)?;
             let url = format!("{}/api/v1/auth/one-time-token", client.baseurl,);
             let mut header_map = ::reqwest::header::HeaderMap::with_capacity(2usize);
-            header_map
-                .append(
-                    ::reqwest::header::HeaderName::from_static("api-version"),
-                    ::reqwest::header::HeaderValue::from_static(
-                        super::Client::api_version(),
-                    ),
-                );
             if let Some(value) = idempotency_key {
                 header_map.append("idempotency-key", value.to_string().try_into()?);
             }

@@ -41,10 +41,12 @@ pub(crate) fn generate(
         settings.with_replacement(rust, format!("{models_crate}::{rust}"), std::iter::empty());
     }
     let (progenitor, kept, mut warnings) = progenitor_with_fallbacks(api, &settings)?;
+    let progenitor = without_api_version_header(progenitor);
     let api = kept.as_ref().unwrap_or(api);
-    // progenitor's builder module imports `types` whether or not it names one.
+    // progenitor's builder module imports `types` whether or not it names one; an operation
+    // without header parameters keeps a `let mut header_map` nothing appends to any more.
     let progenitor = quote! {
-        #![allow(unused_imports)]
+        #![allow(unused_imports, unused_mut)]
         #progenitor
     };
     let mut operations = operations::operation_table(api, models, models_crate);
@@ -65,6 +67,44 @@ pub(crate) fn generate(
         facade,
         warnings,
     })
+}
+
+/// progenitor's request code with its `api-version` header (the document's `info.version`,
+/// Dropshot's versioning convention) left out: the official Svix SDKs send none and the
+/// facade's policy always dropped it, so the client no longer builds a header only to remove
+/// it on every request. Drops each `header_map.append(<name "api-version">, …);` statement.
+fn without_api_version_header(tokens: TokenStream) -> TokenStream {
+    use proc_macro2::{Group, TokenTree};
+    let trees: Vec<TokenTree> = tokens.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        let is = |at: usize, f: &dyn Fn(&TokenTree) -> bool| trees.get(at).is_some_and(f);
+        let api_version_append = is(i, &|t| matches!(t, TokenTree::Ident(id) if id == "header_map"))
+            && is(i + 1, &|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '.'))
+            && is(i + 2, &|t| matches!(t, TokenTree::Ident(id) if id == "append"))
+            && is(i + 3, &|t| {
+                matches!(t, TokenTree::Group(g) if g.stream().into_iter().any(|t| matches!(
+                    &t,
+                    TokenTree::Group(inner) if inner.stream().to_string() == "\"api-version\""
+                )))
+            })
+            && is(i + 4, &|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ';'));
+        if api_version_append {
+            i += 5;
+            continue;
+        }
+        out.push(match &trees[i] {
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), without_api_version_header(g.stream()));
+                group.set_span(g.span());
+                TokenTree::Group(group)
+            }
+            other => other.clone(),
+        });
+        i += 1;
+    }
+    out.into_iter().collect()
 }
 
 /// progenitor alone on the same normalized document (its own types, no shared models, no
