@@ -33,6 +33,9 @@ pub struct Args {
     pub min_compiled: Option<f64>,
     /// Compile with `cargo clippy` (its warnings count) instead of `cargo check`.
     pub clippy: bool,
+    /// Instead of generating in workers: time whole processes of ours against this
+    /// `cargo-progenitor` executable, document by document.
+    pub versus_cli: Option<PathBuf>,
 }
 
 /// The outcome of one document.
@@ -125,6 +128,14 @@ fn run_inner(root: &Path, args: Args) -> Result<ExitCode, String> {
     }
     if let Some(n) = args.sample {
         documents = sample(documents, n, args.seed);
+    }
+    if let Some(cli) = &args.versus_cli {
+        let report = args
+            .report
+            .clone()
+            .unwrap_or_else(|| root.join("target/versus-report.json"));
+        crate::versus::run(root, &api_dir, &documents, cli, &report)?;
+        return Ok(ExitCode::SUCCESS);
     }
     eprintln!(
         "generating {} documents with {} jobs…",

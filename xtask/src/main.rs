@@ -6,10 +6,16 @@ use std::process::ExitCode;
 use clap::{Parser, Subcommand};
 use openapi_codegen::{FileStatus, Options, check_all, write_all};
 
+/// The generator allocates and frees many small token trees and syntax nodes: mimalloc takes
+/// a measurable share off every document's time (BENCHMARKS.md, "Code generation").
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 mod api_diff;
 mod bench;
 mod corpus;
 mod test;
+mod versus;
 
 #[derive(Parser)]
 #[command(
@@ -91,6 +97,11 @@ enum Command {
         /// Compile with `cargo clippy` (its warnings count too) instead of `cargo check`.
         #[arg(long)]
         clippy: bool,
+        /// Instead: time whole processes, ours (`codegen --spec D --out DIR`) against this
+        /// `cargo-progenitor` executable, one document at a time (`cargo install
+        /// cargo-progenitor --version 0.15.1`).
+        #[arg(long, value_name = "CARGO_PROGENITOR")]
+        versus_cli: Option<PathBuf>,
     },
     /// (Internal) generate the documents named on stdin, one per line, one JSON result per line
     /// on stdout: the worker process of `corpus`, which outlives a worker that crashes.
@@ -163,6 +174,7 @@ fn main() -> ExitCode {
             min_generated,
             min_compiled,
             clippy,
+            versus_cli,
         } => corpus::run(
             &workspace_root(),
             corpus::Args {
@@ -176,6 +188,7 @@ fn main() -> ExitCode {
                 min_generated,
                 min_compiled,
                 clippy,
+                versus_cli,
             },
         ),
         Command::CorpusWorker {

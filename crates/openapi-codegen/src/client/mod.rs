@@ -80,16 +80,24 @@ fn without_api_version_header(tokens: TokenStream) -> TokenStream {
     let mut i = 0;
     while i < trees.len() {
         let is = |at: usize, f: &dyn Fn(&TokenTree) -> bool| trees.get(at).is_some_and(f);
-        let api_version_append = is(i, &|t| matches!(t, TokenTree::Ident(id) if id == "header_map"))
-            && is(i + 1, &|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '.'))
-            && is(i + 2, &|t| matches!(t, TokenTree::Ident(id) if id == "append"))
-            && is(i + 3, &|t| {
-                matches!(t, TokenTree::Group(g) if g.stream().into_iter().any(|t| matches!(
-                    &t,
-                    TokenTree::Group(inner) if inner.stream().to_string() == "\"api-version\""
-                )))
-            })
-            && is(i + 4, &|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ';'));
+        let api_version_append = is(
+            i,
+            &|t| matches!(t, TokenTree::Ident(id) if id == "header_map"),
+        ) && is(
+            i + 1,
+            &|t| matches!(t, TokenTree::Punct(p) if p.as_char() == '.'),
+        ) && is(
+            i + 2,
+            &|t| matches!(t, TokenTree::Ident(id) if id == "append"),
+        ) && is(i + 3, &|t| {
+            matches!(t, TokenTree::Group(g) if g.stream().into_iter().any(|t| matches!(
+                &t,
+                TokenTree::Group(inner) if inner.stream().to_string() == "\"api-version\""
+            )))
+        }) && is(
+            i + 4,
+            &|t| matches!(t, TokenTree::Punct(p) if p.as_char() == ';'),
+        );
         if api_version_append {
             i += 5;
             continue;
