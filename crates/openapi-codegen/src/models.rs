@@ -62,13 +62,23 @@ impl Models {
                         serde_json::from_value(converted).unwrap_or(any_json())
                     })
                     .collect();
-                // First the gentler repair: the same schemas without their `default` values
-                // (typify checks them against the type and rejects some); then `{}`.
-                let gentle = culprits(&schemas, api, &|i| stripped[i].clone());
+                // A name defined twice: the culprits are among the schemas that mention it, and
+                // only those are searched (a few builds instead of a bisection over the whole
+                // document per culprit, which took minutes on GitHub's documents).
+                let duplicates = duplicate_culprits(&schemas, api, &first);
+                // Otherwise first the gentler repair: the same schemas without their `default`
+                // values (typify checks them against the type and rejects some); then `{}`.
+                let gentle = if duplicates.is_empty() {
+                    culprits(&schemas, api, &|i| stripped[i].clone())
+                } else {
+                    Vec::new()
+                };
                 let (culprits, replacement): (
                     Vec<usize>,
                     &dyn Fn(usize) -> schemars::schema::Schema,
-                ) = if gentle.is_empty() {
+                ) = if !duplicates.is_empty() {
+                    (duplicates, &|_| any_json())
+                } else if gentle.is_empty() {
                     (culprits(&schemas, api, &|_| any_json()), &|_| any_json())
                 } else {
                     (gentle, &|i| stripped[i].clone())
@@ -326,6 +336,94 @@ fn culprits(
     } else {
         Vec::new()
     }
+}
+
+/// The name a "defines `N` twice" failure names.
+fn name_defined_twice(error: &Error) -> Option<String> {
+    let Error::Backend { message, .. } = error else {
+        return None;
+    };
+    let rest = message.split("the models define `").nth(1)?;
+    Some(rest.split('`').next()?.to_owned())
+}
+
+/// Letters and digits only, lower-cased: how a Rust type name and the keys and words it was
+/// made from compare (`AutoMerge` ~ `auto-merge` ~ `auto_merge`).
+fn squashed(text: &str) -> String {
+    text.chars()
+        .filter(char::is_ascii_alphanumeric)
+        .map(|c| c.to_ascii_lowercase())
+        .collect()
+}
+
+/// The schemas to replace (by `{}`) so that typify stops defining names twice, found among the
+/// schemas that mention each name (by key or anywhere in their text), one name after another;
+/// empty when `first` is not such a failure or the search does not end in a build that works
+/// (then the general search runs).
+fn duplicate_culprits(
+    schemas: &[(String, schemars::schema::Schema)],
+    api: &Api,
+    first: &Error,
+) -> Vec<usize> {
+    const MAX_NAMES: usize = 32;
+    let texts: Vec<String> = api
+        .schemas
+        .values()
+        .map(|s| squashed(&s.json.to_string()))
+        .collect();
+    let build = |replaced: &[usize]| {
+        let mut copy = schemas.to_vec();
+        for &i in replaced {
+            copy[i].1 = any_json();
+        }
+        attempt(&copy, api).err()
+    };
+    let mut found: Vec<usize> = Vec::new();
+    let Some(mut name) = name_defined_twice(first) else {
+        return Vec::new();
+    };
+    for _ in 0..MAX_NAMES {
+        let wanted = squashed(&name);
+        let candidates: Vec<usize> = (0..schemas.len())
+            .filter(|i| !found.contains(i))
+            .filter(|&i| {
+                squashed(&schemas[i].0) == wanted
+                    || texts.get(i).is_some_and(|t| t.contains(&wanted))
+            })
+            .collect();
+        // Still defines this name twice with the first `k` candidates replaced?
+        let still = |k: usize| {
+            let mut trial = found.clone();
+            trial.extend_from_slice(&candidates[..k]);
+            build(&trial)
+                .and_then(|e| name_defined_twice(&e))
+                .as_deref()
+                == Some(name.as_str())
+        };
+        if candidates.is_empty() || still(candidates.len()) {
+            return Vec::new();
+        }
+        // The shortest prefix of the candidates whose replacement removes the duplicate: its
+        // last schema is a culprit (prefix `lo` still fails, prefix `hi` does not).
+        let (mut lo, mut hi) = (0, candidates.len());
+        while hi - lo > 1 {
+            let mid = lo + (hi - lo) / 2;
+            if still(mid) {
+                lo = mid;
+            } else {
+                hi = mid;
+            }
+        }
+        found.push(candidates[hi - 1]);
+        match build(&found) {
+            None => return found,
+            Some(error) => match name_defined_twice(&error) {
+                Some(next) => name = next,
+                None => return Vec::new(),
+            },
+        }
+    }
+    Vec::new()
 }
 
 /// A name typify's output defines twice in one module (top level or nested), if any.
