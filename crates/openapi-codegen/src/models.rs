@@ -249,6 +249,18 @@ fn untyped(name: &str, why: &str) -> Diagnostic {
     )
 }
 
+/// typify's settings for the models.
+fn type_space_settings() -> TypeSpaceSettings {
+    let mut settings = TypeSpaceSettings::default();
+    // Builders (`X::builder().field(v)`) let callers set only what they need, so a new field in
+    // the document never breaks code that builds a model.
+    settings
+        .with_derive("PartialEq".to_owned())
+        .with_map_type("::std::collections::BTreeMap")
+        .with_struct_builder(true);
+    settings
+}
+
 /// Builds the type space of `schemas`, names every schema of `api` in it and renders it;
 /// typify's errors and panics (rendering panics on some schemas it accepted) become errors.
 fn attempt(
@@ -258,14 +270,7 @@ fn attempt(
     let schemas = schemas.to_vec();
     let keys: Vec<String> = api.schemas.keys().cloned().collect();
     catch_backend("typify", move || {
-        let mut settings = TypeSpaceSettings::default();
-        // Builders (`X::builder().field(v)`) let callers set only what they need, so a new
-        // field in the document never breaks code that builds a model.
-        settings
-            .with_derive("PartialEq".to_owned())
-            .with_map_type("::std::collections::BTreeMap")
-            .with_struct_builder(true);
-        let mut space = TypeSpace::new(&settings);
+        let mut space = TypeSpace::new(&type_space_settings());
         let present: std::collections::HashSet<String> =
             schemas.iter().map(|(n, _)| n.clone()).collect();
         space
@@ -338,6 +343,18 @@ fn culprits(
     }
 }
 
+/// `schemas` with those at `replaced` made `{}` (any JSON value).
+fn untyped_at(
+    schemas: &[(String, schemars::schema::Schema)],
+    replaced: &[usize],
+) -> Vec<(String, schemars::schema::Schema)> {
+    let mut copy = schemas.to_vec();
+    for &i in replaced {
+        copy[i].1 = any_json();
+    }
+    copy
+}
+
 /// The name a "defines `N` twice" failure names.
 fn name_defined_twice(error: &Error) -> Option<String> {
     let Error::Backend { message, .. } = error else {
@@ -371,13 +388,7 @@ fn duplicate_culprits(
         .values()
         .map(|s| squashed(&s.json.to_string()))
         .collect();
-    let build = |replaced: &[usize]| {
-        let mut copy = schemas.to_vec();
-        for &i in replaced {
-            copy[i].1 = any_json();
-        }
-        attempt(&copy, api).err()
-    };
+    let build = |replaced: &[usize]| attempt(&untyped_at(schemas, replaced), api).err();
     let mut found: Vec<usize> = Vec::new();
     let Some(mut name) = name_defined_twice(first) else {
         return Vec::new();
@@ -391,16 +402,15 @@ fn duplicate_culprits(
                     || texts.get(i).is_some_and(|t| t.contains(&wanted))
             })
             .collect();
-        // Still defines this name twice with the first `k` candidates replaced?
+        // Still names a type `name` twice with the first `k` candidates replaced? (Asked of
+        // the type space, without rendering it: the searches' builds cost a fraction.)
         let still = |k: usize| {
-            let mut trial = found.clone();
-            trial.extend_from_slice(&candidates[..k]);
-            build(&trial)
-                .and_then(|e| name_defined_twice(&e))
-                .as_deref()
-                == Some(name.as_str())
+            let replaced: Vec<usize> = found.iter().chain(&candidates[..k]).copied().collect();
+            named_twice(&untyped_at(schemas, &replaced)).as_deref() == Some(name.as_str())
         };
-        if candidates.is_empty() || still(candidates.len()) {
+        // The type space must show the duplicate the rendered output has (else this search
+        // cannot tell), and replacing every candidate must remove it.
+        if candidates.is_empty() || !still(0) || still(candidates.len()) {
             return Vec::new();
         }
         // The shortest prefix of the candidates whose replacement removes the duplicate: its
@@ -415,6 +425,12 @@ fn duplicate_culprits(
             }
         }
         found.push(candidates[hi - 1]);
+        // The next duplicate, from the type space; once it shows none, the rendered build has
+        // the last word (it may still find one, or another failure).
+        if let Some(next) = named_twice(&untyped_at(schemas, &found)) {
+            name = next;
+            continue;
+        }
         match build(&found) {
             None => return found,
             Some(error) => match name_defined_twice(&error) {
@@ -424,6 +440,33 @@ fn duplicate_culprits(
         }
     }
     Vec::new()
+}
+
+/// A name typify gives two of the types of `schemas` (structs, enums, newtypes), asked of the
+/// type space without rendering it; `None` when there is none or typify fails otherwise.
+fn named_twice(schemas: &[(String, schemars::schema::Schema)]) -> Option<String> {
+    let schemas = schemas.to_vec();
+    catch_backend("typify", move || {
+        let mut space = TypeSpace::new(&type_space_settings());
+        space
+            .add_ref_types(schemas)
+            .map_err(|e| Error::backend("typify", e.to_string()))?;
+        let mut seen = std::collections::HashSet::new();
+        Ok(space
+            .iter_types()
+            .filter(|t| {
+                matches!(
+                    t.details(),
+                    typify::TypeDetails::Struct(_)
+                        | typify::TypeDetails::Enum(_)
+                        | typify::TypeDetails::Newtype(_)
+                )
+            })
+            .map(|t| t.name())
+            .find(|name| !seen.insert(name.clone())))
+    })
+    .ok()
+    .flatten()
 }
 
 /// A name typify's output defines twice in one module (top level or nested), if any.
