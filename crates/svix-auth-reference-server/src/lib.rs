@@ -207,18 +207,14 @@ async fn health(axum::extract::State(store): axum::extract::State<Store>) -> Res
     }
 }
 
-/// 503 `storage_unavailable` with `Retry-After: 1`: the store cannot serve right now.
+/// 503 `storage_unavailable`: the store cannot serve right now (`Retry-After: 1` is added to
+/// every 503 by [`retry_after_on_503`]).
 pub(crate) fn storage_unavailable(detail: &str) -> Response {
-    let mut response = svix_auth_server::runtime::error_response(
+    svix_auth_server::runtime::error_response(
         StatusCode::SERVICE_UNAVAILABLE,
         "storage_unavailable",
         detail,
-    );
-    response.headers_mut().insert(
-        axum::http::header::RETRY_AFTER,
-        axum::http::HeaderValue::from(1),
-    );
-    response
+    )
 }
 
 /// Largest total size of request headers answered normally (bigger: 431).
