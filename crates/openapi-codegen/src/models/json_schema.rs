@@ -1,0 +1,193 @@
+//! The document's schemas as typify reads them: JSON Schema (draft 7) converted from the
+//! normalized OpenAPI schemas, and the gentler form without `default` values that the repair
+//! tries first.
+
+use serde_json::{Map, Value, json};
+
+/// `schema` without its `default` keywords, in it and every subschema (a property named
+/// `default` stays).
+pub(super) fn without_defaults(schema: &Value) -> Value {
+    let Value::Object(map) = schema else {
+        return schema.clone();
+    };
+    let each = |v: &Value| match v {
+        Value::Array(items) => Value::Array(items.iter().map(without_defaults).collect()),
+        other => without_defaults(other),
+    };
+    map.iter()
+        .filter(|(k, _)| k.as_str() != "default")
+        .map(|(k, v)| {
+            let v = match k.as_str() {
+                "properties" | "patternProperties" | "definitions" | "$defs" => match v {
+                    Value::Object(m) => Value::Object(
+                        m.iter()
+                            .map(|(name, sub)| (name.clone(), without_defaults(sub)))
+                            .collect(),
+                    ),
+                    other => other.clone(),
+                },
+                "items"
+                | "additionalProperties"
+                | "not"
+                | "allOf"
+                | "anyOf"
+                | "oneOf"
+                | "additionalItems"
+                | "contains"
+                | "propertyNames" => each(v),
+                _ => v.clone(),
+            };
+            (k.clone(), v)
+        })
+        .collect::<Map<String, Value>>()
+        .into()
+}
+
+/// Whether typify would give two string values of `values` the same variant name (or none).
+fn enum_names_collide(values: Option<&Value>) -> bool {
+    let Some(Value::Array(values)) = values else {
+        return false;
+    };
+    let mut seen = std::collections::BTreeSet::new();
+    values.iter().filter_map(Value::as_str).any(|v| {
+        let name = crate::naming::rust_variant_name(v);
+        name.is_empty() || !seen.insert(name)
+    })
+}
+
+/// Converts a normalized (OpenAPI 3.0 flavoured) schema into JSON Schema (draft 7) for typify.
+pub(super) fn to_json_schema(schema: &Value) -> Value {
+    convert(schema, false)
+}
+
+/// [`to_json_schema`] of a schema, or (`nested`) of a subschema: typify names an inline type
+/// after its `title`, and two inline types with one title (`"title": "Type"` on the `type`
+/// property of every variant) become one type, which the other's values then do not fit. Inline
+/// types are named after their place instead.
+fn convert(schema: &Value, nested: bool) -> Value {
+    let Value::Object(src) = schema else {
+        return schema.clone();
+    };
+    let to_json_schema = |v: &Value| convert(v, true);
+    let mut out = Map::new();
+    for (key, value) in src {
+        let converted = match key.as_str() {
+            "title" if nested => continue,
+            "properties" | "patternProperties" => match value {
+                Value::Object(props) => Value::Object(
+                    props
+                        .iter()
+                        .map(|(k, v)| (k.clone(), to_json_schema(v)))
+                        .collect(),
+                ),
+                other => other.clone(),
+            },
+            "items" | "not" | "additionalProperties" if value.is_object() => to_json_schema(value),
+            "allOf" | "anyOf" | "oneOf" => match value {
+                Value::Array(list) => Value::Array(list.iter().map(to_json_schema).collect()),
+                other => other.clone(),
+            },
+            "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => continue,
+            _ => value.clone(),
+        };
+        out.insert(key.clone(), converted);
+    }
+    for (bound, exclusive) in [
+        ("minimum", "exclusiveMinimum"),
+        ("maximum", "exclusiveMaximum"),
+    ] {
+        if out.get(exclusive) == Some(&Value::Bool(true)) {
+            if let Some(v) = out.remove(bound) {
+                out.insert(exclusive.into(), v);
+            }
+        } else if out.get(exclusive) == Some(&Value::Bool(false)) {
+            out.remove(exclusive);
+        }
+    }
+    if let Some(example) = src.get("example") {
+        out.insert("examples".into(), json!([example]));
+    }
+    if enum_names_collide(out.get("enum")) {
+        // typify cannot name these variants apart (`>=`/`>`, `reactions-+1`/`reactions--1`,
+        // emoji): it gets a plain string; the server still checks the enumeration.
+        out.remove("enum");
+    }
+    if src.get("nullable") == Some(&Value::Bool(true)) {
+        match out.get("type") {
+            Some(Value::String(t)) if !out.contains_key("enum") => {
+                let t = t.clone();
+                out.insert("type".into(), json!([t, "null"]));
+            }
+            _ => {
+                // Wrap: annotations stay outside, the value schema moves into an `anyOf` with null.
+                let mut wrapper = Map::new();
+                for key in [
+                    "description",
+                    "title",
+                    "default",
+                    "deprecated",
+                    "readOnly",
+                    "writeOnly",
+                    "examples",
+                ] {
+                    if let Some(v) = out.remove(key) {
+                        wrapper.insert(key.into(), v);
+                    }
+                }
+                let inner = match out.get("allOf") {
+                    Some(Value::Array(list)) if list.len() == 1 && out.len() == 1 => {
+                        list[0].clone()
+                    }
+                    _ => Value::Object(out),
+                };
+                if let Some(Value::Array(values)) = inner.get("enum") {
+                    let mut inner = inner.clone();
+                    let mut values = values.clone();
+                    if !values.contains(&Value::Null) {
+                        values.push(Value::Null);
+                    }
+                    inner["enum"] = Value::Array(values);
+                    if let Some(Value::String(t)) = inner.get("type").cloned() {
+                        inner["type"] = json!([t, "null"]);
+                    }
+                    for (k, v) in wrapper {
+                        inner[k] = v;
+                    }
+                    return inner;
+                }
+                wrapper.insert("anyOf".into(), json!([inner, { "type": "null" }]));
+                return Value::Object(wrapper);
+            }
+        }
+    }
+    Value::Object(out)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn without_defaults_drops_the_keyword_at_every_depth_but_keeps_a_property_named_default() {
+        let schema = json!({
+            "type": "object",
+            "default": {},
+            "properties": {
+                "default": { "type": "string", "default": "x" },
+                "list": { "type": "array", "items": { "enum": ["a"], "default": "a" } },
+                "either": { "anyOf": [{ "type": "string", "default": "b" }] }
+            }
+        });
+        assert_eq!(
+            without_defaults(&schema),
+            json!({
+                "type": "object",
+                "properties": {
+                    "default": { "type": "string" },
+                    "list": { "type": "array", "items": { "enum": ["a"] } },
+                    "either": { "anyOf": [{ "type": "string" }] }
+                }
+            })
+        );
+    }
+}

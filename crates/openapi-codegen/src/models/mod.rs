@@ -1,0 +1,155 @@
+//! Models: every component schema becomes one Rust type (typify), emitted into the models crate
+//! and shared by the client (progenitor replacements) and the server (trait signatures).
+
+mod json_schema;
+mod repair;
+
+use proc_macro2::TokenStream;
+
+use crate::error::{Diagnostic, Result};
+use crate::ir::{Additional, Api, Kind, Schema};
+use json_schema::to_json_schema;
+
+/// The typed models of a document.
+pub(crate) struct Models {
+    /// typify's rendering of every type.
+    rendered: TokenStream,
+    /// Their Rust names (all the client and server generators need; shareable across threads).
+    pub names: ModelNames,
+    /// Schemas generated as `serde_json::Value` because typify could not take them.
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Component schema name → Rust type name, in document order.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct ModelNames(pub indexmap::IndexMap<String, String>);
+
+impl ModelNames {
+    /// The Rust type name of component schema `name`.
+    pub fn rust_name(&self, name: &str) -> Option<&str> {
+        self.0.get(name).map(String::as_str)
+    }
+
+    /// Every Rust type name, in document order.
+    pub fn rust_names(&self) -> impl Iterator<Item = &str> {
+        self.0.values().map(String::as_str)
+    }
+}
+
+impl Models {
+    /// Builds the type space of all component schemas. A schema typify cannot take (it cannot
+    /// read it, refuses it or panics on it) is generated as `serde_json::Value` under its own
+    /// name, with a warning naming it; the others keep their types.
+    pub fn build(api: &Api) -> Result<Self> {
+        let mut warnings = Vec::new();
+        let mut schemas: Vec<repair::Named> = Vec::new();
+        for (name, schema) in &api.schemas {
+            match serde_json::from_value(to_json_schema(&schema.json)) {
+                Ok(s) => schemas.push((name.clone(), s)),
+                Err(e) => {
+                    warnings.push(repair::untyped(
+                        name,
+                        &format!("typify cannot read it ({e})"),
+                    ));
+                    schemas.push((name.clone(), repair::any_json()));
+                }
+            }
+        }
+        let (rendered, names) = match repair::attempt(&schemas, api) {
+            Ok(built) => built,
+            Err(first) => {
+                let (built, repairs) = repair::repair(&schemas, api, first)?;
+                warnings.extend(repairs);
+                built
+            }
+        };
+        Ok(Self {
+            rendered,
+            names,
+            warnings,
+        })
+    }
+
+    /// The code of the models crate's generated module: typify's types, each struct with named
+    /// fields and each enum marked `#[non_exhaustive]`, so the document can grow without breaking
+    /// code outside the crate (structs are built with their builders; matches need a `_` arm).
+    pub fn tokens(&self) -> Result<TokenStream> {
+        let tokens = self.rendered.clone();
+        let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
+            // Formatting reports unparsable output with its reason.
+            return Ok(tokens);
+        };
+        let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
+        for item in &mut file.items {
+            match item {
+                syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => {
+                    s.attrs.push(non_exhaustive.clone());
+                }
+                syn::Item::Enum(e) => e.attrs.push(non_exhaustive.clone()),
+                _ => {}
+            }
+        }
+        Ok(quote::quote!(#file))
+    }
+}
+
+/// Where generated code finds the crates a non-model type may name.
+pub(crate) struct TypePaths {
+    /// Path of the `chrono` crate.
+    pub chrono: TokenStream,
+    /// Path of `serde_json::Value`.
+    pub json_value: TokenStream,
+}
+
+impl ModelNames {
+    /// The Rust type of a parameter or body schema: the shared model for a `$ref` (as
+    /// `models::Name`), a built-in type otherwise.
+    pub fn rust_type(&self, schema: &Schema, paths: &TypePaths) -> TokenStream {
+        if let Some(name) = &schema.reference
+            && let Some(rust) = self.rust_name(name)
+        {
+            let ident = quote::format_ident!("{}", rust);
+            return quote::quote! { models::#ident };
+        }
+        let format = schema.format.as_deref();
+        let inner = match &schema.kind {
+            Some(Kind::String) if format == Some("date-time") => {
+                let chrono = &paths.chrono;
+                quote::quote! { #chrono::DateTime<#chrono::Utc> }
+            }
+            Some(Kind::String) => quote::quote! { String },
+            Some(Kind::Integer) => match format {
+                Some("int8") => quote::quote! { i8 },
+                Some("int16") => quote::quote! { i16 },
+                Some("int32") => quote::quote! { i32 },
+                Some("uint8") => quote::quote! { u8 },
+                Some("uint16") => quote::quote! { u16 },
+                Some("uint32") => quote::quote! { u32 },
+                Some("uint64") => quote::quote! { u64 },
+                _ => quote::quote! { i64 },
+            },
+            Some(Kind::Number) => quote::quote! { f64 },
+            Some(Kind::Boolean) => quote::quote! { bool },
+            Some(Kind::Array) => {
+                let item = match &schema.items {
+                    Some(items) => self.rust_type(items, paths),
+                    None => paths.json_value.clone(),
+                };
+                quote::quote! { Vec<#item> }
+            }
+            Some(Kind::Object) => match &schema.additional {
+                Additional::Schema(values) => {
+                    let item = self.rust_type(values, paths);
+                    quote::quote! { ::std::collections::BTreeMap<String, #item> }
+                }
+                _ => paths.json_value.clone(),
+            },
+            _ => paths.json_value.clone(),
+        };
+        if schema.nullable {
+            quote::quote! { Option<#inner> }
+        } else {
+            inner
+        }
+    }
+}
