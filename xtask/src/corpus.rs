@@ -286,8 +286,9 @@ fn generate_all(
     let done = AtomicUsize::new(0);
     let exe = std::env::current_exe();
     // The largest documents take tens of GB to generate (microsoft.com/graph-beta.json, 47 MB:
-    // ~20 GB): each runs alone, the other workers waiting, so two never meet in memory.
-    let gate = std::sync::RwLock::new(());
+    // ~19 GB): the documents in flight share a budget of bytes, so two large ones never meet
+    // in memory while small ones go on beside a large one.
+    let budget = MemoryBudget::new(MEMORY_BUDGET);
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             scope.spawn(|| {
@@ -301,15 +302,19 @@ fn generate_all(
                     let size = std::fs::metadata(api_dir.join(doc))
                         .map(|m| m.len())
                         .unwrap_or(0);
-                    let (_alone, _shared) = if size > LARGE_DOCUMENT {
-                        (Some(gate.write().unwrap_or_else(|e| e.into_inner())), None)
-                    } else {
-                        (None, Some(gate.read().unwrap_or_else(|e| e.into_inner())))
-                    };
+                    let _share = budget.take(size);
                     let result = match &exe {
                         Ok(exe) => in_worker(&mut worker, exe, api_dir, doc, progenitor),
                         Err(e) => crashed(doc, &format!("cannot find the xtask binary: {e}")),
                     };
+                    if size > RETIRE_AFTER
+                        && let Some(mut w) = worker.take()
+                    {
+                        // Its memory goes back to the system before the share does (mimalloc
+                        // keeps what a process frees: see `keep_freed_memory`).
+                        drop(w.stdin.take());
+                        let _ = w.child.wait();
+                    }
                     if let Some(trace) = &trace
                         && let Ok(line) = serde_json::to_string(&result)
                     {
@@ -337,8 +342,61 @@ fn generate_all(
     results
 }
 
-/// Documents larger than this (bytes) are generated with no other document in flight.
-const LARGE_DOCUMENT: u64 = 16 * 1024 * 1024;
+/// The sum of the sizes (bytes) of the documents in flight. Generating a document takes about
+/// 400 times its size at the peak (graph-beta.json: 47 MB, 19 GB; graph.json: 20 MB, 9.8 GB),
+/// so this keeps the workers within ~21 GB of this machine's 24: graph-beta runs beside
+/// documents of up to 5 MB, never beside graph.json.
+const MEMORY_BUDGET: u64 = 52 * 1024 * 1024;
+
+/// A worker that has generated a document larger than this (bytes) exits, handing its memory
+/// back, and a fresh one takes the next document.
+const RETIRE_AFTER: u64 = 1024 * 1024;
+
+/// A budget of bytes shared by the workers: each document takes its size (at most the whole
+/// budget) for as long as it is in flight.
+struct MemoryBudget {
+    capacity: u64,
+    in_use: Mutex<u64>,
+    freed: std::sync::Condvar,
+}
+
+/// A share of a [`MemoryBudget`], given back when dropped.
+struct Share<'a> {
+    budget: &'a MemoryBudget,
+    amount: u64,
+}
+
+impl MemoryBudget {
+    fn new(capacity: u64) -> Self {
+        Self {
+            capacity,
+            in_use: Mutex::new(0),
+            freed: std::sync::Condvar::new(),
+        }
+    }
+
+    /// Waits until `amount` (capped at the capacity) fits beside what is in use, and takes it.
+    fn take(&self, amount: u64) -> Share<'_> {
+        let amount = amount.min(self.capacity);
+        let mut in_use = self.in_use.lock().unwrap_or_else(|e| e.into_inner());
+        while *in_use + amount > self.capacity {
+            in_use = self.freed.wait(in_use).unwrap_or_else(|e| e.into_inner());
+        }
+        *in_use += amount;
+        Share {
+            budget: self,
+            amount,
+        }
+    }
+}
+
+impl Drop for Share<'_> {
+    fn drop(&mut self) {
+        let mut in_use = self.budget.in_use.lock().unwrap_or_else(|e| e.into_inner());
+        *in_use -= self.amount;
+        self.budget.freed.notify_all();
+    }
+}
 
 /// A worker process and its pipes.
 struct Worker {
