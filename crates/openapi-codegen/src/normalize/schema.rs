@@ -206,7 +206,7 @@ impl Normalizer<'_> {
                 Diagnostic::warning(
                     format!("{pointer}/default"),
                     format!(
-                        "default {default} does not match the schema's type or enum; it is ignored"
+                        "default {default} does not match the schema's type, enum or bounds; it is ignored"
                     ),
                 )
                 .in_operation(opid),
@@ -447,7 +447,38 @@ fn default_fits(s: &Map<String, Value>, default: &Value) -> bool {
     {
         return false;
     }
-    value_fits_type(s, default)
+    value_fits_type(s, default) && within_bounds(s, default)
+}
+
+/// Whether `value` keeps the schema's numeric bounds and string lengths (`"default": 0` beside
+/// `"minimum": 1` made typify type the field `NonZeroU32` and default it to zero, which does
+/// not compile). Bounds of another shape than a number are not checked here.
+fn within_bounds(s: &Map<String, Value>, value: &Value) -> bool {
+    let number = |key: &str| s.get(key).and_then(Value::as_f64);
+    let flag = |key: &str| s.get(key) == Some(&Value::Bool(true));
+    if let Some(v) = value.as_f64() {
+        let low = number("minimum").is_none_or(|m| {
+            if flag("exclusiveMinimum") {
+                v > m
+            } else {
+                v >= m
+            }
+        }) && number("exclusiveMinimum").is_none_or(|m| v > m);
+        let high = number("maximum").is_none_or(|m| {
+            if flag("exclusiveMaximum") {
+                v < m
+            } else {
+                v <= m
+            }
+        }) && number("exclusiveMaximum").is_none_or(|m| v < m);
+        return low && high;
+    }
+    if let Some(text) = value.as_str() {
+        let length = text.chars().count() as f64;
+        return number("minLength").is_none_or(|m| length >= m)
+            && number("maxLength").is_none_or(|m| length <= m);
+    }
+    true
 }
 
 fn key_is_schema(v: Option<&Value>) -> bool {
