@@ -224,16 +224,31 @@ fn codegen(
 ) -> ExitCode {
     let root = workspace_root();
     let in_repo = out.is_none();
-    let mut command = String::from("cargo xtask codegen");
-    if let Some(s) = &spec {
-        command.push_str(&format!(" --spec {}", s.display()));
-    }
-    if let Some(o) = &out {
-        command.push_str(&format!(" --out {}", o.display()));
-    }
-    if let Some(n) = &name {
-        command.push_str(&format!(" --name {n}"));
-    }
+    // The command as typed (printed when the output is out of date), and as the generated files'
+    // header records it: an absolute path there would tie the output to this machine, so it
+    // keeps only the last component of such a path.
+    let command_with = |shown: &dyn Fn(&Path) -> String| {
+        let mut command = String::from("cargo xtask codegen");
+        if let Some(s) = &spec {
+            command.push_str(&format!(" --spec {}", shown(s)));
+        }
+        if let Some(o) = &out {
+            command.push_str(&format!(" --out {}", shown(o)));
+        }
+        if let Some(n) = &name {
+            command.push_str(&format!(" --name {n}"));
+        }
+        command
+    };
+    let command = command_with(&|p| p.display().to_string());
+    let recorded = command_with(&|p| {
+        if p.is_absolute() {
+            p.file_name()
+                .map_or_else(|| ".".to_owned(), |f| f.to_string_lossy().into_owned())
+        } else {
+            p.display().to_string()
+        }
+    });
     let spec_is_default = spec.is_none();
     let spec_path = spec.unwrap_or_else(|| root.join("openapi.json"));
     let out_root = out.unwrap_or_else(|| root.clone());
@@ -246,7 +261,7 @@ fn codegen(
             }
         }),
         standalone: !in_repo,
-        command: command.clone(),
+        command: recorded,
         strict,
         ..Options::default()
     };

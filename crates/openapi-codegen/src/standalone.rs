@@ -187,6 +187,16 @@ fn inherits(value: &Value) -> bool {
         == Some(true)
 }
 
+/// Whether `code` may hold an identifier with characters outside ASCII (enum variants named
+/// after values such as `pʿal`, bethmardutho.org), which rustc's `uncommon_codepoints` lint
+/// warns about: any line outside a comment with such a character (a string literal with one
+/// only allows the lint needlessly).
+fn has_uncommon_identifier(code: &str) -> bool {
+    code.lines()
+        .filter(|line| !line.trim_start().starts_with("//"))
+        .any(|line| !line.is_ascii())
+}
+
 /// Manifests and `lib.rs` files of the generated crates (and the runtime, when embedded).
 /// `generated` is the generated code, scanned for the crates it names.
 pub(crate) fn files(
@@ -228,9 +238,19 @@ pub(crate) fn files(
         set.extend(used(code));
         set.into_iter().map(|d| dependency(&ws, d)).collect()
     };
-    let lib = |name: &str, body: &str| OutputFile {
-        path: PathBuf::from("crates").join(name).join("src/lib.rs"),
-        contents: format!("{}{body}", header(command, "//")),
+    let lib = |name: &str, body: &str| {
+        // The crate-level lints its code needs (a lint on identifiers is only allowed crate-wide).
+        let code = code_of(name);
+        let lints = if has_uncommon_identifier(&code) {
+            "#![allow(uncommon_codepoints)]\n"
+        } else {
+            ""
+        };
+        let (doc, rest) = body.split_once("\n\n").unwrap_or((body, ""));
+        OutputFile {
+            path: PathBuf::from("crates").join(name).join("src/lib.rs"),
+            contents: format!("{}{doc}\n{lints}\n{rest}", header(command, "//")),
+        }
     };
     let models_dep = format!("{models} = {{ path = \"../{models}\" }}\n");
     let models_code = code_of(&models);
@@ -289,7 +309,16 @@ pub(crate) fn files(
 
 #[cfg(test)]
 mod tests {
-    use super::{names_crate, runtime_crates};
+    use super::{has_uncommon_identifier, names_crate, runtime_crates};
+
+    #[test]
+    fn an_identifier_outside_ascii_is_seen_but_one_in_a_comment_is_not() {
+        assert!(has_uncommon_identifier("pub enum Stem {\n    Pʿal,\n}"));
+        assert!(!has_uncommon_identifier(
+            "    ///A value like `pʿal`.\npub enum Stem {}"
+        ));
+        assert!(!has_uncommon_identifier("pub struct Plain;"));
+    }
 
     #[test]
     fn crate_paths_are_detected_at_word_boundaries() {
