@@ -492,6 +492,26 @@ impl<'a> Normalizer<'a> {
                 json!({"type": "string"})
             }
         };
+        // progenitor writes a path parameter into the URL with `Display`, which a list does not
+        // have (tfl.gov.uk: `/Line/Mode/{modes}`, "a comma-separated list of modes").
+        let schema = if location == ParamLocation::Path
+            && schema.get("type").and_then(Value::as_str) == Some("array")
+        {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{at}/schema"),
+                    format!("path parameter `{name}` is an array: it is read and sent as one string, its items separated by commas as the `simple` style writes them"),
+                )
+                .in_operation(oid),
+            );
+            let mut string = json!({"type": "string"});
+            if let Some(description) = schema.get("description") {
+                string["description"] = description.clone();
+            }
+            string
+        } else {
+            schema
+        };
         let schema = self.hoist(
             schema,
             &format!("{}{}", rust_type_name(opid), rust_type_name(&name)),
