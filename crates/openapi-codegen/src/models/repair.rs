@@ -217,15 +217,7 @@ fn search(
     error: &Error,
     replacement: &dyn Fn(usize) -> Option<schemars::schema::Schema>,
 ) -> Vec<usize> {
-    let with = |replaced: &[usize]| {
-        let mut copy = schemas.to_vec();
-        for &i in replaced {
-            if let Some(schema) = replacement(i) {
-                copy[i].1 = schema;
-            }
-        }
-        copy
-    };
+    let with = |replaced: &[usize]| replaced_at(schemas, replaced, replacement);
     let error = error.to_string();
     let past = |e: &Error| e.to_string() != error;
     let reads = |replaced: &[usize]| read(&with(replaced), api).err().is_none_or(|e| past(&e));
@@ -276,13 +268,24 @@ fn bisect(n: usize, works: &dyn Fn(&[usize]) -> bool, mut found: Vec<usize>) -> 
     if works(&found) { found } else { Vec::new() }
 }
 
-/// `schemas` with those at `replaced` made `{}` (any JSON value).
-fn untyped_at(schemas: &[Named], replaced: &[usize]) -> Vec<Named> {
+/// `schemas` with each at `replaced` replaced by `replacement(i)` (`None`: left as it is).
+fn replaced_at(
+    schemas: &[Named],
+    replaced: &[usize],
+    replacement: &dyn Fn(usize) -> Option<schemars::schema::Schema>,
+) -> Vec<Named> {
     let mut copy = schemas.to_vec();
     for &i in replaced {
-        copy[i].1 = any_json();
+        if let Some(schema) = replacement(i) {
+            copy[i].1 = schema;
+        }
     }
     copy
+}
+
+/// `schemas` with those at `replaced` made `{}` (any JSON value).
+fn untyped_at(schemas: &[Named], replaced: &[usize]) -> Vec<Named> {
+    replaced_at(schemas, replaced, &|_| Some(any_json()))
 }
 
 /// The name a "defines `N` twice" failure names.
@@ -328,9 +331,9 @@ fn duplicate_culprits(schemas: &[Named], api: &Api, first: &Error) -> Vec<(usize
         .values()
         .map(|s| squashed(&s.json.to_string()))
         .collect();
+    let indices = |found: &[(usize, String)]| found.iter().map(|(i, _)| *i).collect::<Vec<_>>();
     let mut found: Vec<(usize, String)> = Vec::new();
     for _ in 0..MAX_ROUNDS {
-        let indices = |found: &[(usize, String)]| found.iter().map(|(i, _)| *i).collect::<Vec<_>>();
         let searches: Vec<(String, Vec<usize>)> = names
             .into_iter()
             .map(|name| {
