@@ -17,6 +17,8 @@ const BOTH_STORES: &[&str] = &[
     "crashes_and_retention",
     "hardening",
     "hostile_input",
+    "lockout",
+    "plain_answers",
 ];
 
 /// A throw-away cluster, stopped and deleted when dropped.

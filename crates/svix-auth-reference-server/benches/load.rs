@@ -180,7 +180,9 @@ async fn main() {
         uid: Some("bench-app".into()),
         name: "bench".into(),
     };
-    store.create_app(&app, None, "{}", now_ms()).expect("app");
+    store
+        .get_or_create_app(&app, None, "{}", now_ms())
+        .expect("app");
     let otts: Vec<String> = (0..200_000).map(|_| secret::new_token("ott_")).collect();
     let records: Vec<NewToken> = otts
         .iter()

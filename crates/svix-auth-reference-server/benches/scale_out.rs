@@ -87,7 +87,7 @@ async fn seed(database: &Database) -> Vec<String> {
         name: "bench".into(),
     };
     store
-        .create_app(app.clone(), None, "{}".into(), now)
+        .get_or_create_app(app.clone(), None, "{}".into(), now)
         .await
         .expect("app");
     let otts: Vec<String> = (0..ONE_TIME_TOKENS)

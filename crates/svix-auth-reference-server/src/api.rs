@@ -211,7 +211,7 @@ impl AuthService {
         self.require_admin(auth).await?;
         self.find_app(app_id.clone())
             .await?
-            .ok_or_else(|| Failure::NotFound(format!("application {app_id:?} does not exist")))
+            .ok_or_else(|| Failure::NotFound(format!("application `{app_id}` does not exist")))
     }
 
     async fn find_app(&self, id_or_uid: String) -> Result<Option<App>, Failure> {
@@ -290,7 +290,7 @@ impl AuthService {
             None => {
                 let Some(application) = body.application else {
                     return Err(Failure::NotFound(format!(
-                        "application {app_id:?} does not exist"
+                        "application `{app_id}` does not exist"
                     )));
                 };
                 let uid = application.uid.as_ref().map(|u| u.to_string());
@@ -308,11 +308,16 @@ impl AuthService {
                 let metadata =
                     serde_json::to_string(&application.metadata).unwrap_or_else(|_| "{}".into());
                 let rate_limit = application.rate_limit.map(|r| r.get());
-                self.store
-                    .create_app(app.clone(), rate_limit, metadata, self.now_ms())
+                // Get or create, atomically: a concurrent caller that created it first wins,
+                // and this one gets that app.
+                let stored = self
+                    .store
+                    .get_or_create_app(app.clone(), rate_limit, metadata, self.now_ms())
                     .await?;
-                tracing::info!(app_id = %app.id, "application created");
-                app
+                if stored.id == app.id {
+                    tracing::info!(app_id = %app.id, "application created");
+                }
+                stored
             }
         };
         let expiry = body.expiry.unwrap_or(DEFAULT_PORTAL_TTL_SECS);
@@ -572,7 +577,7 @@ impl Api for AuthService {
 /// Shared handle type.
 pub type Service = Arc<AuthService>;
 
-impl crate::idempotency::Credentials for AuthService {
+impl crate::credentials::Credentials for AuthService {
     fn is_live(
         &self,
         token: String,
@@ -595,19 +600,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_lost_creation_race_answers_409_conflict() {
-        // The store reports a uid taken between lookup and insert as a conflict…
+    fn a_true_conflict_on_creation_answers_409_conflict() {
+        // The store reports a uid that is another application's id as a conflict…
         let store = crate::store::SqliteStore::open(std::path::Path::new(":memory:")).unwrap();
         let app = App {
             id: "app_1".into(),
             uid: Some("u".into()),
             name: "n".into(),
         };
-        store.create_app(&app, None, "{}", 0).unwrap();
+        store.get_or_create_app(&app, None, "{}", 0).unwrap();
         let err = store
-            .create_app(
+            .get_or_create_app(
                 &App {
                     id: "app_2".into(),
+                    uid: Some("app_1".into()),
                     ..app
                 },
                 None,

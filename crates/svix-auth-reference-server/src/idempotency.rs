@@ -21,8 +21,6 @@
 //! a request that was not made.
 
 use std::collections::HashMap;
-use std::future::Future;
-use std::pin::Pin;
 use std::sync::{Arc, Mutex, Weak};
 
 use axum::body::Body;
@@ -42,17 +40,7 @@ const MAX_STORED_BODY: usize = 1024 * 1024;
 
 type Key = (TokenHash, String, String);
 
-/// Whether a credential is live now: a stored answer is replayed only to a credential that
-/// could still make the request (a rotated admin token or a revoked session gets none).
-pub trait Credentials: Send + Sync + 'static {
-    /// Whether `token` (a parsed bearer token) is accepted right now for a request to `path`
-    /// (for the exchange: also a one-time token it exchanged, while that token's lifetime lasts).
-    fn is_live(
-        &self,
-        token: String,
-        path: String,
-    ) -> Pin<Box<dyn Future<Output = bool> + Send + '_>>;
-}
+pub use crate::credentials::Credentials;
 
 /// The path of the one-time-token exchange, whose answers are replayed only as long as a
 /// one-time token lives.

@@ -7,6 +7,7 @@
 
 pub mod api;
 pub mod clock;
+pub mod credentials;
 pub mod idempotency;
 pub mod metrics;
 pub mod portal;
@@ -15,6 +16,7 @@ pub mod retention;
 pub mod secret;
 pub mod serve;
 pub mod store;
+pub mod token_bucket;
 
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -145,7 +147,7 @@ impl Config {
             if let Some(url) = url
                 && !(url.starts_with("http://") || url.starts_with("https://"))
             {
-                return bad(format!("the {name} must be an http(s) URL, not {url:?}"));
+                return bad(format!("the {name} must be an http(s) URL, not `{url}`"));
             }
         }
         self.retention.validate().map_err(StartError::Config)?;
@@ -275,13 +277,19 @@ pub fn app(
         .layer(middleware::from_fn_with_state(
             idempotency::Idempotency::new(
                 store.clone(),
-                Arc::clone(&service) as Arc<dyn idempotency::Credentials>,
+                Arc::clone(&service) as Arc<dyn credentials::Credentials>,
                 service.one_time_token_ttl_ms(),
                 i64::try_from(idempotency_retention.as_millis()).unwrap_or(i64::MAX),
             ),
             idempotency::layer,
         ))
-        .layer(middleware::from_fn_with_state(limits, rate_limit::layer));
+        .layer(middleware::from_fn_with_state(
+            rate_limit::Guard {
+                limits,
+                credentials: Arc::clone(&service) as Arc<dyn credentials::Credentials>,
+            },
+            rate_limit::layer,
+        ));
     Router::new()
         .route("/api/v1/health", get(health).with_state(store.clone()))
         .route(

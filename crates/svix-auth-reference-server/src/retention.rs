@@ -35,20 +35,20 @@ impl Retention {
         const DAY: Duration = Duration::from_secs(86_400);
         if self.idempotency < Duration::from_secs(1) || self.idempotency > 7 * DAY {
             return Err(format!(
-                "the idempotency retention must be between 1 second and 7 days, not {:?}",
-                self.idempotency
+                "the idempotency retention must be between 1 second and 7 days, not {} s",
+                self.idempotency.as_secs_f64()
             ));
         }
         if self.tokens > 3650 * DAY {
             return Err(format!(
-                "the token retention must be at most 3650 days, not {:?}",
-                self.tokens
+                "the token retention must be at most 3650 days, not {} days",
+                self.tokens.as_secs_f64() / 86_400.0
             ));
         }
         if self.interval < Duration::from_secs(1) || self.interval > DAY {
             return Err(format!(
-                "the purge interval must be between 1 second and 1 day, not {:?}",
-                self.interval
+                "the purge interval must be between 1 second and 1 day, not {} s",
+                self.interval.as_secs_f64()
             ));
         }
         Ok(())

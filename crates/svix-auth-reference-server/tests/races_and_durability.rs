@@ -78,6 +78,19 @@ async fn sixty_four_concurrent_exchanges_of_one_token_succeed_exactly_once() {
 }
 
 #[tokio::test]
+async fn sixty_four_concurrent_get_or_creates_of_one_new_app_all_get_it_with_200() {
+    let s = server("race-get-or-create").await;
+    let bases = [format!("http://{}", s.addr)];
+    let http = reqwest::Client::new();
+    for round in 0..5 {
+        let uid = format!("race-{round}");
+        let answers = support::get_or_create_race(&http, &bases, ADMIN, &uid, 64).await;
+        support::assert_one_app_for_all(round, &answers);
+    }
+    s.shutdown().await.unwrap();
+}
+
+#[tokio::test]
 async fn sixty_four_concurrent_requests_with_one_key_issue_one_token_and_identical_bodies() {
     let s = server("race-idempotency").await;
     let base = format!("http://{}", s.addr);

@@ -170,9 +170,9 @@ fn proxy_for(url: &str) -> Result<reqwest::Proxy, Error> {
     let scheme = url.split_once("://").map(|(s, _)| s.to_ascii_lowercase());
     match scheme.as_deref() {
         Some("http" | "https" | "socks5" | "socks5h") => reqwest::Proxy::all(url)
-            .map_err(|e| Error::InvalidRequest(format!("proxy {url:?}: {e}"))),
+            .map_err(|e| Error::InvalidRequest(format!("proxy `{url}`: {e}"))),
         _ => Err(Error::InvalidRequest(format!(
-            "proxy {url:?}: the scheme must be http, https, socks5 or socks5h"
+            "proxy `{url}`: the scheme must be http, https, socks5 or socks5h"
         ))),
     }
 }
@@ -187,7 +187,7 @@ pub fn user_agent(product: &str) -> Result<HeaderValue, Error> {
         std::env::consts::ARCH
     );
     HeaderValue::from_str(&text)
-        .map_err(|_| Error::InvalidRequest(format!("User-Agent {text:?} is not a header value")))
+        .map_err(|_| Error::InvalidRequest(format!("User-Agent `{text}` is not a header value")))
 }
 
 /// `Bearer <token>` as a header value; a token that cannot be one is an error, not a panic.

@@ -410,7 +410,10 @@ impl<'a> Normalizer<'a> {
                 self.diags.push(
                     Diagnostic::error(
                         format!("{at}/in"),
-                        format!("parameter `{name}` has unsupported location {other:?}"),
+                        match other {
+                            Some(other) => format!("parameter `{name}` has unsupported location `{other}` (path, query, header or cookie)"),
+                            None => format!("parameter `{name}` has no location `in` (path, query, header or cookie)"),
+                        },
                     )
                     .in_operation(oid),
                 );

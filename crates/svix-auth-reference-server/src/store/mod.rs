@@ -229,19 +229,24 @@ impl Store {
         }
     }
 
-    /// Creates an app; a taken uid (or id) is a [`StoreError::Conflict`].
-    pub async fn create_app(
+    /// The app whose uid is `app.uid`, created as `app` when there is none — atomically, so
+    /// that every concurrent caller gets the same app. Only a true conflict (the uid is another
+    /// app's id, or `app.id` is taken) is a [`StoreError::Conflict`].
+    pub async fn get_or_create_app(
         &self,
         app: App,
         rate_limit: Option<u16>,
         metadata: String,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<App, StoreError> {
         match self {
             Self::Sqlite(s) => {
-                on_sqlite(s, move |s| s.create_app(&app, rate_limit, &metadata, now)).await
+                on_sqlite(s, move |s| {
+                    s.get_or_create_app(&app, rate_limit, &metadata, now)
+                })
+                .await
             }
-            Self::Postgres(p) => p.create_app(&app, rate_limit, &metadata, now).await,
+            Self::Postgres(p) => p.get_or_create_app(&app, rate_limit, &metadata, now).await,
         }
     }
 
@@ -451,6 +456,12 @@ impl TokenKind {
             _ => return None,
         })
     }
+}
+
+/// The sentence of a true conflict on creating `app`: its uid (or, without one, its id) is taken.
+fn app_conflict(app: &App) -> String {
+    let taken = app.uid.as_deref().unwrap_or(&app.id);
+    format!("the application ID or uid `{taken}` is already taken by another application")
 }
 
 /// An application.

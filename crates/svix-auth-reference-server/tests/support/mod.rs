@@ -287,3 +287,76 @@ pub async fn message_token_status(http: &reqwest::Client, base: &str, token: &st
         .await
         .0
 }
+
+/// The application ID a magic link's key names (empty when the body has no link).
+pub fn app_id_of_link(body: &[u8]) -> String {
+    use base64::Engine as _;
+    let url = field(body, "url");
+    let Some((_, key)) = url.split_once("#key=") else {
+        return String::new();
+    };
+    base64::engine::general_purpose::URL_SAFE_NO_PAD
+        .decode(key)
+        .ok()
+        .and_then(|k| serde_json::from_slice::<serde_json::Value>(&k).ok())
+        .and_then(|k| k["appId"].as_str().map(str::to_owned))
+        .unwrap_or_default()
+}
+
+/// `n` concurrent get-or-create calls (`app-portal-access` creating app `uid`), spread
+/// round-robin over `bases`; each call's status, body and the app ID its link names.
+pub async fn get_or_create_race(
+    http: &reqwest::Client,
+    bases: &[String],
+    admin: &str,
+    uid: &str,
+    n: usize,
+) -> Vec<(u16, String, String)> {
+    let barrier = std::sync::Arc::new(tokio::sync::Barrier::new(n));
+    let mut tasks = Vec::new();
+    for i in 0..n {
+        let (http, base, admin, uid, barrier) = (
+            http.clone(),
+            bases[i % bases.len()].clone(),
+            admin.to_owned(),
+            uid.to_owned(),
+            std::sync::Arc::clone(&barrier),
+        );
+        tasks.push(tokio::spawn(async move {
+            barrier.wait().await;
+            let (status, body) = post(
+                &http,
+                &base,
+                &format!("/api/v1/auth/app-portal-access/{uid}"),
+                &admin,
+                Some(
+                    serde_json::json!({"application": {"name": format!("caller {i}"), "uid": uid}}),
+                ),
+                None,
+            )
+            .await;
+            let app = app_id_of_link(&body);
+            (status, String::from_utf8_lossy(&body).into_owned(), app)
+        }));
+    }
+    let mut out = Vec::new();
+    for t in tasks {
+        out.push(t.await.expect("a racer panicked"));
+    }
+    out
+}
+
+/// Asserts that every call of a [`get_or_create_race`] got 200 and the same app.
+pub fn assert_one_app_for_all(round: usize, answers: &[(u16, String, String)]) {
+    for (status, body, _) in answers {
+        assert_eq!(*status, 200, "round {round}: {body}");
+    }
+    let apps: std::collections::BTreeSet<&str> =
+        answers.iter().map(|(_, _, app)| app.as_str()).collect();
+    assert_eq!(
+        apps.len(),
+        1,
+        "round {round}: one app for every caller: {apps:?}"
+    );
+    assert!(apps.iter().all(|a| a.starts_with("app_")), "{apps:?}");
+}

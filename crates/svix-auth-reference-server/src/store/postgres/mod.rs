@@ -10,7 +10,6 @@ use std::time::{Duration, Instant};
 
 use deadpool_postgres::Transaction;
 use deadpool_postgres::{Manager, ManagerConfig, Pool, RecyclingMethod, Runtime};
-use tokio_postgres::error::SqlState;
 use tokio_postgres::{NoTls, Row};
 
 use super::*;
@@ -151,6 +150,14 @@ async fn insert_token(
     )
     .await?;
     Ok(())
+}
+
+fn app_from_row(r: &Row) -> Result<App, StoreError> {
+    Ok(App {
+        id: r.try_get(0)?,
+        uid: r.try_get(1)?,
+        name: String::from_utf8_lossy(&r.try_get::<_, Vec<u8>>(2)?).into_owned(),
+    })
 }
 
 /// The key of a claim's record: SHA-256 of (credential hash, key, path), each length-prefixed.
@@ -414,47 +421,38 @@ impl PostgresStore {
             )
             .await?;
         let row = conn.query_opt(&statement, &[&id_or_uid]).await?;
-        row.map(|r| {
-            Ok(App {
-                id: r.try_get(0)?,
-                uid: r.try_get(1)?,
-                name: String::from_utf8_lossy(&r.try_get::<_, Vec<u8>>(2)?).into_owned(),
-            })
-        })
-        .transpose()
+        row.as_ref().map(app_from_row).transpose()
     }
 
-    /// See [`Store::create_app`].
-    pub async fn create_app(
+    /// See [`Store::get_or_create_app`]: `INSERT … ON CONFLICT DO NOTHING`, then the row by uid.
+    /// A concurrent creator's insert makes this one wait for it to commit and do nothing; the
+    /// read that follows (a new snapshot under READ COMMITTED) sees its row.
+    pub async fn get_or_create_app(
         &self,
         app: &App,
         rate_limit: Option<u16>,
         metadata: &str,
         now: i64,
-    ) -> Result<(), StoreError> {
-        let conflict = || {
-            StoreError::Conflict(format!(
-                "an application with uid {:?} already exists",
-                app.uid
-            ))
-        };
+    ) -> Result<App, StoreError> {
+        let conflict = || StoreError::Conflict(super::app_conflict(app));
         let mut conn = self.conn().await?;
         let tx = conn.transaction().await?;
-        let taken: bool = tx
+        // A uid that is another app's id, or an id that is another app's uid, is a true conflict.
+        let clash: bool = tx
             .query_one(
-                "SELECT EXISTS(SELECT 1 FROM apps WHERE id = $1 OR uid = $1 \
-                 OR ($2::text IS NOT NULL AND (uid = $2 OR id = $2)))",
+                "SELECT EXISTS(SELECT 1 FROM apps WHERE uid = $1 \
+                 OR ($2::text IS NOT NULL AND id = $2))",
                 &[&app.id, &app.uid],
             )
             .await?
             .try_get(0)?;
-        if taken {
+        if clash {
             return Err(conflict());
         }
         let inserted = tx
-            .execute(
+            .query_opt(
                 "INSERT INTO apps (id, uid, name, rate_limit, metadata, created_at) \
-                 VALUES ($1, $2, $3, $4, $5, $6)",
+                 VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING RETURNING id",
                 &[
                     &app.id,
                     &app.uid,
@@ -464,12 +462,22 @@ impl PostgresStore {
                     &now,
                 ],
             )
-            .await;
-        match inserted {
-            Ok(_) => commit(tx).await,
-            Err(e) if e.code() == Some(&SqlState::UNIQUE_VIOLATION) => Err(conflict()),
-            Err(e) => Err(e.into()),
-        }
+            .await?;
+        let stored = match (inserted, &app.uid) {
+            (Some(_), _) => app.clone(),
+            (None, Some(uid)) => {
+                let row = tx
+                    .query_opt("SELECT id, uid, name FROM apps WHERE uid = $1", &[uid])
+                    .await?;
+                match row {
+                    Some(row) => app_from_row(&row)?,
+                    None => return Err(conflict()),
+                }
+            }
+            (None, None) => return Err(conflict()),
+        };
+        commit(tx).await?;
+        Ok(stored)
     }
 
     /// See [`Store::insert_tokens`]: each token takes its app's generation under a share lock
@@ -847,7 +855,7 @@ async fn take_bucket(
     Ok(if allowed {
         Ok(())
     } else {
-        Err(crate::rate_limit::wait_secs(rate, tokens))
+        Err(crate::token_bucket::wait_secs(rate, tokens))
     })
 }
 
@@ -867,7 +875,7 @@ async fn peek_bucket(
     let row = conn.query_opt(&statement, &[&key, &rate, &burst]).await?;
     let tokens: Option<f64> = row.map(|r| r.try_get(0)).transpose()?;
     Ok(match tokens {
-        Some(t) if t < 1.0 => Err(crate::rate_limit::wait_secs(rate, t)),
+        Some(t) if t < 1.0 => Err(crate::token_bucket::wait_secs(rate, t)),
         _ => Ok(()),
     })
 }

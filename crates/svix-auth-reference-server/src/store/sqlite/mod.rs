@@ -192,30 +192,41 @@ impl SqliteStore {
         })
     }
 
-    /// Creates an app; a taken uid (or id) is a [`StoreError::Conflict`].
-    pub fn create_app(
+    /// See [`Store::get_or_create_app`]: the read and the insert are one write transaction
+    /// (SQLite runs one writer at a time).
+    pub fn get_or_create_app(
         &self,
         app: &App,
         rate_limit: Option<u16>,
         metadata: &str,
         now: i64,
-    ) -> Result<(), StoreError> {
+    ) -> Result<App, StoreError> {
         self.write(|c| {
+            if let Some(uid) = &app.uid {
+                let existing = c
+                    .query_row("SELECT id, uid, name FROM apps WHERE uid = ?1", params![uid], |r| {
+                        Ok(App { id: r.get(0)?, uid: r.get(1)?, name: r.get(2)? })
+                    })
+                    .optional()?;
+                if let Some(existing) = existing {
+                    return Ok(existing);
+                }
+            }
             let taken: bool = c.query_row(
-                "SELECT EXISTS(SELECT 1 FROM apps WHERE id = ?1 OR uid = ?1 OR (?2 IS NOT NULL AND (uid = ?2 OR id = ?2)))",
+                "SELECT EXISTS(SELECT 1 FROM apps WHERE id = ?1 OR uid = ?1 OR (?2 IS NOT NULL AND id = ?2))",
                 params![app.id, app.uid],
                 |r| r.get(0),
             )?;
             if taken {
-                return Err(StoreError::Conflict(format!("an application with uid {:?} already exists", app.uid)));
+                return Err(StoreError::Conflict(super::app_conflict(app)));
             }
             match c.execute(
                 "INSERT INTO apps (id, uid, name, rate_limit, metadata, created_at) VALUES (?1, ?2, ?3, ?4, ?5, ?6)",
                 params![app.id, app.uid, app.name, rate_limit, metadata, now],
             ) {
-                Ok(_) => Ok(()),
+                Ok(_) => Ok(app.clone()),
                 Err(rusqlite::Error::SqliteFailure(e, _)) if e.code == rusqlite::ErrorCode::ConstraintViolation => {
-                    Err(StoreError::Conflict("an application with this uid already exists".into()))
+                    Err(StoreError::Conflict(super::app_conflict(app)))
                 }
                 Err(e) => Err(e.into()),
             }

@@ -28,14 +28,23 @@ fn token(app_id: &str, kind: TokenKind, created_at: i64) -> TokenRecord {
 }
 
 #[test]
-fn duplicate_uid_is_a_conflict() {
+fn a_second_creation_with_the_same_uid_gets_the_first_app_and_a_uid_naming_another_id_conflicts() {
     let s = Store::open(Path::new(":memory:")).unwrap();
-    s.create_app(&app("app_1", Some("u")), None, "{}", 0)
+    s.get_or_create_app(&app("app_1", Some("u")), None, "{}", 0)
         .unwrap();
-    assert!(matches!(
-        s.create_app(&app("app_2", Some("u")), None, "{}", 0),
-        Err(StoreError::Conflict(_))
-    ));
+    let again = s
+        .get_or_create_app(&app("app_2", Some("u")), None, "{}", 0)
+        .unwrap();
+    assert_eq!(again.id, "app_1", "get, not create");
+    let Err(StoreError::Conflict(sentence)) =
+        s.get_or_create_app(&app("app_3", Some("app_1")), None, "{}", 0)
+    else {
+        panic!("a uid that is another application's id is a conflict");
+    };
+    assert_eq!(
+        sentence,
+        "the application ID or uid `app_1` is already taken by another application"
+    );
     assert_eq!(s.find_app("u").unwrap().unwrap().id, "app_1");
     assert_eq!(
         s.find_app("app_1").unwrap().unwrap().uid.as_deref(),
@@ -46,7 +55,8 @@ fn duplicate_uid_is_a_conflict() {
 #[test]
 fn expire_all_cuts_off_earlier_tokens_at_the_deadline_only() {
     let s = Store::open(Path::new(":memory:")).unwrap();
-    s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
+    s.get_or_create_app(&app("app_1", None), None, "{}", 0)
+        .unwrap();
     s.insert_tokens(&[NewToken {
         secret: "old".into(),
         record: token("app_1", TokenKind::Portal, 10),
@@ -75,7 +85,8 @@ fn expire_all_cuts_off_earlier_tokens_at_the_deadline_only() {
 #[test]
 fn a_one_time_token_is_exchanged_once() {
     let s = Store::open(Path::new(":memory:")).unwrap();
-    s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
+    s.get_or_create_app(&app("app_1", None), None, "{}", 0)
+        .unwrap();
     let mut ott = token("app_1", TokenKind::OneTime, 0);
     ott.expires_at = Some(100);
     s.insert_tokens(&[NewToken {
@@ -108,7 +119,8 @@ fn the_database_stores_no_token_in_clear_text() {
     let path = dir.join("clear.db");
     let _ = std::fs::remove_file(&path);
     let s = Store::open(&path).unwrap();
-    s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
+    s.get_or_create_app(&app("app_1", None), None, "{}", 0)
+        .unwrap();
     let secret = crate::secret::new_token("appsk_");
     s.insert_tokens(&[NewToken {
         secret: secret.clone(),
@@ -125,7 +137,8 @@ fn the_database_stores_no_token_in_clear_text() {
 
 fn with_app() -> Store {
     let s = Store::open(Path::new(":memory:")).unwrap();
-    s.create_app(&app("app_1", None), None, "{}", 0).unwrap();
+    s.get_or_create_app(&app("app_1", None), None, "{}", 0)
+        .unwrap();
     s
 }
 
