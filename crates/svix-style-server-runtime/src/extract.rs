@@ -10,11 +10,12 @@ use axum::body::Body;
 use axum::extract::RawPathParams;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::http::{HeaderMap, StatusCode, header};
-use axum::response::{IntoResponse, Response};
+use axum::response::Response;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
-use serde::Serialize;
+
 use serde_json::Value;
 
+use crate::response::{error_response, error_response_static};
 use crate::validate::Validator;
 
 /// Settings of a generated router.
@@ -70,34 +71,6 @@ impl fmt::Debug for Bearer {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.write_str("Bearer(<redacted>)")
     }
-}
-
-#[derive(Serialize)]
-struct HttpErrorBody<'a> {
-    code: &'a str,
-    detail: &'a str,
-}
-
-/// An `HttpErrorOut`-shaped JSON response.
-pub fn error_response(status: StatusCode, code: &str, detail: &str) -> Response {
-    json_response(status, &HttpErrorBody { code, detail })
-}
-
-/// A JSON response with `status`.
-pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
-    match serde_json::to_vec(body) {
-        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
-        Err(_) => error_response_static(
-            StatusCode::INTERNAL_SERVER_ERROR,
-            "internal_error",
-            "response could not be serialized",
-        ),
-    }
-}
-
-fn error_response_static(status: StatusCode, code: &'static str, detail: &'static str) -> Response {
-    let body = format!(r#"{{"code":"{code}","detail":"{detail}"}}"#);
-    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
 }
 
 fn unauthorized(detail: &str) -> Response {

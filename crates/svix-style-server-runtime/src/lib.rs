@@ -11,13 +11,15 @@
 
 mod extract;
 mod media;
+mod response;
 mod validate;
 
 pub use extract::{
-    Bearer, PathParams, QueryParams, RouterOptions, ServerState, bearer, error_response,
-    header_values, json_body, json_response, method_not_allowed, not_found, optional_bearer,
+    Bearer, PathParams, QueryParams, RouterOptions, ServerState, bearer, header_values, json_body,
+    method_not_allowed, not_found, optional_bearer,
 };
 pub use media::is_json_media_type;
+pub use response::{error_response, json_response};
 pub use validate::{
     ArrayRules, IntRules, NumRules, ParamShape, Scalar, StringRules, ValidationError,
     ValidationErrors, Validator, any_of, array, boolean, convert, enumeration, integer, not,

@@ -1,13 +1,14 @@
 //! API diff: every change between two documents, classified by who it breaks.
 //!
 //! Split by concern (as dropshot-api-manager splits its compatibility checks): `change` holds
-//! the types, `operations` pairs operations and compares their parameters, bodies, responses and
+//! the types, `differ` collects the changes, `operations` pairs operations and compares their parameters, bodies, responses and
 //! security, `schemas` compares schemas in the direction data flows, and `report` renders the
 //! human and JSON reports. Both documents go through the same normalization as generation, so
 //! an OpenAPI 3.0 document and its 3.1 rewrite differ only where their meaning does.
 
 mod change;
 mod constraints;
+mod differ;
 mod operations;
 mod report;
 mod schemas;
@@ -27,7 +28,7 @@ pub struct ApiDiff {
 
 /// Compares `old` with `new`.
 pub fn diff(old: &Document, new: &Document) -> ApiDiff {
-    let mut differ = operations::Differ {
+    let mut differ = differ::Differ {
         old: &old.api,
         new: &new.api,
         changes: Vec::new(),

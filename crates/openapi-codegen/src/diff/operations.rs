@@ -3,52 +3,13 @@
 
 use std::collections::{BTreeSet, HashSet};
 
-use super::change::{Change, ChangeKind, ChangeSeverity, Party};
+use super::change::{ChangeKind, Party};
+use super::differ::{Differ, Site};
 use super::schemas::{Direction, Pointers, SchemaDiff};
-use crate::ir::{Api, Operation, Param, Response, Schema, Security};
+use crate::ir::{Operation, Param, Response, Schema, Security};
 use crate::status::Status;
 
-/// The operation a change belongs to.
-#[derive(Debug, Clone)]
-pub(super) struct Site {
-    pub operation: Option<String>,
-}
-
-/// Collects the changes between two documents.
-pub(super) struct Differ<'a> {
-    pub old: &'a Api,
-    pub new: &'a Api,
-    pub changes: Vec<Change>,
-}
-
-impl<'a> Differ<'a> {
-    pub fn push(
-        &mut self,
-        kind: ChangeKind,
-        site: &Site,
-        pointer: String,
-        in_old: bool,
-        mut breaks: Vec<Party>,
-        message: String,
-    ) {
-        breaks.sort();
-        breaks.dedup();
-        let severity = if breaks.contains(&Party::Client) {
-            ChangeSeverity::Breaking
-        } else {
-            ChangeSeverity::NonBreaking
-        };
-        self.changes.push(Change {
-            severity,
-            pointer,
-            operation: site.operation.clone(),
-            message,
-            kind,
-            breaks,
-            in_old,
-        });
-    }
-
+impl Differ<'_> {
     /// Pairs operations (by operationId, then by method and path) and compares each pair.
     pub fn run(&mut self) {
         let (old, new) = (self.old, self.new);

@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use serde_json::Value;
 
 use super::change::{ChangeKind, Party};
-use super::operations::{Differ, Site};
+use super::differ::{Differ, Site};
 use crate::error::escape_pointer;
 use crate::ir::{Additional, Api, Kind, Schema};
 

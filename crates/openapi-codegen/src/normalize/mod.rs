@@ -13,9 +13,11 @@
 
 mod lower;
 mod operations;
+mod params;
 mod paths;
 mod rename;
 mod schema;
+mod security;
 
 use std::collections::BTreeMap;
 
@@ -25,6 +27,12 @@ use serde_json::{Map, Value};
 use crate::error::{Diagnostic, Error, Result, Severity, escape_pointer};
 use crate::ir::{Api, Schema};
 use crate::load::{Loaded, OpenApiVersion};
+
+/// Where the walk is inside one operation.
+struct At<'o> {
+    /// The operationId.
+    id: &'o str,
+}
 
 /// Normalizes a loaded document. Errors carry every problem found, not just the first.
 pub(crate) fn normalize(loaded: &Loaded) -> Result<Api> {

@@ -3,9 +3,10 @@
 
 use serde_json::{Value, json};
 
-use super::Normalizer;
+use super::params::undeclared;
+use super::{At, Normalizer};
 use crate::error::{Diagnostic, escape_pointer};
-use crate::ir::{Body, Operation, Param, ParamLocation, Response, ResponseBody, Schema, Security};
+use crate::ir::{Body, Operation, Param, ParamLocation, Response, ResponseBody, Schema};
 use crate::media::is_json_media_type;
 use crate::naming::rust_type_name;
 use crate::status::Status;
@@ -31,12 +32,6 @@ struct PathItem<'p, 'v> {
     /// Whether the key's templated query string stays part of the route (another key has the
     /// same route without it: such documents send those values through the path template).
     keep_query: bool,
-}
-
-/// Where the walk is inside one operation.
-struct At<'o> {
-    /// The operationId.
-    id: &'o str,
 }
 
 impl<'a> Normalizer<'a> {
@@ -295,58 +290,8 @@ impl<'a> Normalizer<'a> {
         })
     }
 
-    fn security(
-        &mut self,
-        requirements: Option<&Value>,
-        pointer: &str,
-        opid: Option<&str>,
-    ) -> Security {
-        let Some(Value::Array(reqs)) = requirements else {
-            return Security::None;
-        };
-        if reqs.is_empty() {
-            return Security::None;
-        }
-        let schemes = self.root.pointer("/components/securitySchemes");
-        let mut bearer = false;
-        let mut anonymous = false;
-        for req in reqs {
-            let Some(req) = req.as_object() else { continue };
-            if req.is_empty() {
-                anonymous = true;
-            }
-            for name in req.keys() {
-                let scheme = schemes.and_then(|s| s.get(name));
-                let is_bearer = scheme.is_some_and(|s| {
-                    s.get("type").and_then(Value::as_str) == Some("http")
-                        && s.get("scheme")
-                            .and_then(Value::as_str)
-                            .is_some_and(|x| x.eq_ignore_ascii_case("bearer"))
-                });
-                if is_bearer {
-                    bearer = true;
-                } else if scheme.is_none() {
-                    self.diags.push(Diagnostic::error(format!("{pointer}/security"), format!("security scheme `{name}` is not defined in `components.securitySchemes`")).in_operation(opid));
-                } else {
-                    self.diags.push(
-                        Diagnostic::warning(
-                            format!("/components/securitySchemes/{}", escape_pointer(name)),
-                            format!("security scheme `{name}` is not HTTP bearer: the generated server does not check it and the client does not send it"),
-                        )
-                        .in_operation(opid),
-                    );
-                }
-            }
-        }
-        match (bearer, anonymous) {
-            (true, false) => Security::Bearer,
-            (true, true) => Security::OptionalBearer,
-            _ => Security::None,
-        }
-    }
-
     /// Follows a `$ref` to `#/components/<kind>/<name>` (for parameters, bodies, responses).
-    fn deref(
+    pub(super) fn deref(
         &mut self,
         value: &'a Value,
         kind: &str,
@@ -387,158 +332,6 @@ impl<'a> Normalizer<'a> {
                 .in_operation(Some(at.id)),
         );
         None
-    }
-
-    fn param(&mut self, p: &'a Value, pointer: &str, op: &At<'_>) -> Option<Param> {
-        let (p, at) = self.deref(p, "parameters", pointer, op)?;
-        let opid = op.id;
-        let oid = Some(opid);
-        let name = match p.get("name").and_then(Value::as_str) {
-            Some(n) => n.to_owned(),
-            None => {
-                self.diags
-                    .push(Diagnostic::error(&at, "parameter has no `name`").in_operation(oid));
-                return None;
-            }
-        };
-        let location = match p.get("in").and_then(Value::as_str) {
-            Some("path") => ParamLocation::Path,
-            Some("query") => ParamLocation::Query,
-            Some("header") => ParamLocation::Header,
-            Some("cookie") => ParamLocation::Cookie,
-            other => {
-                self.diags.push(
-                    Diagnostic::error(
-                        format!("{at}/in"),
-                        match other {
-                            Some(other) => format!("parameter `{name}` has unsupported location `{other}` (path, query, header or cookie)"),
-                            None => format!("parameter `{name}` has no location `in` (path, query, header or cookie)"),
-                        },
-                    )
-                    .in_operation(oid),
-                );
-                return None;
-            }
-        };
-        if location == ParamLocation::Cookie {
-            self.diags.push(
-                Diagnostic::warning(
-                    &at,
-                    format!(
-                        "cookie parameter `{name}` is not supported: it is neither sent nor checked"
-                    ),
-                )
-                .in_operation(oid),
-            );
-            return None;
-        }
-        if location == ParamLocation::Header
-            && ["accept", "content-type", "authorization"]
-                .contains(&name.to_ascii_lowercase().as_str())
-        {
-            self.diags.push(
-                Diagnostic::warning(
-                    &at,
-                    format!("header parameter `{name}` is ignored, as OpenAPI says it must be"),
-                )
-                .in_operation(oid),
-            );
-            return None;
-        }
-        let required = location == ParamLocation::Path
-            || p.get("required").and_then(Value::as_bool).unwrap_or(false);
-        let style = p
-            .get("style")
-            .and_then(Value::as_str)
-            .unwrap_or(match location {
-                ParamLocation::Query | ParamLocation::Cookie => "form",
-                _ => "simple",
-            });
-        let expected_style = if location == ParamLocation::Query {
-            "form"
-        } else {
-            "simple"
-        };
-        if style != expected_style {
-            self.diags.push(
-                Diagnostic::warning(
-                    format!("{at}/style"),
-                    format!("parameter `{name}` uses style `{style}`, which is not supported: it is read and sent as `{expected_style}`"),
-                )
-                .in_operation(oid),
-            );
-        }
-        let explode = p
-            .get("explode")
-            .and_then(Value::as_bool)
-            .unwrap_or(style == "form");
-        let schema = match (p.get("schema"), p.get("content")) {
-            (Some(s), _) => self.schema(s, &format!("{at}/schema"), Some(opid)),
-            (None, Some(_)) => {
-                self.diags.push(
-                    Diagnostic::warning(
-                        &at,
-                        format!("parameter `{name}` uses `content`; it is treated as a string"),
-                    )
-                    .in_operation(oid),
-                );
-                json!({"type": "string"})
-            }
-            (None, None) => {
-                self.diags.push(
-                    Diagnostic::warning(
-                        &at,
-                        format!("parameter `{name}` has no schema; it is treated as a string"),
-                    )
-                    .in_operation(oid),
-                );
-                json!({"type": "string"})
-            }
-        };
-        // progenitor writes a path parameter into the URL with `Display`, which a list does not
-        // have (tfl.gov.uk: `/Line/Mode/{modes}`, "a comma-separated list of modes").
-        let schema = if location == ParamLocation::Path
-            && schema.get("type").and_then(Value::as_str) == Some("array")
-        {
-            self.diags.push(
-                Diagnostic::warning(
-                    format!("{at}/schema"),
-                    format!("path parameter `{name}` is an array: it is read and sent as one string, its items separated by commas as the `simple` style writes them"),
-                )
-                .in_operation(oid),
-            );
-            let mut string = json!({"type": "string"});
-            if let Some(description) = schema.get("description") {
-                string["description"] = description.clone();
-            }
-            string
-        } else {
-            schema
-        };
-        let schema = self.hoist(
-            schema,
-            &format!("{}{}", rust_type_name(opid), rust_type_name(&name)),
-            &format!("{at}/schema"),
-        );
-        Some(Param {
-            rust_name: String::new(),
-            shadowed: false,
-            name,
-            location,
-            required,
-            schema: Schema::from_json(&schema),
-            description: p
-                .get("description")
-                .and_then(Value::as_str)
-                .map(str::to_owned),
-            style: style.to_owned(),
-            explode,
-            deprecated: p
-                .get("deprecated")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            pointer: at,
-        })
     }
 
     fn request_body(&mut self, b: &'a Value, pointer: &str, op: &At<'_>) -> Option<Body> {
@@ -646,27 +439,5 @@ impl<'a> Normalizer<'a> {
             media_types,
             pointer: at,
         })
-    }
-}
-
-/// A parameter the path template names but the operation does not declare: a required string.
-fn undeclared(name: &str, location: ParamLocation, pointer: &str) -> Param {
-    Param {
-        name: name.to_owned(),
-        rust_name: String::new(),
-        shadowed: false,
-        location,
-        required: true,
-        schema: crate::ir::Schema::from_json(&serde_json::json!({ "type": "string" })),
-        description: None,
-        style: if location == ParamLocation::Query {
-            "form"
-        } else {
-            "simple"
-        }
-        .into(),
-        explode: location == ParamLocation::Query,
-        deprecated: false,
-        pointer: pointer.to_owned(),
     }
 }

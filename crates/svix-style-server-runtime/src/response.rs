@@ -1,0 +1,37 @@
+//! Answers in JSON: any body with a status, and Svix's `HttpErrorOut` shape (`code`, `detail`).
+
+use axum::http::{StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use serde::Serialize;
+
+#[derive(Serialize)]
+struct HttpErrorBody<'a> {
+    code: &'a str,
+    detail: &'a str,
+}
+
+/// An `HttpErrorOut`-shaped JSON response.
+pub fn error_response(status: StatusCode, code: &str, detail: &str) -> Response {
+    json_response(status, &HttpErrorBody { code, detail })
+}
+
+/// A JSON response with `status`.
+pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
+    match serde_json::to_vec(body) {
+        Ok(bytes) => (status, [(header::CONTENT_TYPE, "application/json")], bytes).into_response(),
+        Err(_) => error_response_static(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "response could not be serialized",
+        ),
+    }
+}
+
+pub(crate) fn error_response_static(
+    status: StatusCode,
+    code: &'static str,
+    detail: &'static str,
+) -> Response {
+    let body = format!(r#"{{"code":"{code}","detail":"{detail}"}}"#);
+    (status, [(header::CONTENT_TYPE, "application/json")], body).into_response()
+}
