@@ -102,6 +102,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.app-portal-access",
+                rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_app_portal_access();
                     let request = request.app_id(app_id.clone());
@@ -130,6 +131,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.create-message-token",
+                rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_create_message_token();
                     let request = request.app_id(app_id.clone());
@@ -158,6 +160,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.expire-all",
+                rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_expire_all();
                     let request = request.app_id(app_id.clone());
@@ -188,6 +191,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.dashboard-access",
+                rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_dashboard_access();
                     let request = request.app_id(app_id.clone());
@@ -211,6 +215,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.logout",
+                rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_logout();
                     let request = request.idempotency_key(key.clone());
@@ -235,6 +240,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.exchange-one-time-token",
+                rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_exchange_one_time_token();
                     let request = request.idempotency_key(key.clone());

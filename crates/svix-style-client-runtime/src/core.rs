@@ -11,7 +11,7 @@ use tracing::Instrument as _;
 
 use crate::error::Error;
 use crate::hooks::{Answer, CALL, CallContext};
-use crate::retry::{RetryPolicy, retryable_status};
+use crate::retry::{Retry, RetryPolicy, RetrySafety, retryable_status};
 
 /// The policy state a client shares across calls (cheap to clone).
 #[derive(Debug, Clone)]
@@ -28,7 +28,7 @@ enum Outcome<T> {
     Done(T),
     Failed {
         error: Error,
-        retryable: bool,
+        retryable: Retry,
         retry_after: Option<Duration>,
     },
 }
@@ -69,10 +69,16 @@ impl Core {
         explicit.unwrap_or_else(|| format!("auto_{}", uuid::Uuid::new_v4()))
     }
 
-    /// Runs operation `operation` with retries; `send` issues one attempt.
+    /// Runs operation `operation` with retries; `send` issues one attempt. `safety` says whether
+    /// the call may be sent again after it may have reached the server (see [`RetrySafety`]).
     /// `E` is the error body type progenitor decoded (`serde_json::Value`, or `()` for an
     /// operation that documents none).
-    pub async fn call<T, E, F, Fut>(&self, operation: &'static str, send: F) -> Result<T, Error>
+    pub async fn call<T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        safety: RetrySafety,
+        send: F,
+    ) -> Result<T, Error>
     where
         E: serde::Serialize,
         F: Fn() -> Fut,
@@ -112,7 +118,7 @@ impl Core {
                     retryable,
                     retry_after,
                 } => {
-                    if !retryable || retry >= self.retry.retries() {
+                    if !self.retry.allows(retryable, safety) || retry >= self.retry.retries() {
                         return Err(error);
                     }
                     let wait = self.retry.delay(retry, retry_after);
@@ -142,7 +148,23 @@ async fn classify<T, E: serde::Serialize>(
         retryable,
         retry_after,
     };
-    let by_status = |status: u16| (retryable_status(status), head.retry_after);
+    // A status came back: the request reached the server.
+    let by_status = |status: u16| {
+        let retry = if retryable_status(status) {
+            Retry::MaybeSent
+        } else {
+            Retry::No
+        };
+        (retry, head.retry_after)
+    };
+    // A connection that was never made carries no request; anything else may have.
+    let sent = |e: &reqwest::Error| {
+        if e.is_connect() {
+            Retry::Unsent
+        } else {
+            Retry::MaybeSent
+        }
+    };
     match result {
         Ok(value) => Outcome::Done(value.into_inner()),
         Err(RawError::ErrorResponse(response)) => {
@@ -160,25 +182,29 @@ async fn classify<T, E: serde::Serialize>(
                         status: Some(status),
                         body: String::from_utf8_lossy(&bytes).into_owned(),
                     },
-                    false,
+                    Retry::No,
                     None,
                 ),
                 Ok(bytes) => failed(Error::from_response(status, &bytes), retryable, wait),
-                Err(e) => failed(Error::Transport(e), true, wait),
+                Err(e) => failed(Error::Transport(e), Retry::MaybeSent, wait),
             }
         }
         Err(RawError::CommunicationError(e)) if e.is_timeout() => {
-            failed(Error::Timeout(e), true, None)
+            let retry = sent(&e);
+            failed(Error::Timeout(e), retry, None)
+        }
+        Err(RawError::CommunicationError(e)) if e.is_builder() => {
+            failed(Error::Transport(e), Retry::No, None)
         }
         Err(RawError::CommunicationError(e)) => {
-            let retryable = !e.is_builder();
-            failed(Error::Transport(e), retryable, None)
+            let retry = sent(&e);
+            failed(Error::Transport(e), retry, None)
         }
         Err(RawError::ResponseBodyError(e)) if e.is_timeout() => {
-            failed(Error::Timeout(e), true, None)
+            failed(Error::Timeout(e), Retry::MaybeSent, None)
         }
         Err(RawError::ResponseBodyError(e)) | Err(RawError::InvalidUpgrade(e)) => {
-            failed(Error::Transport(e), true, head.retry_after)
+            failed(Error::Transport(e), Retry::MaybeSent, head.retry_after)
         }
         // The body did not decode: the status (noted before decoding) still decides.
         Err(RawError::InvalidResponsePayload(bytes, _)) => match head.status {
@@ -191,12 +217,12 @@ async fn classify<T, E: serde::Serialize>(
                     status,
                     body: String::from_utf8_lossy(&bytes).into_owned(),
                 },
-                false,
+                Retry::No,
                 None,
             ),
         },
         Err(RawError::InvalidRequest(m)) | Err(RawError::Custom(m)) => {
-            failed(Error::InvalidRequest(m), false, None)
+            failed(Error::InvalidRequest(m), Retry::No, None)
         }
     }
 }

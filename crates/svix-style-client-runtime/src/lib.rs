@@ -19,7 +19,7 @@ pub use builder::{
 };
 pub use core::Core;
 pub use error::{Error, HttpErrorOut, HttpValidationError, ValidationError};
-pub use retry::RetryPolicy;
+pub use retry::{RetryPolicy, RetrySafety};
 
 /// Crates generated code names through the runtime.
 pub mod reexports {

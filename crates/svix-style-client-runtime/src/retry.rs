@@ -1,5 +1,11 @@
 //! Retry policy: which failures are retried, and how long to wait (exponential backoff with full
 //! jitter, or the server's `Retry-After`, capped).
+//!
+//! What may be sent again follows RFC 9110: a failure before the request was sent (connection
+//! refused, DNS) is retried for any call; a failure after it may have reached the server (429,
+//! 5xx, a timeout, a connection reset) only for an idempotent method or a call that carries an
+//! idempotency key ([`RetrySafety`]) — a `POST` without a key is never sent twice unless
+//! [`RetryPolicy::resend_non_idempotent`] says so.
 
 use std::time::Duration;
 
@@ -19,6 +25,44 @@ pub struct RetryPolicy {
     /// An explicit schedule: retry `n` waits `schedule[n]`, and there are as many retries as
     /// entries (the official SDKs' `retry_schedule`). `Retry-After` still wins when sent.
     pub schedule: Option<Vec<Duration>>,
+    /// Also resend calls that are neither idempotent nor keyed after a failure that may have
+    /// reached the server (default `false`: such a call could take effect twice).
+    pub resend_non_idempotent: bool,
+}
+
+/// Whether a call may be sent again once it may have reached the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum RetrySafety {
+    /// An idempotent method (RFC 9110: GET, HEAD, OPTIONS, PUT, DELETE, TRACE).
+    Idempotent,
+    /// The call carries an idempotency key, which every retry reuses.
+    Keyed,
+    /// Neither (POST, PATCH, … without a key): retried only when it was never sent.
+    NotIdempotent,
+}
+
+impl RetrySafety {
+    /// The safety of a call with `method` (any case), carrying an idempotency key or not.
+    pub fn of(method: &str, keyed: bool) -> Self {
+        if keyed {
+            return Self::Keyed;
+        }
+        match method.to_ascii_uppercase().as_str() {
+            "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE" => Self::Idempotent,
+            _ => Self::NotIdempotent,
+        }
+    }
+}
+
+/// Whether a failed attempt is worth another.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Retry {
+    /// Never (a client-side error, a 4xx other than 429, an answer that did not decode).
+    No,
+    /// The request was never sent (connect failure): any call may be retried.
+    Unsent,
+    /// The request may have reached the server: retried only if the call is safe to resend.
+    MaybeSent,
 }
 
 impl Default for RetryPolicy {
@@ -29,6 +73,7 @@ impl Default for RetryPolicy {
             max_delay: Duration::from_secs(5),
             max_retry_after: Duration::from_secs(60),
             schedule: None,
+            resend_non_idempotent: false,
         }
     }
 }
@@ -45,6 +90,15 @@ impl RetryPolicy {
             max_retries: u32::try_from(delays.len()).unwrap_or(u32::MAX),
             schedule: Some(delays),
             ..Self::default()
+        }
+    }
+
+    /// Whether a failure of kind `retry` of a call with `safety` may be retried.
+    pub fn allows(&self, retry: Retry, safety: RetrySafety) -> bool {
+        match retry {
+            Retry::No => false,
+            Retry::Unsent => true,
+            Retry::MaybeSent => safety != RetrySafety::NotIdempotent || self.resend_non_idempotent,
         }
     }
 
@@ -104,6 +158,31 @@ pub fn retry_after(headers: &HeaderMap) -> Option<Duration> {
 mod tests {
     use super::*;
     use reqwest::header::{HeaderValue, RETRY_AFTER};
+
+    #[test]
+    fn only_idempotent_or_keyed_calls_are_resent_after_they_may_have_arrived() {
+        let p = RetryPolicy::default();
+        for method in ["GET", "head", "OPTIONS", "PUT", "DELETE", "TRACE"] {
+            assert_eq!(RetrySafety::of(method, false), RetrySafety::Idempotent);
+        }
+        for method in ["POST", "PATCH", "post"] {
+            let safety = RetrySafety::of(method, false);
+            assert_eq!(safety, RetrySafety::NotIdempotent);
+            assert!(!p.allows(Retry::MaybeSent, safety), "{method}");
+            assert!(p.allows(Retry::Unsent, safety), "{method}: never sent");
+            assert!(
+                p.allows(Retry::MaybeSent, RetrySafety::of(method, true)),
+                "keyed"
+            );
+        }
+        assert!(p.allows(Retry::MaybeSent, RetrySafety::Idempotent));
+        assert!(!p.allows(Retry::No, RetrySafety::Idempotent));
+        let opted_in = RetryPolicy {
+            resend_non_idempotent: true,
+            ..RetryPolicy::default()
+        };
+        assert!(opted_in.allows(Retry::MaybeSent, RetrySafety::NotIdempotent));
+    }
 
     #[test]
     fn backoff_is_jittered_under_an_exponential_ceiling() {

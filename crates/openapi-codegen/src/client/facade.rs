@@ -272,6 +272,18 @@ fn method(
             });
         }
     }
+    // What may be sent again (RFC 9110 idempotent methods, or a call carrying a key).
+    let keyed = op
+        .params
+        .iter()
+        .any(|p| !p.shadowed && is_idempotency_key(p.location, &p.name));
+    let safety = match (keyed, op.method.to_ascii_uppercase().as_str()) {
+        (true, _) => quote! { rt::RetrySafety::Keyed },
+        (false, "GET" | "HEAD" | "OPTIONS" | "PUT" | "DELETE" | "TRACE") => {
+            quote! { rt::RetrySafety::Idempotent }
+        }
+        (false, _) => quote! { rt::RetrySafety::NotIdempotent },
+    };
     let success = &info.success;
     // An operation without optional parameters takes `options` only so that one appearing
     // later does not change the signature.
@@ -300,7 +312,7 @@ fn method(
             #unpack
             #(#prepare)*
             #[allow(deprecated)]
-            self.core.call(#op_id, || {
+            self.core.call(#op_id, #safety, || {
                 let request = self.raw.#builder_fn();
                 #(#chain)*
                 request.send()
