@@ -1,11 +1,27 @@
 //! [`Document`]: an OpenAPI document loaded and normalized into the IR, ready for the backends.
 
+use std::collections::BTreeMap;
 use std::path::Path;
 
 use serde_json::Value;
 
 use crate::error::{Diagnostic, Result};
-use crate::ir::Api;
+use crate::ir::{Api, ApiKeyLocation, SchemeKind};
+
+/// How much of a document's security the generated crates carry: the client sends it, the
+/// router enforces it.
+#[derive(Debug, Clone, Default, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
+pub struct SecurityCoverage {
+    /// Operations of the document.
+    pub operations: usize,
+    /// Those whose requirement names at least one scheme.
+    pub credentialed: usize,
+    /// Those whose every scheme is generated in both directions (all but `mutualTLS`, which
+    /// the TLS layer carries).
+    pub generated: usize,
+    /// Operations requiring each kind of scheme (`apiKey-header`, `http-basic`, `oauth2`, …).
+    pub by_kind: BTreeMap<String, usize>,
+}
 
 /// A loaded, normalized OpenAPI 3.0/3.1 document (JSON or YAML).
 #[derive(Debug, Clone)]
@@ -45,6 +61,38 @@ impl Document {
         &self.api.warnings
     }
 
+    /// What the generated crates carry of the document's security, operation by operation.
+    pub fn security_coverage(&self) -> SecurityCoverage {
+        let mut coverage = SecurityCoverage {
+            operations: self.api.operations.len(),
+            ..SecurityCoverage::default()
+        };
+        for op in &self.api.operations {
+            let kinds: std::collections::BTreeSet<String> = op
+                .requirement
+                .credentialed()
+                .flatten()
+                .filter_map(|u| {
+                    self.api
+                        .security_schemes
+                        .iter()
+                        .find(|s| s.name == u.scheme)
+                })
+                .map(|s| kind_label(&s.kind))
+                .collect();
+            if !kinds.is_empty() {
+                coverage.credentialed += 1;
+            }
+            if !kinds.contains("mutualTLS") {
+                coverage.generated += 1;
+            }
+            for kind in kinds {
+                *coverage.by_kind.entry(kind).or_default() += 1;
+            }
+        }
+        coverage
+    }
+
     /// The normalized JSON form of component schema `name` (after collision renaming).
     pub fn normalized_schema(&self, name: &str) -> Option<&Value> {
         self.api.schemas.get(name).map(|s| &s.json)
@@ -55,5 +103,22 @@ impl Document {
     pub fn progenitor_baseline(&self) -> Result<String> {
         let tokens = crate::client::progenitor_baseline(&self.api)?;
         crate::write::format_rust(tokens, "bench", "client")
+    }
+}
+
+fn kind_label(kind: &SchemeKind) -> String {
+    match kind {
+        SchemeKind::ApiKey { location, .. } => match location {
+            ApiKeyLocation::Header => "apiKey-header",
+            ApiKeyLocation::Query => "apiKey-query",
+            ApiKeyLocation::Cookie => "apiKey-cookie",
+        }
+        .to_owned(),
+        SchemeKind::Basic => "http-basic".to_owned(),
+        SchemeKind::Bearer { .. } => "http-bearer".to_owned(),
+        SchemeKind::Http { .. } => "http-other".to_owned(),
+        SchemeKind::OAuth2 { .. } => "oauth2".to_owned(),
+        SchemeKind::OpenIdConnect { .. } => "openIdConnect".to_owned(),
+        SchemeKind::MutualTls => "mutualTLS".to_owned(),
     }
 }

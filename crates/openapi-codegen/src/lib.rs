@@ -24,7 +24,7 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
-pub use document::Document;
+pub use document::{Document, SecurityCoverage};
 #[doc(hidden)]
 pub use error::catch_backend_for_tests;
 pub use error::{Diagnostic, Error, Result, Severity};

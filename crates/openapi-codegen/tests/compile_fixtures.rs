@@ -1,7 +1,8 @@
 //! Every fixture's generated crates compile, and are clippy-clean, as one workspace sharing
 //! this workspace's target directory and lock file (so nothing is downloaded or rebuilt twice);
-//! then a probe crate runs the server generated from `params.json` to show its parameter
-//! handling works, not just compiles.
+//! then probe crates run what was generated: the server from `params.json` (parameter handling),
+//! and the client and server from `security_schemes.json` calling each other with every scheme
+//! kind (credentials sent, enforced and handed over).
 
 mod support;
 
@@ -21,34 +22,61 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
     }
     support::clippy_clean(&dir, &members);
 
-    // The probe: a test crate beside the fixtures, run with `cargo test`.
-    let probe = dir.join("probe/crates/params-probe");
-    std::fs::create_dir_all(probe.join("tests")).unwrap();
-    std::fs::create_dir_all(probe.join("src")).unwrap();
-    std::fs::write(
-        probe.join("Cargo.toml"),
-        "[package]\nname = \"params-probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dev-dependencies]\n\
-             fixture-params-server = { path = \"../../../fixture-params/crates/fixture-params-server\" }\n\
-             fixture-params-models = { path = \"../../../fixture-params/crates/fixture-params-models\" }\n\
-             svix-style-server-runtime = { path = \"../../../runtime/svix-style-server-runtime\" }\n\
-             serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",
-    )
-    .unwrap();
-    std::fs::write(
-        probe.join("src/lib.rs"),
-        "//! Probe of a generated server.\n",
-    )
-    .unwrap();
-    std::fs::write(
-        probe.join("tests/params.rs"),
+    // The probes: test crates beside the fixtures, run with `cargo test`.
+    write_probe(
+        &dir,
+        "params-probe",
+        "fixture-params-server = { path = \"../../../fixture-params/crates/fixture-params-server\" }\n\
+         fixture-params-models = { path = \"../../../fixture-params/crates/fixture-params-models\" }\n\
+         svix-style-server-runtime = { path = \"../../../runtime/svix-style-server-runtime\" }\n\
+         serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",
         include_str!("probe/params_probe.rs"),
-    )
-    .unwrap();
+    );
+    write_probe(
+        &dir,
+        "security-probe",
+        "fixture-security-schemes-server = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-server\" }\n\
+         fixture-security-schemes-client = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-client\" }\n\
+         fixture-security-schemes-models = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-models\" }\n\
+         svix-style-server-runtime = { path = \"../../../runtime/svix-style-server-runtime\" }\n\
+         svix-style-client-runtime = { path = \"../../../runtime/svix-style-client-runtime\" }\n\
+         tokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\"] }\n",
+        include_str!("probe/security_probe.rs"),
+    );
     members.push("probe".into());
     support::cargo_in(
         &dir,
         &members,
-        &["test", "--quiet", "--offline", "-p", "params-probe"],
+        &[
+            "test",
+            "--quiet",
+            "--offline",
+            "-p",
+            "params-probe",
+            "-p",
+            "security-probe",
+        ],
     );
     let _ = std::fs::remove_dir_all(&dir);
+}
+
+/// A test crate `name` under `dir/probe/crates/` with `dev_dependencies` (TOML lines) and one test
+/// file.
+fn write_probe(dir: &std::path::Path, name: &str, dev_dependencies: &str, test: &str) {
+    let probe = dir.join("probe/crates").join(name);
+    std::fs::create_dir_all(probe.join("tests")).unwrap();
+    std::fs::create_dir_all(probe.join("src")).unwrap();
+    std::fs::write(
+        probe.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dev-dependencies]\n{dev_dependencies}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        probe.join("src/lib.rs"),
+        "//! A probe of generated crates.\n",
+    )
+    .unwrap();
+    std::fs::write(probe.join("tests/probe.rs"), test).unwrap();
 }

@@ -237,3 +237,95 @@ fn an_inline_object_named_like_another_schema_makes_only_its_parent_untyped() {
         .unwrap_or_default();
     assert_eq!(top_level.matches("pub struct RepoOwner ").count(), 1);
 }
+
+#[test]
+fn security_problems_name_the_scheme_the_pointer_and_the_operation() {
+    let d = invalid(
+        r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+            "security": [{"nowhere": []}],
+            "paths": {"/a": {"get": {"operationId": "a", "responses": {"200": {"description": "ok"}}}},
+                      "/b": {"get": {"operationId": "b", "security": [{"key": [], "undefined": []}],
+                                     "responses": {"200": {"description": "ok"}}}}},
+            "components": {"securitySchemes": {
+                "key": {"type": "apiKey", "in": "header", "name": "X-Key"},
+                "noPlace": {"type": "apiKey", "name": "k"},
+                "badIn": {"type": "apiKey", "in": "body", "name": "k"},
+                "noName": {"type": "apiKey", "in": "query"},
+                "badHttp": {"type": "http", "scheme": "two words"},
+                "noType": {"scheme": "basic"},
+                "other": {"type": "kerberos"}}}}"##,
+    );
+    let find = |pointer: &str| {
+        d.iter()
+            .find(|x| x.pointer == pointer)
+            .unwrap_or_else(|| panic!("no error at {pointer}: {d:#?}"))
+    };
+    let global = find("/paths/~1a/get/security/0/nowhere");
+    assert!(
+        global.message.contains("`nowhere` is not defined"),
+        "{}",
+        global.message
+    );
+    assert_eq!(global.operation_id.as_deref(), Some("a"));
+    let own = find("/paths/~1b/get/security/0/undefined");
+    assert_eq!(own.operation_id.as_deref(), Some("b"));
+    assert!(
+        find("/components/securitySchemes/noPlace")
+            .message
+            .contains("no `in`")
+    );
+    assert!(
+        find("/components/securitySchemes/badIn/in")
+            .message
+            .contains("header, query or cookie")
+    );
+    assert!(
+        find("/components/securitySchemes/noName")
+            .message
+            .contains("no `name`")
+    );
+    assert!(
+        find("/components/securitySchemes/badHttp/scheme")
+            .message
+            .contains("not an HTTP authentication scheme")
+    );
+    assert!(
+        find("/components/securitySchemes/noType")
+            .message
+            .contains("no `type`")
+    );
+    assert!(
+        find("/components/securitySchemes/other/type")
+            .message
+            .contains("mutualTLS")
+    );
+    assert!(
+        d.iter().all(|x| x.severity == Severity::Error),
+        "every one of them is an error"
+    );
+}
+
+#[test]
+fn no_security_scheme_kind_is_reported_as_not_generated() {
+    let doc = std::fs::read_to_string(
+        std::path::Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../../tests/fixtures/security_schemes.json"),
+    )
+    .unwrap();
+    let document = Document::from_text(&doc, false).unwrap();
+    let generated = generate(&document, &Options::default()).unwrap();
+    let about_security: Vec<_> = document
+        .warnings()
+        .iter()
+        .chain(&generated.warnings)
+        .filter(|w| w.pointer.contains("security") || w.message.contains("security"))
+        .collect();
+    assert!(about_security.is_empty(), "{about_security:?}");
+    // The one warning is the relative second server's.
+    let all: Vec<_> = document
+        .warnings()
+        .iter()
+        .chain(&generated.warnings)
+        .collect();
+    assert!(all.iter().all(|w| w.pointer == "/servers/1/url"), "{all:?}");
+}

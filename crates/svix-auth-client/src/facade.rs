@@ -22,14 +22,58 @@ use svix_style_client_runtime as rt;
 use rt::Error;
 use rt::reexports::progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use rt::reexports::reqwest;
-///A client of Svix Authentication API: one method per operation, with the policy of [`rt`] (bearer credential, base URL from the token's region, retries with backoff and `Retry-After`, idempotency keys, one [`rt::Error`]).
+///A client of Svix Authentication API: one method per operation, with the policy of [`rt`] for this document: credentials as the document declares them — `HTTPBearer` (`.http_bearer(…)`) — each call applying the first alternative of its operation's requirement that is configured; the base URL from the token's region among the document's servers; retries with backoff and `Retry-After` for calls that are safe to resend (idempotent methods, calls with an idempotency key, or calls that never reached the server); one [`rt::Error`].
 #[derive(Debug, Clone)]
 pub struct Client {
     raw: crate::generated::Client,
     core: rt::Core,
 }
-/// Builds a [`Client`]: `Client::builder(token).server_url(…).retries(…).build()`.
-pub type ClientBuilder = rt::ClientBuilder<Client>;
+/// Builds a [`Client`]: credentials (one setter per scheme of the document), base URL,
+/// timeout, retries, HTTP client or proxy.
+#[derive(Debug, Clone)]
+pub struct ClientBuilder(rt::ClientBuilder<Client>);
+impl ClientBuilder {
+    /// Overrides the base URL (a trailing slash is removed).
+    pub fn server_url(self, url: impl Into<String>) -> Self {
+        Self(self.0.server_url(url))
+    }
+    /// Per-attempt timeout (default 15 s); `None`: never time out.
+    pub fn timeout(self, timeout: impl Into<Option<::std::time::Duration>>) -> Self {
+        Self(self.0.timeout(timeout))
+    }
+    /// Retries after the first attempt (default 2), with jittered exponential backoff.
+    pub fn retries(self, n: u32) -> Self {
+        Self(self.0.retries(n))
+    }
+    /// An explicit retry schedule: one retry per entry, waiting that long first.
+    pub fn retry_schedule(self, delays: Vec<::std::time::Duration>) -> Self {
+        Self(self.0.retry_schedule(delays))
+    }
+    /// The whole retry policy.
+    pub fn retry_policy(self, policy: rt::RetryPolicy) -> Self {
+        Self(self.0.retry_policy(policy))
+    }
+    /// Sends through this `reqwest::Client` (its own timeouts, proxy and TLS identity apply).
+    pub fn http_client(self, client: reqwest::Client) -> Self {
+        Self(self.0.http_client(client))
+    }
+    /// Sends every request through this proxy (`http`, `https`, `socks5`, `socks5h`).
+    pub fn proxy(self, url: impl Into<String>) -> Self {
+        Self(self.0.proxy(url))
+    }
+    ///The bearer token of scheme `HTTPBearer`, sent as `Authorization: Bearer <token>`. A token in the `Authorization: Bearer <token>` header.
+    pub fn http_bearer(self, token: impl Into<String>) -> Self {
+        Self(self.0.credential("HTTPBearer", rt::Secret::text(token)))
+    }
+    ///A provider asked for the token of scheme `HTTPBearer` before every attempt (a token that refreshes).
+    pub fn http_bearer_provider(self, provider: impl rt::TokenProvider) -> Self {
+        Self(self.0.credential("HTTPBearer", rt::Secret::provider(provider)))
+    }
+    /// Builds the client.
+    pub fn build(self) -> Result<Client, Error> {
+        self.0.build()
+    }
+}
 impl rt::Facade for Client {
     const SERVERS: &'static [&'static str] = &[
         "https://api.svix.com",
@@ -42,6 +86,16 @@ impl rt::Facade for Client {
     const USER_AGENT: &'static str = concat!(
         env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"), " (rust)"
     );
+    const SCHEMES: &'static [rt::SchemeSpec] = &[
+        rt::SchemeSpec {
+            name: "HTTPBearer",
+            placement: rt::Placement::Authorization("Bearer"),
+            setter: "http_bearer",
+        },
+    ];
+    const TOKEN_SCHEME: Option<&'static str> = Some("HTTPBearer");
+    const REGION_FROM_TOKEN: bool = true;
+    const SERVER_TEMPLATE: Option<(&'static str, &'static [rt::ServerVariable])> = None;
     fn from_parts(base_url: &str, http: reqwest::Client, core: rt::Core) -> Self {
         Self {
             raw: crate::generated::Client::new_with_client(base_url, http),
@@ -50,21 +104,23 @@ impl rt::Facade for Client {
     }
 }
 impl Client {
-    /// A client for `token`, with defaults (base URL from the token, 15 s timeout,
+    /// A client for `token`, with defaults (base URL from the document, 15 s timeout,
     /// 2 retries).
     pub fn new(token: impl Into<String>) -> Result<Self, Error> {
-        ClientBuilder::new(token).build()
+        Self::builder(token).build()
     }
     /// A builder for `token`.
     pub fn builder(token: impl Into<String>) -> ClientBuilder {
-        ClientBuilder::new(token)
+        ClientBuilder(rt::ClientBuilder::new(token))
     }
     /// The same client for another token, sharing the connection pool; the base URL
     /// follows the new token's region unless it was set with `server_url`.
     pub fn with_token(&self, token: &str) -> Result<Self, Error> {
-        let core = self.core.with_authorization(rt::bearer(token)?);
+        let core = self.core.with_token(token)?;
         let base = rt::server_url_for_token(token, <Self as rt::Facade>::SERVERS)
-            .filter(|_| !self.core.fixed_server());
+            .filter(|_| {
+                <Self as rt::Facade>::REGION_FROM_TOKEN && !self.core.fixed_server()
+            });
         let raw = match base {
             Some(base) => {
                 crate::generated::Client::new_with_client(
@@ -102,6 +158,10 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.app-portal-access",
+                &rt::Requirement {
+                    alternatives: &[&["HTTPBearer"]],
+                    anonymous: false,
+                },
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_app_portal_access();
@@ -131,6 +191,10 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.create-message-token",
+                &rt::Requirement {
+                    alternatives: &[&["HTTPBearer"]],
+                    anonymous: false,
+                },
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_create_message_token();
@@ -160,6 +224,10 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.expire-all",
+                &rt::Requirement {
+                    alternatives: &[&["HTTPBearer"]],
+                    anonymous: false,
+                },
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_expire_all();
@@ -191,6 +259,10 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.dashboard-access",
+                &rt::Requirement {
+                    alternatives: &[&["HTTPBearer"]],
+                    anonymous: false,
+                },
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_dashboard_access();
@@ -215,6 +287,10 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.logout",
+                &rt::Requirement {
+                    alternatives: &[&["HTTPBearer"]],
+                    anonymous: false,
+                },
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_logout();
@@ -240,6 +316,10 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.exchange-one-time-token",
+                &rt::Requirement {
+                    alternatives: &[&["HTTPBearer"]],
+                    anonymous: false,
+                },
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_exchange_one_time_token();

@@ -31,7 +31,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Issues a magic link and a session token that let one of your users into the consumer application portal for this application.
     ///
-    /// `POST` `/api/v1/auth/app-portal-access/{app_id}` (operation `v1.authentication.app-portal-access`).
+    /// `POST` `/api/v1/auth/app-portal-access/{app_id}` (operation `v1.authentication.app-portal-access`). Credentials: `HTTPBearer`; the router answers 401 to a request without them.
     fn v1_authentication_app_portal_access(
         &self,
         auth: rt::Bearer,
@@ -44,7 +44,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Creates an access token whose only power is creating messages in this application.
     ///
-    /// `POST` `/api/v1/auth/app/{app_id}/create-message-token` (operation `v1.authentication.create-message-token`).
+    /// `POST` `/api/v1/auth/app/{app_id}/create-message-token` (operation `v1.authentication.create-message-token`). Credentials: `HTTPBearer`; the router answers 401 to a request without them.
     fn v1_authentication_create_message_token(
         &self,
         auth: rt::Bearer,
@@ -57,7 +57,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Makes every token issued for this application so far stop working, immediately or after a grace period.
     ///
-    /// `POST` `/api/v1/auth/app/{app_id}/expire-all` (operation `v1.authentication.expire-all`).
+    /// `POST` `/api/v1/auth/app/{app_id}/expire-all` (operation `v1.authentication.expire-all`). Credentials: `HTTPBearer`; the router answers 401 to a request without them.
     fn v1_authentication_expire_all(
         &self,
         auth: rt::Bearer,
@@ -70,7 +70,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Issues a magic link and a session token for the consumer application portal, with default options.
     ///
-    /// `POST` `/api/v1/auth/dashboard-access/{app_id}` (operation `v1.authentication.dashboard-access`).
+    /// `POST` `/api/v1/auth/dashboard-access/{app_id}` (operation `v1.authentication.dashboard-access`). Credentials: `HTTPBearer`; the router answers 401 to a request without them.
     #[deprecated]
     fn v1_authentication_dashboard_access(
         &self,
@@ -85,7 +85,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Only application-scoped tokens can be logged out; other credentials are refused.
     ///
-    /// `POST` `/api/v1/auth/logout` (operation `v1.authentication.logout`).
+    /// `POST` `/api/v1/auth/logout` (operation `v1.authentication.logout`). Credentials: `HTTPBearer`; the router answers 401 to a request without them.
     fn v1_authentication_logout(
         &self,
         auth: rt::Bearer,
@@ -95,7 +95,7 @@ pub trait Api: Send + Sync + 'static {
     ///
     /// Trades the one-time token carried by a magic link for an application portal session token. Each one-time token can be exchanged once.
     ///
-    /// `POST` `/api/v1/auth/one-time-token` (operation `v1.authentication.exchange-one-time-token`).
+    /// `POST` `/api/v1/auth/one-time-token` (operation `v1.authentication.exchange-one-time-token`). Credentials: `HTTPBearer`; the router answers 401 to a request without them.
     fn v1_authentication_exchange_one_time_token(
         &self,
         auth: rt::Bearer,
@@ -727,6 +727,14 @@ impl IntoResponse for V1AuthenticationExchangeOneTimeTokenResponse {
         }
     }
 }
+/// The document's security schemes, as the router reads them.
+#[allow(dead_code)]
+const SCHEMES: &[rt::SchemeSpec] = &[
+    rt::SchemeSpec {
+        name: "HTTPBearer",
+        scheme: rt::Scheme::Bearer,
+    },
+];
 /// Builds a router serving `api` with default [`rt::RouterOptions`].
 pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
     router_with_options(api, rt::RouterOptions::default())

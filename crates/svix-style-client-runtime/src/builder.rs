@@ -6,6 +6,7 @@ use std::time::Duration;
 use reqwest::header::HeaderValue;
 
 use crate::core::Core;
+use crate::credentials::{Credentials, SchemeSpec, Secret, bearer};
 use crate::error::Error;
 use crate::retry::RetryPolicy;
 
@@ -20,8 +21,68 @@ pub trait Facade: Sized {
     /// The product the `User-Agent` names (`<crate>/<version>`); rustc, OS and architecture
     /// are added.
     const USER_AGENT: &'static str;
+    /// The document's security schemes.
+    const SCHEMES: &'static [SchemeSpec];
+    /// The scheme a token given to [`ClientBuilder::new`] is for: the document's one bearer
+    /// scheme, if it has exactly one scheme and that one is sent as a bearer token.
+    const TOKEN_SCHEME: Option<&'static str>;
+    /// Whether the base URL follows a token's region suffix (Svix's regional hosts); otherwise
+    /// it is the document's first server.
+    const REGION_FROM_TOKEN: bool;
+    /// The first server's URL template and its variables (`{name}` in the template), when it
+    /// has any: [`ClientBuilder::server_variable`] fills them in.
+    const SERVER_TEMPLATE: Option<(&'static str, &'static [ServerVariable])>;
     /// Assembles the client.
     fn from_parts(base_url: &str, http: reqwest::Client, core: Core) -> Self;
+}
+
+/// A variable of the document's server URL template.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ServerVariable {
+    /// Its name in the template.
+    pub name: &'static str,
+    /// Its default.
+    pub default: &'static str,
+    /// The values allowed (empty: any).
+    pub allowed: &'static [&'static str],
+}
+
+/// `template` with each variable's value (`values`, else its default); a value outside a
+/// variable's `enum` or a variable the template does not have is an error naming it.
+pub fn expand_server(
+    template: &str,
+    variables: &[ServerVariable],
+    values: &[(String, String)],
+) -> Result<String, Error> {
+    if let Some((name, _)) = values
+        .iter()
+        .find(|(n, _)| !variables.iter().any(|v| v.name == n))
+    {
+        return Err(Error::InvalidRequest(format!(
+            "the server URL `{template}` has no variable `{name}`"
+        )));
+    }
+    let mut url = template.to_owned();
+    for v in variables {
+        let value = values
+            .iter()
+            .rev()
+            .find(|(n, _)| n == v.name)
+            .map_or(v.default, |(_, value)| value.as_str());
+        if !v.allowed.is_empty() && !v.allowed.contains(&value) {
+            return Err(Error::InvalidRequest(format!(
+                "server variable `{}` is `{value}`; the document allows {}",
+                v.name,
+                v.allowed
+                    .iter()
+                    .map(|a| format!("`{a}`"))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            )));
+        }
+        url = url.replace(&format!("{{{}}}", v.name), value);
+    }
+    Ok(url)
 }
 
 /// The base URL for a token: a token ending in `.<region>` (Svix's `.us`, `.eu`, …) goes to the
@@ -57,10 +118,12 @@ pub fn server_url_for_token<'s>(token: &str, servers: &[&'s str]) -> Option<&'s 
         .copied()
 }
 
-/// Builds a client `C` for a token.
+/// Builds a client `C`: credentials, base URL, timeout, retry policy, HTTP client or proxy.
 #[derive(Debug, Clone)]
 pub struct ClientBuilder<C> {
-    token: String,
+    token: Option<String>,
+    credentials: Credentials,
+    server_variables: Vec<(String, String)>,
     server_url: Option<String>,
     timeout: Option<Duration>,
     retry: RetryPolicy,
@@ -70,10 +133,21 @@ pub struct ClientBuilder<C> {
 }
 
 impl<C: Facade> ClientBuilder<C> {
-    /// A builder for `token` with the defaults (base URL from the token, 15 s, 2 retries).
+    /// A builder for `token` (the credential of the document's token scheme) with the defaults
+    /// (base URL from the document, 15 s, 2 retries).
     pub fn new(token: impl Into<String>) -> Self {
         Self {
-            token: token.into(),
+            token: Some(token.into()),
+            ..Self::without_token()
+        }
+    }
+
+    /// A builder with no credential yet (configure each with [`Self::credential`]).
+    pub fn without_token() -> Self {
+        Self {
+            token: None,
+            credentials: Credentials::default(),
+            server_variables: Vec::new(),
             server_url: None,
             timeout: Some(DEFAULT_TIMEOUT),
             retry: RetryPolicy::default(),
@@ -83,7 +157,21 @@ impl<C: Facade> ClientBuilder<C> {
         }
     }
 
-    /// Overrides the base URL (a trailing slash is removed); default: from the token's region.
+    /// The value of server variable `name` in the document's first server URL (the generated
+    /// builder's `server_<name>` setters call this); checked against its `enum` by `build`.
+    pub fn server_variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.server_variables.push((name.into(), value.into()));
+        self
+    }
+
+    /// The secret of scheme `scheme` (the generated builder's typed setters call this).
+    pub fn credential(mut self, scheme: &'static str, secret: Secret) -> Self {
+        self.credentials.set(scheme, secret);
+        self
+    }
+
+    /// Overrides the base URL (a trailing slash is removed); default: the document's server
+    /// (for Svix's regional hosts, the token's region).
     pub fn server_url(mut self, url: impl Into<String>) -> Self {
         self.server_url = Some(url.into());
         self
@@ -133,8 +221,13 @@ impl<C: Facade> ClientBuilder<C> {
     }
 
     /// Builds the client.
-    pub fn build(self) -> Result<C, Error> {
-        let authorization = bearer(&self.token)?;
+    pub fn build(mut self) -> Result<C, Error> {
+        if let Some(token) = &self.token {
+            bearer(token)?;
+            if let Some(scheme) = C::TOKEN_SCHEME {
+                self.credentials.set(scheme, Secret::text(token.clone()));
+            }
+        }
         let http = match self.http {
             Some(http) => http,
             None => {
@@ -151,16 +244,33 @@ impl<C: Facade> ClientBuilder<C> {
         let explicit = self.server_url.is_some();
         let base = match self.server_url {
             Some(url) => url,
-            None => server_url_for_token(&self.token, C::SERVERS)
-                .ok_or_else(|| {
-                    Error::InvalidRequest(
-                        "the document names no server: set one with `.server_url(…)`".into(),
-                    )
-                })?
-                .to_owned(),
+            None if !self.server_variables.is_empty() => {
+                let Some((template, variables)) = C::SERVER_TEMPLATE else {
+                    return Err(Error::InvalidRequest(
+                        "the document's first server has no variables to set".into(),
+                    ));
+                };
+                expand_server(template, variables, &self.server_variables)?
+            }
+            None => match (&self.token, C::REGION_FROM_TOKEN) {
+                (Some(token), true) => server_url_for_token(token, C::SERVERS),
+                _ => C::SERVERS.first().copied(),
+            }
+            .ok_or_else(|| {
+                Error::InvalidRequest(
+                    "the document names no server: set one with `.server_url(…)`".into(),
+                )
+            })?
+            .to_owned(),
         };
-        let core = Core::new(authorization, user_agent(C::USER_AGENT)?, self.retry)
-            .with_fixed_server(explicit);
+        let core = Core::new(
+            self.credentials,
+            C::SCHEMES,
+            user_agent(C::USER_AGENT)?,
+            self.retry,
+        )
+        .with_token_scheme(C::TOKEN_SCHEME)
+        .with_fixed_server(explicit);
         Ok(C::from_parts(base.trim_end_matches('/'), http, core))
     }
 }
@@ -190,15 +300,39 @@ pub fn user_agent(product: &str) -> Result<HeaderValue, Error> {
         .map_err(|_| Error::InvalidRequest(format!("User-Agent `{text}` is not a header value")))
 }
 
-/// `Bearer <token>` as a header value; a token that cannot be one is an error, not a panic.
-pub fn bearer(token: &str) -> Result<HeaderValue, Error> {
-    HeaderValue::from_str(&format!("Bearer {token}"))
-        .map_err(|_| Error::InvalidRequest("the token is not a valid header value".into()))
-}
-
 #[cfg(test)]
 mod tests {
-    use super::{proxy_for, server_url_for_token, user_agent};
+    use super::{ServerVariable, expand_server, proxy_for, server_url_for_token, user_agent};
+
+    #[test]
+    fn server_variables_fill_the_template_within_their_enums() {
+        const VARS: &[ServerVariable] = &[
+            ServerVariable {
+                name: "region",
+                default: "us",
+                allowed: &["us", "eu"],
+            },
+            ServerVariable {
+                name: "port",
+                default: "443",
+                allowed: &[],
+            },
+        ];
+        let t = "https://{region}.example.com:{port}/v1";
+        assert_eq!(
+            expand_server(t, VARS, &[]).unwrap(),
+            "https://us.example.com:443/v1"
+        );
+        let set = |n: &str, v: &str| (n.to_owned(), v.to_owned());
+        assert_eq!(
+            expand_server(t, VARS, &[set("region", "eu"), set("port", "8443")]).unwrap(),
+            "https://eu.example.com:8443/v1"
+        );
+        let err = expand_server(t, VARS, &[set("region", "mars")]).unwrap_err();
+        assert!(err.to_string().contains("allows `us`, `eu`"), "{err}");
+        let err = expand_server(t, VARS, &[set("zone", "a")]).unwrap_err();
+        assert!(err.to_string().contains("no variable `zone`"), "{err}");
+    }
 
     #[test]
     fn proxies_take_http_https_and_socks5_schemes_only() {

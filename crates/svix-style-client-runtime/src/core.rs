@@ -9,6 +9,7 @@ use progenitor_client::{Error as RawError, ResponseValue};
 use reqwest::header::HeaderValue;
 use tracing::Instrument as _;
 
+use crate::credentials::{Credentials, Requirement, SchemeSpec, Secret};
 use crate::error::Error;
 use crate::hooks::{Answer, CALL, CallContext};
 use crate::retry::{Retry, RetryPolicy, RetrySafety, retryable_status};
@@ -16,7 +17,11 @@ use crate::retry::{Retry, RetryPolicy, RetrySafety, retryable_status};
 /// The policy state a client shares across calls (cheap to clone).
 #[derive(Debug, Clone)]
 pub struct Core {
-    authorization: HeaderValue,
+    credentials: Credentials,
+    /// The document's schemes.
+    schemes: &'static [SchemeSpec],
+    /// The scheme a client's token is for (`Client::new(token)`), if the document has one.
+    token_scheme: Option<&'static str>,
     user_agent: HeaderValue,
     retry: RetryPolicy,
     /// Whether the base URL was given explicitly (then a new token keeps it).
@@ -34,14 +39,27 @@ enum Outcome<T> {
 }
 
 impl Core {
-    /// A core sending `authorization` and `user_agent` with every request.
-    pub fn new(authorization: HeaderValue, user_agent: HeaderValue, retry: RetryPolicy) -> Self {
+    /// A core with `credentials` for the document's `schemes`, sending `user_agent`.
+    pub fn new(
+        credentials: Credentials,
+        schemes: &'static [SchemeSpec],
+        user_agent: HeaderValue,
+        retry: RetryPolicy,
+    ) -> Self {
         Self {
-            authorization,
+            credentials,
+            schemes,
+            token_scheme: None,
             user_agent,
             retry,
             fixed_server: false,
         }
+    }
+
+    /// Names the scheme that [`Self::with_token`] replaces.
+    pub fn with_token_scheme(mut self, scheme: Option<&'static str>) -> Self {
+        self.token_scheme = scheme;
+        self
     }
 
     /// Marks the base URL as chosen by the caller rather than derived from the token.
@@ -55,12 +73,15 @@ impl Core {
         self.fixed_server
     }
 
-    /// The same policy with another credential (for [`crate::Facade`]'s `with_token`).
-    pub fn with_authorization(&self, authorization: HeaderValue) -> Self {
-        Self {
-            authorization,
-            ..self.clone()
+    /// The same policy with another token for the document's token scheme (for a facade's
+    /// `with_token`); a token that cannot be a header value is an error.
+    pub fn with_token(&self, token: &str) -> Result<Self, Error> {
+        crate::credentials::bearer(token)?;
+        let mut core = self.clone();
+        if let Some(scheme) = self.token_scheme {
+            core.credentials.set(scheme, Secret::text(token));
         }
+        Ok(core)
     }
 
     /// The idempotency key of a call: the caller's, or a fresh `auto_<uuid v4>` that all
@@ -69,13 +90,17 @@ impl Core {
         explicit.unwrap_or_else(|| format!("auto_{}", uuid::Uuid::new_v4()))
     }
 
-    /// Runs operation `operation` with retries; `send` issues one attempt. `safety` says whether
-    /// the call may be sent again after it may have reached the server (see [`RetrySafety`]).
+    /// Runs operation `operation` with retries; `send` issues one attempt. `requirement` is what
+    /// the operation needs (each attempt applies the first alternative whose credentials are
+    /// configured, asking token providers anew; none: [`Error::MissingCredentials`] before
+    /// anything is sent). `safety` says whether the call may be sent again after it may have
+    /// reached the server (see [`RetrySafety`]).
     /// `E` is the error body type progenitor decoded (`serde_json::Value`, or `()` for an
     /// operation that documents none).
     pub async fn call<T, E, F, Fut>(
         &self,
         operation: &'static str,
+        requirement: &Requirement,
         safety: RetrySafety,
         send: F,
     ) -> Result<T, Error>
@@ -87,8 +112,13 @@ impl Core {
         let request_id = random_u64();
         let mut retry = 0;
         loop {
+            let applied = self
+                .credentials
+                .apply(operation, self.schemes, requirement)
+                .await?;
+            let redact_url = !applied.query.is_empty();
             let context = Box::new(CallContext {
-                authorization: self.authorization.clone(),
+                applied,
                 user_agent: self.user_agent.clone(),
                 attempt: retry,
                 request_id,
@@ -111,6 +141,12 @@ impl Core {
             if let Some(status) = head.status {
                 span.record("status", status);
             }
+            // A key in the query string is in the URL that reqwest's errors carry: drop it.
+            let result = if redact_url {
+                result.map_err(without_url)
+            } else {
+                result
+            };
             match classify(result, &head).await {
                 Outcome::Done(value) => return Ok(value),
                 Outcome::Failed {
@@ -128,6 +164,16 @@ impl Core {
                 }
             }
         }
+    }
+}
+
+/// The error with the request URL removed from any `reqwest::Error` it holds.
+fn without_url<E>(e: RawError<E>) -> RawError<E> {
+    match e {
+        RawError::CommunicationError(e) => RawError::CommunicationError(e.without_url()),
+        RawError::ResponseBodyError(e) => RawError::ResponseBodyError(e.without_url()),
+        RawError::InvalidUpgrade(e) => RawError::InvalidUpgrade(e.without_url()),
+        other => other,
     }
 }
 

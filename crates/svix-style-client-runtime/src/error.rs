@@ -63,6 +63,9 @@ pub enum Error {
     },
     /// The request could not be built (for example a header value that is not valid).
     InvalidRequest(String),
+    /// The operation requires credentials the client was not configured with; nothing was
+    /// sent. The message names the schemes and their builder methods, never a secret.
+    MissingCredentials(String),
 }
 
 impl Error {
@@ -72,7 +75,7 @@ impl Error {
             Error::Api { status, .. } | Error::Validation { status, .. } => Some(*status),
             Error::UndecodableResponse { status, .. } => *status,
             Error::Timeout(e) | Error::Transport(e) => e.status().map(|s| s.as_u16()),
-            Error::InvalidRequest(_) => None,
+            Error::InvalidRequest(_) | Error::MissingCredentials(_) => None,
         }
     }
 
@@ -115,6 +118,7 @@ impl fmt::Display for Error {
                 write!(f, "HTTP {status}: undecodable response body: {shown}")
             }
             Error::InvalidRequest(m) => write!(f, "invalid request: {m}"),
+            Error::MissingCredentials(m) => write!(f, "missing credentials: {m}"),
         }
     }
 }

@@ -6,7 +6,9 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use reqwest::header::{AUTHORIZATION, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{COOKIE, HeaderName, HeaderValue, USER_AGENT};
+
+use crate::credentials::Applied;
 
 /// Header names used on every request, parsed once.
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
@@ -21,7 +23,8 @@ tokio::task_local! {
 
 /// What the facade knows about the attempt in flight.
 pub(crate) struct CallContext {
-    pub authorization: HeaderValue,
+    /// The credentials of the requirement's alternative chosen for this attempt.
+    pub applied: Applied,
     pub user_agent: HeaderValue,
     pub attempt: u32,
     /// One random id per call, the same on every attempt (`svix-req-id`).
@@ -39,14 +42,35 @@ pub(crate) struct Answer {
     pub retry_after: Option<Duration>,
 }
 
-/// Before a request is sent: credential, User-Agent, request id, and the retry count on retries.
+/// Before a request is sent: credentials (headers, query parameters, cookies), User-Agent,
+/// request id, and the retry count on retries.
 /// progenitor's `api-version` header (the document's `info.version`) is dropped, as the official
 /// SDKs send none. Outside a facade call (the generated client used on its own) it does nothing.
 pub fn before_send(request: &mut reqwest::Request) {
     let _ = CALL.try_with(|call| {
+        if !call.applied.query.is_empty() {
+            let mut pairs = request.url_mut().query_pairs_mut();
+            for (name, value) in &call.applied.query {
+                pairs.append_pair(name, value);
+            }
+        }
         let headers = request.headers_mut();
         headers.remove(API_VERSION);
-        headers.insert(AUTHORIZATION, call.authorization.clone());
+        for (name, value) in &call.applied.headers {
+            headers.insert(name.clone(), value.clone());
+        }
+        if !call.applied.cookies.is_empty() {
+            let mut cookies: Vec<String> = headers
+                .get_all(COOKIE)
+                .iter()
+                .filter_map(|v| v.to_str().ok().map(str::to_owned))
+                .collect();
+            cookies.extend(call.applied.cookies.iter().cloned());
+            if let Ok(mut value) = HeaderValue::from_str(&cookies.join("; ")) {
+                value.set_sensitive(true);
+                headers.insert(COOKIE, value);
+            }
+        }
         headers.insert(USER_AGENT, call.user_agent.clone());
         headers.insert(SVIX_REQ_ID, HeaderValue::from(call.request_id));
         if call.attempt > 0 {

@@ -9,7 +9,7 @@ use std::time::Duration;
 
 use progenitor_client::{Error as RawError, ResponseValue};
 use reqwest::header::HeaderValue;
-use svix_style_client_runtime::{Core, RetryPolicy, RetrySafety};
+use svix_style_client_runtime::{Core, Credentials, Requirement, RetryPolicy, RetrySafety};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server answering every request with `status` (and `Retry-After: 0`); counts requests.
@@ -44,7 +44,8 @@ async fn always(status: u16) -> (String, Arc<AtomicUsize>) {
 
 fn core(policy: RetryPolicy) -> Core {
     Core::new(
-        HeaderValue::from_static("Bearer test"),
+        Credentials::default(),
+        &[],
         HeaderValue::from_static("retry-safety-test/0"),
         policy,
     )
@@ -62,7 +63,7 @@ fn policy() -> RetryPolicy {
 async fn call(core: &Core, method: reqwest::Method, url: &str, safety: RetrySafety) {
     let http = reqwest::Client::new();
     let result = core
-        .call::<(), (), _, _>("test.operation", safety, || {
+        .call::<(), (), _, _>("test.operation", &Requirement::PUBLIC, safety, || {
             let request = http.request(method.clone(), url);
             async move {
                 let response = request.send().await.map_err(RawError::CommunicationError)?;
@@ -147,14 +148,19 @@ async fn a_post_that_never_reached_a_server_is_retried_and_every_attempt_fails_t
     let core = core(policy());
     let counter = Arc::clone(&attempts);
     let result = core
-        .call::<(), (), _, _>("test.operation", RetrySafety::NotIdempotent, || {
-            counter.fetch_add(1, Ordering::SeqCst);
-            let request = http.post(&url);
-            async move {
-                let response = request.send().await.map_err(RawError::CommunicationError)?;
-                Err(RawError::UnexpectedResponse(response))
-            }
-        })
+        .call::<(), (), _, _>(
+            "test.operation",
+            &Requirement::PUBLIC,
+            RetrySafety::NotIdempotent,
+            || {
+                counter.fetch_add(1, Ordering::SeqCst);
+                let request = http.post(&url);
+                async move {
+                    let response = request.send().await.map_err(RawError::CommunicationError)?;
+                    Err(RawError::UnexpectedResponse(response))
+                }
+            },
+        )
         .await;
     assert!(result.is_err());
     assert_eq!(

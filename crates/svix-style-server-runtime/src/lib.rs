@@ -9,11 +9,16 @@
 // only travels the cold path, so boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+mod credentials;
 mod extract;
 mod media;
 mod response;
 mod validate;
 
+pub use credentials::{
+    ApiKey, Basic, Credential, HttpCredentials, KeyIn, Presented, Scheme, SchemeSpec, authenticate,
+    optional_one, present, require, require_one,
+};
 pub use extract::{
     Bearer, PathParams, QueryParams, RouterOptions, ServerState, bearer, header_values, json_body,
     method_not_allowed, not_found, optional_bearer,

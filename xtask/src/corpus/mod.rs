@@ -67,6 +67,9 @@ struct DocResult {
     /// With `--progenitor`: whether progenitor alone generated it, and in how long (ms).
     #[serde(skip_serializing_if = "Option::is_none")]
     progenitor: Option<(bool, f64)>,
+    /// For generated documents: what the crates carry of its security.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    security: Option<openapi_codegen::SecurityCoverage>,
 }
 
 /// The JSON report.
@@ -88,6 +91,8 @@ struct Report {
     /// With `--progenitor`: documents progenitor alone generates, and timings.
     #[serde(skip_serializing_if = "Option::is_none")]
     progenitor: Option<ProgenitorFigures>,
+    /// Over the generated documents: operations, and those whose security is fully generated.
+    security: openapi_codegen::SecurityCoverage,
     results: Vec<DocResult>,
 }
 
@@ -365,9 +370,19 @@ fn summarize(results: Vec<DocResult>) -> Report {
             progenitor_p50_on_both: percentile(&theirs, 0.5),
         }
     });
+    let mut security = openapi_codegen::SecurityCoverage::default();
+    for s in results.iter().filter_map(|r| r.security.as_ref()) {
+        security.operations += s.operations;
+        security.credentialed += s.credentialed;
+        security.generated += s.generated;
+        for (kind, n) in &s.by_kind {
+            *security.by_kind.entry(kind.clone()).or_default() += n;
+        }
+    }
     Report {
         package: PACKAGE.into(),
         progenitor,
+        security,
         documents: results.len(),
         generated,
         generate_percent: 100.0 * generated as f64 / results.len().max(1) as f64,
@@ -404,6 +419,20 @@ fn print_table(r: &Report) {
         classes.sort_by(|a, b| b.1.cmp(a.1));
         for (class, n) in classes {
             println!("| {class} | {n} |");
+        }
+    }
+    let s = &r.security;
+    println!(
+        "security: {} of {} operations of the generated documents fully generated ({:.1}%: the client sends it, the router enforces it); {} need a credential",
+        s.generated,
+        s.operations,
+        100.0 * s.generated as f64 / s.operations.max(1) as f64,
+        s.credentialed
+    );
+    if !s.by_kind.is_empty() {
+        println!("\n| scheme kind | operations requiring it |\n|---|---|");
+        for (kind, n) in &s.by_kind {
+            println!("| {kind} | {n} |");
         }
     }
     if let Some(p) = &r.progenitor {

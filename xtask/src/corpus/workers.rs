@@ -223,6 +223,7 @@ fn crashed(doc: &Path, why: &str) -> DocResult {
         millis: 0.0,
         compile: None,
         progenitor: None,
+        security: None,
     }
 }
 
@@ -280,13 +281,14 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
     let outcome = std::panic::catch_unwind(|| {
         let document = Document::from_path(&path)?;
         let operations = document.operation_ids().count();
+        let security = document.security_coverage();
         let generated = openapi_codegen::generate(&document, &options("api"))?;
-        Ok::<_, openapi_codegen::Error>((operations, generated.warnings.len()))
+        Ok::<_, openapi_codegen::Error>((operations, generated.warnings.len(), security))
     });
     let millis = started.elapsed().as_secs_f64() * 1000.0;
     let document = doc.display().to_string();
     match outcome {
-        Ok(Ok((operations, warnings))) => DocResult {
+        Ok(Ok((operations, warnings, security))) => DocResult {
             document,
             outcome: "generated".into(),
             error: None,
@@ -295,6 +297,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             millis,
             compile: None,
             progenitor: None,
+            security: Some(security),
         },
         Ok(Err(e)) => DocResult {
             document,
@@ -305,6 +308,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             millis,
             compile: None,
             progenitor: None,
+            security: None,
         },
         Err(panic) => DocResult {
             document,
@@ -321,6 +325,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             millis,
             compile: None,
             progenitor: None,
+            security: None,
         },
     }
 }

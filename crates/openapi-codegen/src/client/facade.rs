@@ -13,6 +13,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
+use super::credentials;
 use crate::error::Diagnostic;
 use crate::ir::{Api, Operation, ParamLocation};
 use crate::naming::{doc_attrs, method_name, operation_doc, snake};
@@ -47,7 +48,7 @@ pub(crate) fn generate(
             );
             continue;
         };
-        match method(op, name, info) {
+        match method(op, api, name, info) {
             Ok((m, o)) => {
                 methods.push(m);
                 options.push(o);
@@ -59,10 +60,13 @@ pub(crate) fn generate(
     }
     let runtime = format_ident!("{}", runtime);
     let servers: Vec<&str> = api.servers.iter().map(String::as_str).collect();
+    let creds = credentials::generate(api);
     let title_doc = format!(
-        "A client of {}: one method per operation, with the policy of [`rt`] (bearer credential, base URL from the token's region, retries with backoff and `Retry-After`, idempotency keys, one [`rt::Error`]).",
-        api.title
+        "A client of {}: one method per operation, with the policy of [`rt`] for this document: {}.",
+        api.title, creds.policy
     );
+    let (facade_consts, builder, constructors) =
+        (&creds.facade_consts, &creds.builder, &creds.constructors);
     let tokens = quote! {
         //! The client facade: [`Client`], one method per operation of the document, and the
         //! optional parameters of each in its `…Options` struct.
@@ -83,13 +87,13 @@ pub(crate) fn generate(
             core: rt::Core,
         }
 
-        /// Builds a [`Client`]: `Client::builder(token).server_url(…).retries(…).build()`.
-        pub type ClientBuilder = rt::ClientBuilder<Client>;
+        #builder
 
         impl rt::Facade for Client {
             const SERVERS: &'static [&'static str] = &[#(#servers),*];
             const USER_AGENT: &'static str =
                 concat!(env!("CARGO_PKG_NAME"), "/", env!("CARGO_PKG_VERSION"), " (rust)");
+            #facade_consts
 
             fn from_parts(base_url: &str, http: reqwest::Client, core: rt::Core) -> Self {
                 Self {
@@ -100,29 +104,7 @@ pub(crate) fn generate(
         }
 
         impl Client {
-            /// A client for `token`, with defaults (base URL from the token, 15 s timeout,
-            /// 2 retries).
-            pub fn new(token: impl Into<String>) -> Result<Self, Error> {
-                ClientBuilder::new(token).build()
-            }
-
-            /// A builder for `token`.
-            pub fn builder(token: impl Into<String>) -> ClientBuilder {
-                ClientBuilder::new(token)
-            }
-
-            /// The same client for another token, sharing the connection pool; the base URL
-            /// follows the new token's region unless it was set with `server_url`.
-            pub fn with_token(&self, token: &str) -> Result<Self, Error> {
-                let core = self.core.with_authorization(rt::bearer(token)?);
-                let base = rt::server_url_for_token(token, <Self as rt::Facade>::SERVERS)
-                    .filter(|_| !self.core.fixed_server());
-                let raw = match base {
-                    Some(base) => crate::generated::Client::new_with_client(base, self.raw.client().clone()),
-                    None => self.raw.clone(),
-                };
-                Ok(Self { raw, core })
-            }
+            #constructors
 
             /// The base URL requests go to.
             pub fn server_url(&self) -> &str {
@@ -198,6 +180,7 @@ fn is_idempotency_key(location: ParamLocation, name: &str) -> bool {
 
 fn method(
     op: &Operation,
+    api: &Api,
     name: &str,
     info: &BuilderInfo,
 ) -> Result<(TokenStream, TokenStream), String> {
@@ -284,6 +267,7 @@ fn method(
         }
         (false, _) => quote! { rt::RetrySafety::NotIdempotent },
     };
+    let requirement = credentials::requirement(op, api);
     let success = &info.success;
     // An operation without optional parameters takes `options` only so that one appearing
     // later does not change the signature.
@@ -312,7 +296,7 @@ fn method(
             #unpack
             #(#prepare)*
             #[allow(deprecated)]
-            self.core.call(#op_id, #safety, || {
+            self.core.call(#op_id, #requirement, #safety, || {
                 let request = self.raw.#builder_fn();
                 #(#chain)*
                 request.send()

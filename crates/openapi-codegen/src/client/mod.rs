@@ -3,6 +3,7 @@
 //! error bodies by status code (progenitor allows one error type per operation; Svix documents
 //! have two) and success bodies of operations with several.
 
+mod credentials;
 mod facade;
 mod operations;
 

@@ -146,14 +146,14 @@ impl Differ<'_> {
 
     fn security(&mut self, o: &Operation, n: &Operation, site: &Site) {
         let rank = |s: Security| match s {
-            Security::None => 0,
-            Security::OptionalBearer => 1,
-            Security::Bearer => 2,
+            Security::Public => 0,
+            Security::Optional => 1,
+            Security::Required => 2,
         };
         let describe = |s: Security| match s {
-            Security::None => "no credential",
-            Security::OptionalBearer => "an optional bearer token",
-            Security::Bearer => "a bearer token",
+            Security::Public => "no credential",
+            Security::Optional => "an optional credential",
+            Security::Required => "a credential",
         };
         // The requirement may be inherited from the document: point at the operation.
         let pointer = n.pointer.clone();

@@ -3,10 +3,12 @@
 //! Every backend (models, client, server) reads this and nothing else.
 
 mod schema;
+mod security;
 
 use indexmap::IndexMap;
 
 pub(crate) use schema::{Additional, Kind, Schema};
+pub(crate) use security::{ApiKeyLocation, Requirement, SchemeKind, SchemeUse, SecurityScheme};
 
 use crate::error::Diagnostic;
 use crate::status::Status;
@@ -102,15 +104,15 @@ pub(crate) struct Response {
     pub pointer: String,
 }
 
-/// One HTTP security requirement of an operation.
+/// Whether an operation needs a credential, in short (the whole of it is [`Requirement`]).
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) enum Security {
     /// No credential required.
-    None,
-    /// `Authorization: Bearer <token>` required.
-    Bearer,
-    /// `Authorization: Bearer <token>` accepted but optional (an empty requirement is listed).
-    OptionalBearer,
+    Public,
+    /// A credential is required.
+    Required,
+    /// A credential is accepted but optional (an empty requirement is listed).
+    Optional,
 }
 
 /// One operation, resolved.
@@ -142,6 +144,8 @@ pub(crate) struct Operation {
     pub security: Security,
     /// The scheme names of each security requirement, as written (`[]`: anonymous allowed).
     pub security_requirements: Vec<Vec<String>>,
+    /// What it requires, scheme by scheme (the document's default unless it overrides it).
+    pub requirement: Requirement,
 }
 
 impl Operation {
@@ -179,8 +183,13 @@ pub(crate) struct Api {
     pub version: String,
     /// `info.description`.
     pub description: Option<String>,
-    /// Absolute `http(s)` server URLs of `servers`, in document order (templated ones left out).
+    /// Absolute `http(s)` server URLs of `servers`, in document order, variables at their
+    /// defaults (relative ones left out).
     pub servers: Vec<String>,
+    /// The first server's URL template and its variables, when it has any.
+    pub server_template: Option<(String, Vec<ServerVariable>)>,
+    /// `components.securitySchemes`, in document order.
+    pub security_schemes: Vec<SecurityScheme>,
     /// Operations in document order.
     pub operations: Vec<Operation>,
     /// Component schemas (collision-free names), in document order, hoisted ones last.
@@ -190,6 +199,19 @@ pub(crate) struct Api {
     pub schema_pointers: IndexMap<String, String>,
     /// Findings that did not stop normalization.
     pub warnings: Vec<Diagnostic>,
+}
+
+/// A variable of a server URL template (`https://{region}.example.com`).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct ServerVariable {
+    /// Its name in the template.
+    pub name: String,
+    /// `default`.
+    pub default: String,
+    /// `enum`: the values allowed (none: any).
+    pub allowed: Vec<String>,
+    /// `description`.
+    pub description: Option<String>,
 }
 
 impl Api {

@@ -25,7 +25,7 @@ use indexmap::IndexMap;
 use serde_json::{Map, Value};
 
 use crate::error::{Diagnostic, Error, Result, Severity, escape_pointer};
-use crate::ir::{Api, Schema};
+use crate::ir::{Api, Schema, ServerVariable};
 use crate::load::{Loaded, OpenApiVersion};
 
 /// Where the walk is inside one operation.
@@ -45,6 +45,7 @@ pub(crate) fn normalize(loaded: &Loaded) -> Result<Api> {
         hoisted: Map::new(),
         hoisted_pointers: IndexMap::new(),
         by_pointer: BTreeMap::new(),
+        schemes: Vec::new(),
     };
     let mut api = n.run();
     let (errors, warnings): (Vec<_>, Vec<_>) = n
@@ -74,30 +75,83 @@ struct Normalizer<'a> {
     hoisted_pointers: IndexMap<String, String>,
     /// Schemas referenced outside `components.schemas`, by pointer → their component name.
     by_pointer: BTreeMap<String, String>,
+    /// `components.securitySchemes`, read before the operations that require them.
+    schemes: Vec<crate::ir::SecurityScheme>,
 }
 
 impl Normalizer<'_> {
-    /// The absolute server URLs (`servers[].url`); templated or relative ones are reported.
-    fn servers(&mut self) -> Vec<String> {
+    /// The absolute server URLs (`servers[].url`, variables at their defaults; relative ones
+    /// are reported), and the first server's template with its variables.
+    fn servers(&mut self) -> (Vec<String>, Option<(String, Vec<ServerVariable>)>) {
         let mut urls = Vec::new();
+        let mut template = None;
         let Some(servers) = self.root.get("servers").and_then(Value::as_array) else {
-            return urls;
+            return (urls, template);
         };
         for (i, server) in servers.iter().enumerate() {
             let Some(url) = server.get("url").and_then(Value::as_str) else {
                 continue;
             };
-            let absolute = url.starts_with("https://") || url.starts_with("http://");
-            if absolute && !url.contains('{') {
-                urls.push(url.trim_end_matches('/').to_owned());
+            let variables = self.server_variables(server, i);
+            let mut resolved = url.to_owned();
+            for v in &variables {
+                resolved = resolved.replace(&format!("{{{}}}", v.name), &v.default);
+            }
+            let absolute = resolved.starts_with("https://") || resolved.starts_with("http://");
+            if absolute && !resolved.contains('{') {
+                if i == 0 && !variables.is_empty() {
+                    template = Some((url.trim_end_matches('/').to_owned(), variables));
+                }
+                urls.push(resolved.trim_end_matches('/').to_owned());
+            } else if resolved.contains('{') {
+                self.diags.push(Diagnostic::warning(
+                    format!("/servers/{i}/url"),
+                    format!("server `{url}` names a variable that `variables` does not define: clients do not default to it (set one with `.server_url(…)`)"),
+                ));
             } else {
                 self.diags.push(Diagnostic::warning(
                     format!("/servers/{i}/url"),
-                    format!("server `{url}` is not an absolute URL without variables: clients do not default to it (set one with `.server_url(…)`)"),
+                    format!("server `{url}` is relative to where the document is served: clients do not default to it (give the whole URL with `.server_url(…)`)"),
                 ));
             }
         }
-        urls
+        (urls, template)
+    }
+
+    /// The variables of `servers[i]`; one without a string `default` is reported and left out.
+    fn server_variables(&mut self, server: &Value, i: usize) -> Vec<ServerVariable> {
+        let Some(vars) = server.get("variables").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, var) in vars {
+            let text = |v: &Value| match v {
+                Value::String(s) => Some(s.clone()),
+                Value::Number(n) => Some(n.to_string()),
+                _ => None,
+            };
+            let Some(default) = var.get("default").and_then(text) else {
+                self.diags.push(Diagnostic::warning(
+                    format!("/servers/{i}/variables/{}", escape_pointer(name)),
+                    format!("server variable `{name}` has no `default`: the server is not a client default"),
+                ));
+                continue;
+            };
+            out.push(ServerVariable {
+                name: name.clone(),
+                default,
+                allowed: var
+                    .get("enum")
+                    .and_then(Value::as_array)
+                    .map(|a| a.iter().filter_map(text).collect())
+                    .unwrap_or_default(),
+                description: var
+                    .get("description")
+                    .and_then(Value::as_str)
+                    .map(str::to_owned),
+            });
+        }
+        out
     }
 
     fn run(&mut self) -> Api {
@@ -145,6 +199,8 @@ impl Normalizer<'_> {
             ));
         }
 
+        let (servers, server_template) = self.servers();
+        self.schemes = self.security_schemes();
         let mut operations = self.paths();
         self.resolve_duplicate_ids(&mut operations);
         for (name, schema) in std::mem::take(&mut self.hoisted) {
@@ -159,7 +215,9 @@ impl Normalizer<'_> {
             title,
             version,
             description: text(info, "description"),
-            servers: self.servers(),
+            servers,
+            server_template,
+            security_schemes: std::mem::take(&mut self.schemes),
             operations,
             schemas,
             schema_pointers,

@@ -260,7 +260,9 @@ impl<'a> Normalizer<'a> {
         }
 
         let requirements = op.get("security").or(self.root.get("security"));
-        let security = self.security(requirements, pointer, opid);
+        let schemes = std::mem::take(&mut self.schemes);
+        let (security, requirement) = self.requirement(requirements, pointer, opid, &schemes);
+        self.schemes = schemes;
         Some(Operation {
             id: id.clone(),
             method: method.to_owned(),
@@ -287,6 +289,7 @@ impl<'a> Normalizer<'a> {
             responses,
             security,
             security_requirements: security_requirements(requirements),
+            requirement,
         })
     }
 

@@ -3,6 +3,7 @@
 //! ([`validators`]), and a function that builds a plain `axum::Router` from any implementation.
 //! The per-operation templates live in [`operation`]; this module assembles the module.
 
+mod auth;
 mod operation;
 mod validators;
 
@@ -42,6 +43,7 @@ pub(crate) fn generate(
     let (pattern_imports, patterns) = compiler.pattern_statics();
 
     let routes = routes(api);
+    let schemes = auth::schemes_table(api);
     let title_doc = doc_attrs(&format!(
         "The operations of {}, one method each, for a server to implement.\n\nServe an implementation with [`router`]: it routes, extracts and validates every request before calling the method.",
         api.title
@@ -65,6 +67,8 @@ pub(crate) fn generate(
         }
 
         #(#items)*
+
+        #schemes
 
         /// Builds a router serving `api` with default [`rt::RouterOptions`].
         pub fn router<A: Api>(api: Arc<A>) -> axum::Router {

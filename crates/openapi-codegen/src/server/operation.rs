@@ -5,8 +5,9 @@
 use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
+use super::auth::{AuthCode, auth};
 use super::validators::ValidatorCompiler;
-use crate::ir::{Api, Kind, Operation, ParamLocation, Schema, Security};
+use crate::ir::{Api, Kind, Operation, ParamLocation, Schema};
 use crate::models::{ModelNames, TypePaths};
 use crate::naming::{doc_attrs, field_ident, method_name, operation_doc, operation_type_prefix};
 use crate::status::Status;
@@ -51,13 +52,6 @@ struct BodyCode {
     ty_arg: TokenStream,
 }
 
-/// The credential: extraction and the method argument.
-struct AuthCode {
-    extract: TokenStream,
-    arg: TokenStream,
-    ty_arg: TokenStream,
-}
-
 /// Generates the templates of `op`.
 pub(super) fn generate(
     op: &Operation,
@@ -74,7 +68,7 @@ pub(super) fn generate(
     };
     let params = params(op, api, models, validators, &names);
     let body = body(op, models, validators);
-    let auth = auth(op.security);
+    let auth = auth(op, api);
     let response = response_enum(op, models, &names);
     let items = {
         let params_item = &params.item;
@@ -290,33 +284,6 @@ fn body(op: &Operation, models: &ModelNames, validators: &mut ValidatorCompiler<
     }
 }
 
-fn auth(security: Security) -> AuthCode {
-    match security {
-        Security::Bearer => AuthCode {
-            extract: quote! {
-                let auth = match rt::bearer(&parts.headers) { Ok(a) => a, Err(r) => return r };
-            },
-            arg: quote! { auth, },
-            ty_arg: quote! { auth: rt::Bearer, },
-        },
-        Security::OptionalBearer => AuthCode {
-            extract: quote! {
-                let auth = match rt::optional_bearer(&parts.headers) {
-                    Ok(a) => a,
-                    Err(r) => return r,
-                };
-            },
-            arg: quote! { auth, },
-            ty_arg: quote! { auth: Option<rt::Bearer>, },
-        },
-        Security::None => AuthCode {
-            extract: quote! {},
-            arg: quote! {},
-            ty_arg: quote! {},
-        },
-    }
-}
-
 /// The `…Response` enum: a variant per documented response, plus `Undocumented`.
 fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStream {
     let response_ty = &names.response_ty;
@@ -395,15 +362,16 @@ fn trait_method(
     params: &ParamsCode,
     body: &BodyCode,
 ) -> TokenStream {
-    let doc = operation_doc(
-        op,
-        &format!(
-            "`{}` `{}` (operation `{}`).",
-            op.method.to_uppercase(),
-            op.path,
-            op.id
-        ),
+    let mut line = format!(
+        "`{}` `{}` (operation `{}`).",
+        op.method.to_uppercase(),
+        op.path,
+        op.id
     );
+    if let Some(credentials) = &auth.doc {
+        line = format!("{line} {credentials}");
+    }
+    let doc = operation_doc(op, &line);
     let (method, response_ty) = (&names.method, &names.response_ty);
     let (auth_ty_arg, params_ty_arg, body_ty_arg) = (&auth.ty_arg, &params.ty_arg, &body.ty_arg);
     quote! {

@@ -1,0 +1,191 @@
+//! The credential templates: the document's scheme table (`SCHEMES`), and per operation the
+//! router's check of its requirement and the typed value the trait method receives.
+//!
+//! - every alternative one bearer-token scheme (bearer, OAuth2, OpenID Connect): `rt::Bearer`
+//!   (or `Option<rt::Bearer>` when anonymous calls are served);
+//! - one scheme of another kind: its credential, `rt::ApiKey`, `rt::Basic` or
+//!   `rt::HttpCredentials` (or an `Option` of it);
+//! - anything else (alternatives, combinations): `rt::Presented`, naming the alternative met and
+//!   each scheme's credential (or an `Option` of it).
+//!
+//! A request that does not meet the requirement is answered 401 before the method runs.
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{Api, ApiKeyLocation, Operation, SchemeKind};
+
+/// The credential: extraction and the method argument.
+pub(super) struct AuthCode {
+    pub extract: TokenStream,
+    pub arg: TokenStream,
+    pub ty_arg: TokenStream,
+    /// What the trait method's documentation says about it.
+    pub doc: Option<String>,
+}
+
+/// The schemes the router can check, in document order (`mutualTLS` is the TLS layer's).
+fn checkable(api: &Api) -> impl Iterator<Item = &crate::ir::SecurityScheme> {
+    api.security_schemes
+        .iter()
+        .filter(|s| s.kind != SchemeKind::MutualTls)
+}
+
+/// `const SCHEMES: &[rt::SchemeSpec]`, when the document declares schemes.
+pub(super) fn schemes_table(api: &Api) -> TokenStream {
+    let specs: Vec<TokenStream> = checkable(api)
+        .map(|s| {
+            let name = &s.name;
+            let scheme = match &s.kind {
+                SchemeKind::ApiKey { location, name } => {
+                    // Header names compare without case: the table holds them in lower case.
+                    let (location, name) = match location {
+                        ApiKeyLocation::Header => {
+                            (quote! { rt::KeyIn::Header }, name.to_ascii_lowercase())
+                        }
+                        ApiKeyLocation::Query => (quote! { rt::KeyIn::Query }, name.clone()),
+                        ApiKeyLocation::Cookie => (quote! { rt::KeyIn::Cookie }, name.clone()),
+                    };
+                    quote! { rt::Scheme::ApiKey { location: #location, name: #name } }
+                }
+                SchemeKind::Basic => quote! { rt::Scheme::Basic },
+                SchemeKind::Bearer { .. }
+                | SchemeKind::OAuth2 { .. }
+                | SchemeKind::OpenIdConnect { .. } => quote! { rt::Scheme::Bearer },
+                SchemeKind::Http { scheme } => quote! { rt::Scheme::Http { scheme: #scheme } },
+                SchemeKind::MutualTls => unreachable!("filtered out"),
+            };
+            quote! { rt::SchemeSpec { name: #name, scheme: #scheme } }
+        })
+        .collect();
+    if specs.is_empty() {
+        return quote! {};
+    }
+    quote! {
+        /// The document's security schemes, as the router reads them.
+        #[allow(dead_code)]
+        const SCHEMES: &[rt::SchemeSpec] = &[#(#specs),*];
+    }
+}
+
+/// The router's check of `op`'s requirement and the value handed to its method.
+pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
+    let index = |name: &str| checkable(api).position(|s| s.name == name);
+    let (named, anonymous) = op.requirement.checked(&api.security_schemes);
+    let alternatives: Vec<Vec<usize>> = named
+        .iter()
+        .map(|a| a.iter().filter_map(|n| index(n)).collect())
+        .collect();
+    if alternatives.is_empty() {
+        return AuthCode {
+            extract: quote! {},
+            arg: quote! {},
+            ty_arg: quote! {},
+            doc: None,
+        };
+    }
+    let kinds: Vec<Vec<&SchemeKind>> = alternatives
+        .iter()
+        .map(|a| {
+            a.iter()
+                .filter_map(|&i| checkable(api).nth(i))
+                .map(|s| &s.kind)
+                .collect()
+        })
+        .collect();
+    let names = |a: &Vec<usize>| {
+        a.iter()
+            .filter_map(|&i| checkable(api).nth(i))
+            .map(|s| format!("`{}`", s.name))
+            .collect::<Vec<_>>()
+            .join(" and ")
+    };
+    let needs = alternatives
+        .iter()
+        .map(names)
+        .collect::<Vec<_>>()
+        .join(", or ");
+    let doc = Some(if anonymous {
+        format!("Credentials: {needs}, or none (anonymous calls are served).")
+    } else {
+        format!("Credentials: {needs}; the router answers 401 to a request without them.")
+    });
+    let bearer_only = kinds.iter().all(|k| k.len() == 1 && k[0].is_bearer_token());
+    if bearer_only {
+        return if anonymous {
+            AuthCode {
+                extract: quote! {
+                    let auth = match rt::optional_bearer(&parts.headers) {
+                        Ok(a) => a,
+                        Err(r) => return r,
+                    };
+                },
+                arg: quote! { auth, },
+                ty_arg: quote! { auth: Option<rt::Bearer>, },
+                doc,
+            }
+        } else {
+            AuthCode {
+                extract: quote! {
+                    let auth = match rt::bearer(&parts.headers) { Ok(a) => a, Err(r) => return r };
+                },
+                arg: quote! { auth, },
+                ty_arg: quote! { auth: rt::Bearer, },
+                doc,
+            }
+        };
+    }
+    if alternatives.len() == 1 && alternatives[0].len() == 1 {
+        let i = alternatives[0][0];
+        let (ty, pick) = match kinds[0][0] {
+            SchemeKind::ApiKey { .. } => (
+                quote! { rt::ApiKey },
+                quote! { rt::Credential::into_api_key },
+            ),
+            SchemeKind::Basic => (quote! { rt::Basic }, quote! { rt::Credential::into_basic }),
+            SchemeKind::Http { .. } => (
+                quote! { rt::HttpCredentials },
+                quote! { rt::Credential::into_http },
+            ),
+            _ => (
+                quote! { rt::Bearer },
+                quote! { rt::Credential::into_bearer },
+            ),
+        };
+        let (call, ty) = if anonymous {
+            (quote! { rt::optional_one }, quote! { Option<#ty> })
+        } else {
+            (quote! { rt::require_one }, ty)
+        };
+        return AuthCode {
+            extract: quote! {
+                let auth = match #call(&parts, SCHEMES, #i, #pick) { Ok(a) => a, Err(r) => return r };
+            },
+            arg: quote! { auth, },
+            ty_arg: quote! { auth: #ty, },
+            doc,
+        };
+    }
+    let lists = alternatives.iter().map(|a| quote! { &[#(#a),*] });
+    let (extract, ty) = if anonymous {
+        (
+            quote! {
+                let auth = match rt::authenticate(&parts, SCHEMES, &[#(#lists),*], true) { Ok(a) => a, Err(r) => return r };
+            },
+            quote! { Option<rt::Presented> },
+        )
+    } else {
+        (
+            quote! {
+                let auth = match rt::require(&parts, SCHEMES, &[#(#lists),*]) { Ok(a) => a, Err(r) => return r };
+            },
+            quote! { rt::Presented },
+        )
+    };
+    AuthCode {
+        extract,
+        arg: quote! { auth, },
+        ty_arg: quote! { auth: #ty, },
+        doc,
+    }
+}
