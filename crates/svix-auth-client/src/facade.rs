@@ -22,7 +22,7 @@ use svix_style_client_runtime as rt;
 use rt::Error;
 use rt::reexports::progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use rt::reexports::reqwest;
-///A client of Svix Authentication API: one method per operation, with the policy of [`rt`] for this document: credentials as the document declares them — `HTTPBearer` (`.http_bearer(…)`) — each call applying the first alternative of its operation's requirement that is configured; the base URL from the token's region among the document's servers; retries with backoff and `Retry-After` for calls that are safe to resend (idempotent methods, calls with an idempotency key, or calls that never reached the server); one [`rt::Error`].
+///A client of Svix Authentication API: one method per operation, with the policy of [`rt`] for this document: credentials as the document declares them — `HTTPBearer` (`.http_bearer(…)`) — each call applying the first alternative of its operation's requirement that is configured; Svix's conventions (the base URL from the token's region among the document's servers, `svix-req-id` and `svix-retry-count` headers); retries with backoff and `Retry-After` for calls that are safe to resend (idempotent methods, calls with an idempotency key, or calls that never reached the server); one [`rt::Error`].
 #[derive(Debug, Clone)]
 pub struct Client {
     raw: crate::generated::Client,
@@ -94,7 +94,7 @@ impl rt::Facade for Client {
         },
     ];
     const TOKEN_SCHEME: Option<&'static str> = Some("HTTPBearer");
-    const REGION_FROM_TOKEN: bool = true;
+    const SVIX_CONVENTIONS: bool = true;
     const SERVER_TEMPLATE: Option<(&'static str, &'static [rt::ServerVariable])> = None;
     fn from_parts(base_url: &str, http: reqwest::Client, core: rt::Core) -> Self {
         Self {
@@ -119,7 +119,7 @@ impl Client {
         let core = self.core.with_token(token)?;
         let base = rt::server_url_for_token(token, <Self as rt::Facade>::SERVERS)
             .filter(|_| {
-                <Self as rt::Facade>::REGION_FROM_TOKEN && !self.core.fixed_server()
+                <Self as rt::Facade>::SVIX_CONVENTIONS && !self.core.fixed_server()
             });
         let raw = match base {
             Some(base) => {

@@ -9,6 +9,7 @@ use crate::core::Core;
 use crate::credentials::{Credentials, SchemeSpec, Secret, bearer};
 use crate::error::Error;
 use crate::retry::RetryPolicy;
+use crate::svix::server_url_for_token;
 
 /// Default per-attempt timeout.
 pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(15);
@@ -26,9 +27,11 @@ pub trait Facade: Sized {
     /// The scheme a token given to [`ClientBuilder::new`] is for: the document's one bearer
     /// scheme, if it has exactly one scheme and that one is sent as a bearer token.
     const TOKEN_SCHEME: Option<&'static str>;
-    /// Whether the base URL follows a token's region suffix (Svix's regional hosts); otherwise
-    /// it is the document's first server.
-    const REGION_FROM_TOKEN: bool;
+    /// Whether the document follows Svix's conventions ([`crate::svix`]: its servers are Svix's
+    /// regional hosts): the base URL from a token's region, and `svix-req-id` /
+    /// `svix-retry-count` on every request. Otherwise the base URL is the document's first
+    /// server and no Svix header is sent.
+    const SVIX_CONVENTIONS: bool;
     /// The first server's URL template and its variables (`{name}` in the template), when it
     /// has any: [`ClientBuilder::server_variable`] fills them in.
     const SERVER_TEMPLATE: Option<(&'static str, &'static [ServerVariable])>;
@@ -83,39 +86,6 @@ pub fn expand_server(
         url = url.replace(&format!("{{{}}}", v.name), value);
     }
     Ok(url)
-}
-
-/// The base URL for a token: a token ending in `.<region>` (Svix's `.us`, `.eu`, …) goes to the
-/// server whose host names that region (`https://api.eu.svix.com`); any other token to the first
-/// server whose host names no region, else to the first server.
-pub fn server_url_for_token<'s>(token: &str, servers: &[&'s str]) -> Option<&'s str> {
-    let region = token
-        .rsplit_once('.')
-        .map(|(_, r)| r)
-        .filter(|r| (2..=3).contains(&r.len()) && r.chars().all(|c| c.is_ascii_lowercase()));
-    let host = |url: &str| {
-        url.split("://")
-            .nth(1)
-            .unwrap_or(url)
-            .split(['/', ':'])
-            .next()
-            .unwrap_or_default()
-            .to_owned()
-    };
-    let labels = |url: &str| host(url).split('.').map(str::to_owned).collect::<Vec<_>>();
-    if let Some(region) = region
-        && let Some(server) = servers
-            .iter()
-            .find(|s| labels(s).iter().any(|l| l == region))
-    {
-        return Some(server);
-    }
-    // A server named `<x>.<region>.<domain>` beside a regionless `<x>.<domain>`: prefer the latter.
-    servers
-        .iter()
-        .find(|s| labels(s).len() <= 3)
-        .or_else(|| servers.first())
-        .copied()
 }
 
 /// Builds a client `C`: credentials, base URL, timeout, retry policy, HTTP client or proxy.
@@ -252,7 +222,7 @@ impl<C: Facade> ClientBuilder<C> {
                 };
                 expand_server(template, variables, &self.server_variables)?
             }
-            None => match (&self.token, C::REGION_FROM_TOKEN) {
+            None => match (&self.token, C::SVIX_CONVENTIONS) {
                 (Some(token), true) => server_url_for_token(token, C::SERVERS),
                 _ => C::SERVERS.first().copied(),
             }
@@ -270,6 +240,7 @@ impl<C: Facade> ClientBuilder<C> {
             self.retry,
         )
         .with_token_scheme(C::TOKEN_SCHEME)
+        .with_svix_conventions(C::SVIX_CONVENTIONS)
         .with_fixed_server(explicit);
         Ok(C::from_parts(base.trim_end_matches('/'), http, core))
     }
@@ -302,7 +273,7 @@ pub fn user_agent(product: &str) -> Result<HeaderValue, Error> {
 
 #[cfg(test)]
 mod tests {
-    use super::{ServerVariable, expand_server, proxy_for, server_url_for_token, user_agent};
+    use super::{ServerVariable, expand_server, proxy_for, user_agent};
 
     #[test]
     fn server_variables_fill_the_template_within_their_enums() {
@@ -363,35 +334,5 @@ mod tests {
             )),
             "{ua}"
         );
-    }
-
-    const SVIX: &[&str] = &[
-        "https://api.svix.com",
-        "https://api.eu.svix.com",
-        "https://api.us.svix.com",
-        "https://api.ca.svix.com",
-        "https://api.au.svix.com",
-        "https://api.in.svix.com",
-    ];
-
-    #[test]
-    fn region_comes_from_the_token_suffix_among_the_documents_servers() {
-        for (token, url) in [
-            ("testsk_abc.us", "https://api.us.svix.com"),
-            ("testsk_abc.eu", "https://api.eu.svix.com"),
-            ("testsk_abc.ca", "https://api.ca.svix.com"),
-            ("testsk_abc.au", "https://api.au.svix.com"),
-            ("testsk_abc.in", "https://api.in.svix.com"),
-            ("testsk_abc", "https://api.svix.com"),
-            ("testsk_abc.zz", "https://api.svix.com"),
-            ("testsk.abc.defghijk", "https://api.svix.com"),
-        ] {
-            assert_eq!(server_url_for_token(token, SVIX), Some(url), "{token}");
-        }
-        assert_eq!(
-            server_url_for_token("t.eu", &["https://x.example.com/v1"]),
-            Some("https://x.example.com/v1")
-        );
-        assert_eq!(server_url_for_token("t", &[]), None);
     }
 }

@@ -26,6 +26,8 @@ pub struct Core {
     retry: RetryPolicy,
     /// Whether the base URL was given explicitly (then a new token keeps it).
     fixed_server: bool,
+    /// Whether Svix's headers go with every request ([`crate::svix`]).
+    svix_conventions: bool,
 }
 
 /// What one attempt came to.
@@ -53,7 +55,14 @@ impl Core {
             user_agent,
             retry,
             fixed_server: false,
+            svix_conventions: false,
         }
+    }
+
+    /// Sends Svix's headers ([`crate::svix`]) with every request when `on`.
+    pub fn with_svix_conventions(mut self, on: bool) -> Self {
+        self.svix_conventions = on;
+        self
     }
 
     /// Names the scheme that [`Self::with_token`] replaces.
@@ -122,6 +131,7 @@ impl Core {
                 user_agent: self.user_agent.clone(),
                 attempt: retry,
                 request_id,
+                svix_headers: self.svix_conventions,
                 answer: Cell::new(Answer::default()),
             });
             let span = tracing::info_span!(

@@ -12,8 +12,6 @@ use crate::credentials::Applied;
 
 /// Header names used on every request, parsed once.
 const API_VERSION: HeaderName = HeaderName::from_static("api-version");
-const SVIX_REQ_ID: HeaderName = HeaderName::from_static("svix-req-id");
-const SVIX_RETRY_COUNT: HeaderName = HeaderName::from_static("svix-retry-count");
 
 tokio::task_local! {
     /// Boxed: the task-local moves its value in and out of the thread on every poll of the
@@ -29,6 +27,8 @@ pub(crate) struct CallContext {
     pub attempt: u32,
     /// One random id per call, the same on every attempt (`svix-req-id`).
     pub request_id: u64,
+    /// Whether Svix's headers are sent ([`crate::svix`]).
+    pub svix_headers: bool,
     /// What the answer's head said, before its body was read.
     pub answer: Cell<Answer>,
 }
@@ -72,9 +72,11 @@ pub fn before_send(request: &mut reqwest::Request) {
             }
         }
         headers.insert(USER_AGENT, call.user_agent.clone());
-        headers.insert(SVIX_REQ_ID, HeaderValue::from(call.request_id));
-        if call.attempt > 0 {
-            headers.insert(SVIX_RETRY_COUNT, HeaderValue::from(call.attempt));
+        if call.svix_headers {
+            headers.insert(crate::svix::REQUEST_ID, HeaderValue::from(call.request_id));
+            if call.attempt > 0 {
+                headers.insert(crate::svix::RETRY_COUNT, HeaderValue::from(call.attempt));
+            }
         }
     });
 }

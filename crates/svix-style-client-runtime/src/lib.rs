@@ -15,10 +15,12 @@ pub mod credentials;
 mod error;
 pub mod hooks;
 pub mod retry;
+pub mod svix;
+
+pub use svix::server_url_for_token;
 
 pub use builder::{
-    ClientBuilder, DEFAULT_TIMEOUT, Facade, ServerVariable, expand_server, server_url_for_token,
-    user_agent,
+    ClientBuilder, DEFAULT_TIMEOUT, Facade, ServerVariable, expand_server, user_agent,
 };
 pub use core::Core;
 pub use credentials::{

@@ -31,7 +31,7 @@ const BUILDER_METHODS: &[&str] = &[
 
 /// What the facade generator needs of the document's credentials.
 pub(super) struct CredentialsCode {
-    /// `const SCHEMES`, `TOKEN_SCHEME` and `REGION_FROM_TOKEN` of `impl rt::Facade`.
+    /// `const SCHEMES`, `TOKEN_SCHEME`, `SVIX_CONVENTIONS` and `SERVER_TEMPLATE` of `impl rt::Facade`.
     pub facade_consts: TokenStream,
     /// The `ClientBuilder` wrapper: forwarding methods and one setter per scheme.
     pub builder: TokenStream,
@@ -81,7 +81,8 @@ fn token_scheme(api: &Api) -> Option<&str> {
     }
 }
 
-/// Whether the servers are Svix's regional hosts (the region-from-token rule applies).
+/// Whether the servers are Svix's regional hosts: Svix's conventions apply (the base URL from a
+/// token's region, `svix-req-id` and `svix-retry-count` on every request).
 pub(super) fn region_from_token(api: &Api) -> bool {
     api.servers.iter().any(|url| {
         let host = url
@@ -123,7 +124,7 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
     let facade_consts = quote! {
         const SCHEMES: &'static [rt::SchemeSpec] = &[#(#specs),*];
         const TOKEN_SCHEME: Option<&'static str> = #token_tokens;
-        const REGION_FROM_TOKEN: bool = #region;
+        const SVIX_CONVENTIONS: bool = #region;
         const SERVER_TEMPLATE: Option<(&'static str, &'static [rt::ServerVariable])> = #template;
     };
 
@@ -260,7 +261,7 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
             pub fn with_token(&self, token: &str) -> Result<Self, Error> {
                 let core = self.core.with_token(token)?;
                 let base = rt::server_url_for_token(token, <Self as rt::Facade>::SERVERS)
-                    .filter(|_| <Self as rt::Facade>::REGION_FROM_TOKEN && !self.core.fixed_server());
+                    .filter(|_| <Self as rt::Facade>::SVIX_CONVENTIONS && !self.core.fixed_server());
                 let raw = match base {
                     Some(base) => crate::generated::Client::new_with_client(base, self.raw.client().clone()),
                     None => self.raw.clone(),
@@ -290,7 +291,7 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
         )
     };
     let base = if region {
-        "the base URL from the token's region among the document's servers"
+        "Svix's conventions (the base URL from the token's region among the document's servers, `svix-req-id` and `svix-retry-count` headers)"
     } else {
         "the base URL from the document's first server (or `.server_url(…)`)"
     };
