@@ -4,7 +4,7 @@
 
 use std::path::{Path, PathBuf};
 
-const RUNTIMES: &[&str] = &["svix-style-server-runtime", "svix-style-client-runtime"];
+const RUNTIMES: &[&str] = &["openapi-server-runtime", "openapi-client-runtime"];
 
 fn files(dir: &Path, out: &mut Vec<PathBuf>) {
     let Ok(entries) = std::fs::read_dir(dir) else {

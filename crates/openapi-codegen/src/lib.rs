@@ -12,7 +12,7 @@ mod document;
 mod error;
 mod ir;
 mod load;
-#[path = "../../svix-style-server-runtime/src/media.rs"]
+#[path = "../../openapi-server-runtime/src/media.rs"]
 mod media;
 mod models;
 mod naming;
@@ -32,10 +32,10 @@ pub use standalone::{Runtime, runtime_crates};
 pub use write::{Drift, FileStatus, OutputFile, check_all, write_all};
 
 /// Name of the hand-written runtime crate generated servers use.
-pub const RUNTIME_CRATE: &str = "svix-style-server-runtime";
+pub const RUNTIME_CRATE: &str = "openapi-server-runtime";
 
 /// Name of the hand-written runtime crate generated client facades use.
-pub const CLIENT_RUNTIME_CRATE: &str = "svix-style-client-runtime";
+pub const CLIENT_RUNTIME_CRATE: &str = "openapi-client-runtime";
 
 /// How to lay out the generated crates.
 #[derive(Debug, Clone)]

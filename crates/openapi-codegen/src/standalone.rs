@@ -294,11 +294,11 @@ pub(crate) fn files(
         ),
         lib(
             &client,
-            "//! Client generated from the OpenAPI document: [`Client`] (the facade, one method per operation),\n//! the raw progenitor client in [`generated`], and error bodies typed by status in [`operations`].\n\n#[rustfmt::skip]\nmod facade;\n#[rustfmt::skip]\npub mod generated;\n#[rustfmt::skip]\npub mod operations;\npub use facade::*;\npub use svix_style_client_runtime::{Error, HttpErrorOut, HttpValidationError, RetryPolicy};\n",
+            "//! Client generated from the OpenAPI document: [`Client`] (the facade, one method per operation),\n//! the raw progenitor client in [`generated`], and error bodies typed by status in [`operations`].\n\n#[rustfmt::skip]\nmod facade;\n#[rustfmt::skip]\npub mod generated;\n#[rustfmt::skip]\npub mod operations;\npub use facade::*;\npub use openapi_client_runtime::{Error, HttpErrorOut, HttpValidationError, RetryPolicy};\n",
         ),
         lib(
             &server,
-            "//! Server trait and router generated from the OpenAPI document.\n\n#[rustfmt::skip]\nmod generated;\npub use generated::*;\npub use svix_style_server_runtime as runtime;\n",
+            "//! Server trait and router generated from the OpenAPI document.\n\n#[rustfmt::skip]\nmod generated;\npub use generated::*;\npub use openapi_server_runtime as runtime;\n",
         ),
     ];
     if *runtime == Runtime::Embedded {

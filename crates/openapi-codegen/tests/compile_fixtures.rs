@@ -28,7 +28,7 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
         "params-probe",
         "fixture-params-server = { path = \"../../../fixture-params/crates/fixture-params-server\" }\n\
          fixture-params-models = { path = \"../../../fixture-params/crates/fixture-params-models\" }\n\
-         svix-style-server-runtime = { path = \"../../../runtime/svix-style-server-runtime\" }\n\
+         openapi-server-runtime = { path = \"../../../runtime/openapi-server-runtime\" }\n\
          serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",
         include_str!("probe/params_probe.rs"),
     );
@@ -38,8 +38,8 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
         "fixture-security-schemes-server = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-server\" }\n\
          fixture-security-schemes-client = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-client\" }\n\
          fixture-security-schemes-models = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-models\" }\n\
-         svix-style-server-runtime = { path = \"../../../runtime/svix-style-server-runtime\" }\n\
-         svix-style-client-runtime = { path = \"../../../runtime/svix-style-client-runtime\" }\n\
+         openapi-server-runtime = { path = \"../../../runtime/openapi-server-runtime\" }\n\
+         openapi-client-runtime = { path = \"../../../runtime/openapi-client-runtime\" }\n\
          tokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\"] }\n",
         include_str!("probe/security_probe.rs"),
     );

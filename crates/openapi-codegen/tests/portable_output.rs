@@ -51,7 +51,7 @@ fn out_output_holds_no_absolute_path_and_builds_after_a_move() {
         generated
             .files
             .iter()
-            .any(|f| f.path == Path::new("runtime/svix-style-server-runtime/src/lib.rs")),
+            .any(|f| f.path == Path::new("runtime/openapi-server-runtime/src/lib.rs")),
         "the runtime travels with the output"
     );
 

@@ -18,7 +18,7 @@
 #![allow(clippy::clone_on_copy, clippy::ptr_arg)]
 #[allow(unused_imports)]
 use crate::generated::{types, ByteStream};
-use svix_style_client_runtime as rt;
+use openapi_client_runtime as rt;
 use rt::Error;
 use rt::reexports::progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use rt::reexports::reqwest;

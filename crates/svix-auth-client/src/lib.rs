@@ -3,7 +3,7 @@
 //! [`Client`] is the facade to use: bearer credential, region from the token, timeouts, retries
 //! with backoff and `Retry-After`, automatic idempotency keys and one [`Error`] type. Its
 //! per-operation methods and their `…Options` are generated from `openapi.json` (`facade.rs`);
-//! the policy they share is the hand-written `svix-style-client-runtime`. Underneath,
+//! the policy they share is the hand-written `openapi-client-runtime`. Underneath,
 //! [`generated`] is progenitor's client and [`operations`] (also generated) types error bodies
 //! by the status the document gives them.
 //!
@@ -34,20 +34,20 @@ pub mod generated;
 pub mod operations;
 
 pub use facade::*;
-pub use svix_auth_models as models;
-pub use svix_style_client_runtime::{
+pub use openapi_client_runtime::{
     DEFAULT_TIMEOUT, Error, HttpErrorOut, HttpValidationError, RetryPolicy, ValidationError, retry,
 };
+pub use svix_auth_models as models;
 
 /// The User-Agent every request carries (`svix-auth-client/<version> (rust)`).
-pub const USER_AGENT: &str = <Client as svix_style_client_runtime::Facade>::USER_AGENT;
+pub const USER_AGENT: &str = <Client as openapi_client_runtime::Facade>::USER_AGENT;
 
 /// The base URL a token's requests go to: its region's server among the document's, else
 /// `https://api.svix.com`.
 pub fn server_url_for_token(token: &str) -> &'static str {
-    svix_style_client_runtime::server_url_for_token(
+    openapi_client_runtime::server_url_for_token(
         token,
-        <Client as svix_style_client_runtime::Facade>::SERVERS,
+        <Client as openapi_client_runtime::Facade>::SERVERS,
     )
     .unwrap_or("https://api.svix.com")
 }

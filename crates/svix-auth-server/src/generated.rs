@@ -14,7 +14,7 @@
     clippy::absurd_extreme_comparisons
 )]
 use std::sync::Arc;
-use svix_style_server_runtime as rt;
+use openapi_server_runtime as rt;
 #[allow(unused_imports)]
 use rt::reexports::axum::{self, http::StatusCode, response::{IntoResponse, Response}};
 #[allow(unused_imports)]

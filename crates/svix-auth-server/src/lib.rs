@@ -7,5 +7,5 @@
 mod generated;
 
 pub use generated::*;
+pub use openapi_server_runtime as runtime;
 pub use svix_auth_models as models;
-pub use svix_style_server_runtime as runtime;

@@ -1,6 +1,6 @@
 //! The facade (`facade.rs` of the client crate): `Client`, one async method per operation, and
 //! the progenitor hooks. The policy (credential, base URL, retries, idempotency keys, errors) is
-//! the hand-written `svix-style-client-runtime`, the same for every document. Required
+//! the hand-written `openapi-client-runtime`, the same for every document. Required
 //! parameters are arguments; optional ones live in a per-operation `…Options` struct (`Default`
 //! and setters, `#[non_exhaustive]`), so an optional parameter added to the document never
 //! changes a method's signature.

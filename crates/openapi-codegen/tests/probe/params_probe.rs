@@ -4,7 +4,7 @@
 
 use std::sync::Arc;
 
-use svix_style_server_runtime::reexports::axum;
+use openapi_server_runtime::reexports::axum;
 use fixture_params_server::*;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 

@@ -9,8 +9,8 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use fixture_security_schemes_client::Client;
 use fixture_security_schemes_models::Echo;
 use fixture_security_schemes_server::*;
-use svix_style_server_runtime::reexports::axum;
-use svix_style_server_runtime as srt;
+use openapi_server_runtime::reexports::axum;
+use openapi_server_runtime as srt;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 struct Recorder;
@@ -97,8 +97,8 @@ async fn raw_get(base: &str, path: &str, headers: &[(&str, &str)]) -> (u16, Vec<
 /// A token provider that hands out a new token each time it is asked.
 struct Refreshing(AtomicUsize);
 
-impl svix_style_client_runtime::TokenProvider for Refreshing {
-    fn token(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, svix_style_client_runtime::Error>> + Send + '_>> {
+impl openapi_client_runtime::TokenProvider for Refreshing {
+    fn token(&self) -> std::pin::Pin<Box<dyn std::future::Future<Output = Result<String, openapi_client_runtime::Error>> + Send + '_>> {
         let n = self.0.fetch_add(1, Ordering::SeqCst) + 1;
         Box::pin(async move { Ok(format!("refreshed-{n}")) })
     }
@@ -119,7 +119,7 @@ async fn the_generated_client_authenticates_with_every_scheme_kind_against_the_g
         .oidc("oidc-6")
         .build()
         .unwrap();
-    let who = |r: Result<Echo, svix_style_client_runtime::Error>| r.unwrap().who;
+    let who = |r: Result<Echo, openapi_client_runtime::Error>| r.unwrap().who;
     assert_eq!(who(client.get_default(None).await), "header:hk-1", "the document's default");
     assert_eq!(who(client.get_query(None).await), "query:qk 2&x");
     assert_eq!(who(client.get_cookie(None).await), "cookie:ck-3");
@@ -139,7 +139,7 @@ async fn the_generated_client_authenticates_with_every_scheme_kind_against_the_g
     assert_eq!(who(bearer_only.get_either(None).await), "either:bearer:jwt-only");
     assert_eq!(who(bearer_only.get_optional(None).await), "anonymous");
     let err = bearer_only.get_both(None).await.unwrap_err();
-    assert!(matches!(err, svix_style_client_runtime::Error::MissingCredentials(_)), "{err}");
+    assert!(matches!(err, openapi_client_runtime::Error::MissingCredentials(_)), "{err}");
     let text = err.to_string();
     assert!(text.contains("`headerKey` (`.header_key(…)`) and `basicAuth` (`.basic_auth(…)`)"), "{text}");
     assert!(!text.contains("jwt-only"), "{text}");

@@ -1,9 +1,9 @@
 //! Svix's headers (`svix-req-id`, `svix-retry-count`) go only with clients of Svix's documents:
 //! a core without Svix's conventions sends neither.
 
+use openapi_client_runtime::{Core, Credentials, Requirement, RetryPolicy, RetrySafety};
 use progenitor_client::{Error as RawError, ResponseValue};
 use reqwest::header::HeaderValue;
-use svix_style_client_runtime::{Core, Credentials, Requirement, RetryPolicy, RetrySafety};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// Answers one request with 204 and hands back its head.
@@ -45,7 +45,7 @@ async fn head_sent(svix: bool) -> String {
             let http = http.clone();
             // As progenitor's generated code does: the hook runs inside the call's future.
             async move {
-                svix_style_client_runtime::hooks::before_send(&mut request);
+                openapi_client_runtime::hooks::before_send(&mut request);
                 let response = http
                     .execute(request)
                     .await

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::Duration;
 
+use openapi_client_runtime::{Core, Credentials, Requirement, RetryPolicy, RetrySafety};
 use progenitor_client::{Error as RawError, ResponseValue};
 use reqwest::header::HeaderValue;
-use svix_style_client_runtime::{Core, Credentials, Requirement, RetryPolicy, RetrySafety};
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 
 /// A server answering every request with `status` (and `Retry-After: 0`); counts requests.
