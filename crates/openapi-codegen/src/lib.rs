@@ -20,6 +20,7 @@ mod normalize;
 mod server;
 mod standalone;
 mod status;
+mod summary;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -29,6 +30,7 @@ pub use document::{Document, SecurityCoverage};
 pub use error::catch_backend_for_tests;
 pub use error::{Diagnostic, Error, Result, Severity};
 pub use standalone::{Runtime, runtime_crates};
+pub use summary::{CredentialPlace, CredentialUse, OperationSummary};
 pub use write::{Drift, FileStatus, OutputFile, check_all, write_all};
 
 /// Name of the hand-written runtime crate generated servers use.

@@ -49,7 +49,7 @@ fn applicable(api: &Api) -> impl Iterator<Item = &SecurityScheme> {
 }
 
 /// One setter name per applicable scheme, in document order.
-fn setter_names(api: &Api) -> Vec<String> {
+pub(crate) fn setter_names(api: &Api) -> Vec<String> {
     let mut taken: BTreeSet<String> = BUILDER_METHODS.iter().map(|s| (*s).to_owned()).collect();
     applicable(api)
         .map(|s| {

@@ -7,6 +7,8 @@ mod credentials;
 mod facade;
 mod operations;
 
+pub(crate) use credentials::setter_names;
+
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
