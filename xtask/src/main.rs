@@ -52,7 +52,8 @@ enum Command {
         /// Generate a standalone workspace into DIR instead of this workspace's `crates/`.
         #[arg(long, value_name = "DIR")]
         out: Option<PathBuf>,
-        /// Crate name prefix (default `svix-auth` here, `api` with `--out`).
+        /// Crate name prefix (default `svix-auth` here; with `--out`, the document's title as a
+        /// slug, e.g. `twilio-api`).
         #[arg(long)]
         name: Option<String>,
         /// Treat warnings about the document as errors.
@@ -252,12 +253,19 @@ fn codegen(
     let spec_is_default = spec.is_none();
     let spec_path = spec.unwrap_or_else(|| root.join("openapi.json"));
     let out_root = out.unwrap_or_else(|| root.clone());
+    let document = match openapi_codegen::Document::from_path(&spec_path) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
     let options = Options {
         crate_prefix: name.unwrap_or_else(|| {
             if in_repo {
                 "svix-auth".into()
             } else {
-                "api".into()
+                document.default_crate_prefix()
             }
         }),
         standalone: !in_repo,
@@ -265,7 +273,7 @@ fn codegen(
         strict,
         ..Options::default()
     };
-    let generated = match openapi_codegen::generate_from_path(&spec_path, &options) {
+    let generated = match openapi_codegen::generate(&document, &options) {
         Ok(g) => g,
         Err(e) => {
             eprintln!("error: {e}");

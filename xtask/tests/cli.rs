@@ -270,3 +270,37 @@ fn ci_gate_fails_an_unacknowledged_breaking_edit_and_passes_an_acknowledged_one(
     std::fs::write(&spec, serde_json::to_string_pretty(&doc).unwrap()).unwrap();
     assert_eq!(gate().status.code(), Some(0));
 }
+
+#[test]
+fn out_crates_are_named_after_the_documents_title_unless_named() {
+    let dir = temp_dir("title-names");
+    let out = dir.join("out");
+    let spec =
+        PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/security_schemes.json");
+    let run = xtask()
+        .arg("codegen")
+        .arg("--spec")
+        .arg(&spec)
+        .arg("--out")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stderr)
+    );
+    // `info.title` is "Security schemes".
+    for krate in [
+        "security-schemes-models",
+        "security-schemes-client",
+        "security-schemes-server",
+    ] {
+        let manifest = std::fs::read_to_string(out.join("crates").join(krate).join("Cargo.toml"))
+            .unwrap_or_else(|e| panic!("{krate}: {e}"));
+        assert!(
+            manifest.contains(&format!("name = \"{krate}\"")),
+            "{manifest}"
+        );
+    }
+}

@@ -46,6 +46,34 @@ impl Document {
         })
     }
 
+    /// `info.title`.
+    pub fn title(&self) -> &str {
+        &self.api.title
+    }
+
+    /// The crate name prefix `--out` uses by default: the title as a lower-case slug (`"Twilio -
+    /// Api"` → `twilio-api`), so that workspaces of different documents never share crate names
+    /// (cargo would reuse one's compiled crates for the other in a shared target directory).
+    pub fn default_crate_prefix(&self) -> String {
+        let mut slug = String::new();
+        for c in self.api.title.chars() {
+            if c.is_ascii_alphanumeric() {
+                slug.push(c.to_ascii_lowercase());
+            } else if !slug.is_empty() && !slug.ends_with('-') {
+                slug.push('-');
+            }
+            if slug.len() >= 40 {
+                break;
+            }
+        }
+        let slug = slug.trim_end_matches('-');
+        match slug.chars().next() {
+            None => "api".to_owned(),
+            Some(c) if c.is_ascii_digit() => format!("api-{slug}"),
+            Some(_) => slug.to_owned(),
+        }
+    }
+
     /// `info.version`.
     pub fn version(&self) -> &str {
         &self.api.version
