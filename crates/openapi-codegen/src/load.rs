@@ -5,6 +5,8 @@ use std::path::Path;
 
 use serde_json::Value;
 
+mod yaml_json;
+
 use crate::error::{Diagnostic, Error, Result};
 
 /// The OpenAPI major.minor versions the generator accepts.
@@ -50,11 +52,13 @@ pub fn load_file(path: &Path) -> Result<Loaded> {
 /// Parses `text` (YAML when `yaml`, else JSON) and checks its `openapi` version.
 pub fn load_str(text: &str, yaml: bool) -> Result<Loaded> {
     let document: Value = if yaml {
-        serde_yaml_ng::from_str(text).map_err(|e| Error::Parse {
-            path: Default::default(),
-            format: "YAML",
-            message: e.to_string(),
-        })?
+        serde_yaml_ng::from_str::<yaml_json::Json>(text)
+            .map_err(|e| Error::Parse {
+                path: Default::default(),
+                format: "YAML",
+                message: e.to_string(),
+            })?
+            .0
     } else {
         serde_json::from_str(text).map_err(|e| Error::Parse {
             path: Default::default(),

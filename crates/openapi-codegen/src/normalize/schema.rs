@@ -199,6 +199,43 @@ impl Normalizer<'_> {
         {
             out.remove("example");
         }
+        // An integer bound beyond 64 bits (a YAML `-9223372036854776000`, loaded as the nearest
+        // float) is held at the 64-bit limit, which is what the generated code can compare with.
+        if out.get("type").and_then(Value::as_str) == Some("integer") {
+            for key in ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] {
+                let Some(bound) = out.get(key).and_then(Value::as_f64) else {
+                    continue;
+                };
+                // Integers and fractional bounds are as written; an integral float (a
+                // number too large for YAML's 64-bit integers) becomes the integer it names.
+                if bound.fract() != 0.0 || out[key].is_i64() || out[key].is_u64() {
+                    continue;
+                }
+                let (limit, held) = if bound < i64::MIN as f64 {
+                    (Value::from(i64::MIN), true)
+                } else if bound < 0.0 {
+                    (Value::from(bound as i64), false)
+                } else if bound >= u64::MAX as f64 {
+                    (Value::from(u64::MAX), bound > u64::MAX as f64)
+                } else {
+                    (Value::from(bound as u64), false)
+                };
+                if !held {
+                    out.insert(key.to_owned(), limit);
+                    continue;
+                }
+                self.diags.push(
+                    Diagnostic::warning(
+                        format!("{pointer}/{key}"),
+                        format!(
+                            "`{key}` {bound} is beyond a 64-bit integer: it is held at {limit}"
+                        ),
+                    )
+                    .in_operation(opid),
+                );
+                out.insert(key.to_owned(), limit);
+            }
+        }
         if let Some(default) = out.get("default")
             && !default_fits(&out, default)
         {
