@@ -279,7 +279,20 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
         // its status all the same).
         let error_bodies = op.errors().any(|r| r.body.is_some());
         let mut responses = Map::new();
-        for r in &op.responses {
+        // progenitor orders its match arms by their lowest code, so a `429` beside `4XX` would
+        // follow `400..=499` and never match. Every error has the same body type in this view, so
+        // an error code inside a documented error range says nothing more to progenitor: it is
+        // left out here (`ErrorBody::decode` still types it by its own schema).
+        let in_error_range = |status: Status| match status {
+            Status::Code(c) if c >= 400 => op.responses.iter().any(|other| {
+                matches!(other.status, Status::Range(_)) && {
+                    let (lo, hi) = other.status.codes();
+                    (lo..=hi).contains(&c)
+                }
+            }),
+            _ => false,
+        };
+        for r in op.responses.iter().filter(|r| !in_error_range(r.status)) {
             let mut v = json!({ "description": r.description });
             if r.status.is_success() && multi_success {
                 v["content"] = json!({ "application/octet-stream": {} });
