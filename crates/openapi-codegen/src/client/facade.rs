@@ -208,6 +208,28 @@ fn method(
             p.name,
             p.location.as_str()
         )));
+        if super::is_list_header(api, p) {
+            // progenitor takes the header as one string: the facade takes the list.
+            let ty = quote! { ::std::vec::Vec<::std::string::String> };
+            if p.required {
+                args.push(quote! { #ident: #ty, });
+                chain.push(quote! { let request = request.#ident(#ident.join(",")); });
+            } else {
+                fields.push(quote! {
+                    #doc
+                    /// Sent comma-separated, as the `simple` style writes a list.
+                    pub #ident: Option<#ty>,
+                });
+                field_setters.push(option_setter(&ident, &ty));
+                chain.push(quote! {
+                    let request = match &options.#ident {
+                        Some(values) => request.#ident(values.join(",")),
+                        None => request,
+                    };
+                });
+            }
+            continue;
+        }
         if is_idempotency_key(p.location, &p.name) {
             fields.push(quote! {
                 #doc

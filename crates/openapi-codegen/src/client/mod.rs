@@ -251,6 +251,11 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
                         obj.remove(k);
                     }
                 }
+                // progenitor writes a header with `to_string()`, which a list has not: it sees a
+                // string, which the facade writes from the list (`simple` style: commas).
+                if is_list_header(api, p) {
+                    schema = json!({ "type": "string" });
+                }
                 let mut v = json!({ "name": p.name, "in": p.location.as_str(), "required": p.required, "schema": schema });
                 if let Some(d) = &p.description {
                     v["description"] = json!(d);
@@ -331,4 +336,11 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
         "paths": paths,
         "components": { "schemas": schemas },
     }))
+}
+
+/// Whether `p` is a header parameter whose schema is an array (the facade takes a list and
+/// writes it comma-separated, as the `simple` style does).
+pub(crate) fn is_list_header(api: &Api, p: &crate::ir::Param) -> bool {
+    p.location == ParamLocation::Header
+        && api.resolve(&p.schema).kind == Some(crate::ir::Kind::Array)
 }

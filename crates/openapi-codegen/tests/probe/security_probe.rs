@@ -60,8 +60,9 @@ impl Api for Recorder {
         };
         GetEitherResponse::Ok(echo(format!("either:{what}")))
     }
-    async fn get_public(&self) -> GetPublicResponse {
-        GetPublicResponse::Ok(echo("public".into()))
+    async fn get_public(&self, params: GetPublicParams) -> GetPublicResponse {
+        let tags = params.x_tags.map(|t| format!(":{}", t.join("|"))).unwrap_or_default();
+        GetPublicResponse::Ok(echo(format!("public{tags}")))
     }
     async fn get_optional(&self, auth: Option<srt::ApiKey>) -> GetOptionalResponse {
         GetOptionalResponse::Ok(echo(auth.map_or("anonymous".into(), |k| format!("header:{}", key(&k)))))
@@ -132,6 +133,8 @@ async fn the_generated_client_authenticates_with_every_scheme_kind_against_the_g
     assert_eq!(who(client.get_both(None).await), "both:0:hk-1:ana", "every scheme of the combination");
     assert_eq!(who(client.get_either(None).await), "either:query:qk 2&x", "the first alternative configured");
     assert_eq!(who(client.get_public(None).await), "public");
+    let tags = fixture_security_schemes_client::GetPublicOptions::default().x_tags(vec!["a".to_owned(), "b c".to_owned()]);
+    assert_eq!(who(client.get_public(Some(tags)).await), "public:a|b c", "a list header, comma-separated");
     assert_eq!(who(client.get_optional(None).await), "header:hk-1");
 
     // Only a bearer: the second alternative of `either` is used; `both` cannot be met.
