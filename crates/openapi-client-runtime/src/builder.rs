@@ -35,6 +35,9 @@ pub trait Facade: Sized {
     /// The first server's URL template and its variables (`{name}` in the template), when it
     /// has any: [`ClientBuilder::server_variable`] fills them in.
     const SERVER_TEMPLATE: Option<(&'static str, &'static [ServerVariable])>;
+    /// The document's first relative server URL (`/v1`), which [`ClientBuilder::server_origin`]
+    /// resolves against an origin.
+    const RELATIVE_SERVER: Option<&'static str>;
     /// Assembles the client.
     fn from_parts(base_url: &str, http: reqwest::Client, core: Core) -> Self;
 }
@@ -94,6 +97,7 @@ pub struct ClientBuilder<C> {
     token: Option<String>,
     credentials: Credentials,
     server_variables: Vec<(String, String)>,
+    server_origin: Option<String>,
     server_url: Option<String>,
     timeout: Option<Duration>,
     retry: RetryPolicy,
@@ -118,6 +122,7 @@ impl<C: Facade> ClientBuilder<C> {
             token: None,
             credentials: Credentials::default(),
             server_variables: Vec::new(),
+            server_origin: None,
             server_url: None,
             timeout: Some(DEFAULT_TIMEOUT),
             retry: RetryPolicy::default(),
@@ -131,6 +136,13 @@ impl<C: Facade> ClientBuilder<C> {
     /// builder's `server_<name>` setters call this); checked against its `enum` by `build`.
     pub fn server_variable(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
         self.server_variables.push((name.into(), value.into()));
+        self
+    }
+
+    /// The origin (`https://api.example.com`) the document's relative server URL (`/v1`) is
+    /// resolved against: requests go to `<origin>/v1`.
+    pub fn server_origin(mut self, origin: impl Into<String>) -> Self {
+        self.server_origin = Some(origin.into());
         self
     }
 
@@ -214,6 +226,15 @@ impl<C: Facade> ClientBuilder<C> {
         let explicit = self.server_url.is_some();
         let base = match self.server_url {
             Some(url) => url,
+            None if self.server_origin.is_some() => {
+                let origin = self.server_origin.as_deref().unwrap_or_default();
+                let Some(relative) = C::RELATIVE_SERVER else {
+                    return Err(Error::InvalidRequest(
+                        "the document has no relative server to resolve against an origin: set the whole URL with `.server_url(…)`".into(),
+                    ));
+                };
+                format!("{}{relative}", origin.trim_end_matches('/'))
+            }
             None if !self.server_variables.is_empty() => {
                 let Some((template, variables)) = C::SERVER_TEMPLATE else {
                     return Err(Error::InvalidRequest(
@@ -227,9 +248,12 @@ impl<C: Facade> ClientBuilder<C> {
                 _ => C::SERVERS.first().copied(),
             }
             .ok_or_else(|| {
-                Error::InvalidRequest(
-                    "the document names no server: set one with `.server_url(…)`".into(),
-                )
+                Error::InvalidRequest(match C::RELATIVE_SERVER {
+                    Some(relative) => format!(
+                        "the document's server `{relative}` is relative: name its origin with `.server_origin(…)`, or the whole URL with `.server_url(…)`"
+                    ),
+                    None => "the document names no server: set one with `.server_url(…)`".into(),
+                })
             })?
             .to_owned(),
         };

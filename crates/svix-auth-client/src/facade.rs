@@ -37,6 +37,10 @@ impl ClientBuilder {
     pub fn server_url(self, url: impl Into<String>) -> Self {
         Self(self.0.server_url(url))
     }
+    /// The origin (`https://host`) the document's relative server URL is resolved against.
+    pub fn server_origin(self, origin: impl Into<String>) -> Self {
+        Self(self.0.server_origin(origin))
+    }
     /// Per-attempt timeout (default 15 s); `None`: never time out.
     pub fn timeout(self, timeout: impl Into<Option<::std::time::Duration>>) -> Self {
         Self(self.0.timeout(timeout))
@@ -96,6 +100,7 @@ impl rt::Facade for Client {
     const TOKEN_SCHEME: Option<&'static str> = Some("HTTPBearer");
     const SVIX_CONVENTIONS: bool = true;
     const SERVER_TEMPLATE: Option<(&'static str, &'static [rt::ServerVariable])> = None;
+    const RELATIVE_SERVER: Option<&'static str> = None;
     fn from_parts(base_url: &str, http: reqwest::Client, core: rt::Core) -> Self {
         Self {
             raw: crate::generated::Client::new_with_client(base_url, http),

@@ -19,6 +19,7 @@ use crate::naming::snake;
 const BUILDER_METHODS: &[&str] = &[
     "new",
     "server_url",
+    "server_origin",
     "timeout",
     "retries",
     "retry_schedule",
@@ -121,11 +122,16 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
     };
     let region = region_from_token(api);
     let (template, variable_setters) = server_template(api, &setters);
+    let relative = match &api.relative_server {
+        Some(r) => quote! { Some(#r) },
+        None => quote! { None },
+    };
     let facade_consts = quote! {
         const SCHEMES: &'static [rt::SchemeSpec] = &[#(#specs),*];
         const TOKEN_SCHEME: Option<&'static str> = #token_tokens;
         const SVIX_CONVENTIONS: bool = #region;
         const SERVER_TEMPLATE: Option<(&'static str, &'static [rt::ServerVariable])> = #template;
+        const RELATIVE_SERVER: Option<&'static str> = #relative;
     };
 
     let typed_setters = applicable(api).zip(&setters).map(|(s, setter)| {
@@ -209,6 +215,10 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
             /// Overrides the base URL (a trailing slash is removed).
             pub fn server_url(self, url: impl Into<String>) -> Self {
                 Self(self.0.server_url(url))
+            }
+            /// The origin (`https://host`) the document's relative server URL is resolved against.
+            pub fn server_origin(self, origin: impl Into<String>) -> Self {
+                Self(self.0.server_origin(origin))
             }
             /// Per-attempt timeout (default 15 s); `None`: never time out.
             pub fn timeout(self, timeout: impl Into<Option<::std::time::Duration>>) -> Self {

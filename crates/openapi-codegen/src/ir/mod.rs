@@ -188,6 +188,8 @@ pub(crate) struct Api {
     pub servers: Vec<String>,
     /// The first server's URL template and its variables, when it has any.
     pub server_template: Option<(String, Vec<ServerVariable>)>,
+    /// The first relative server URL (`/v1`), resolved by a client against an origin it is given.
+    pub relative_server: Option<String>,
     /// `components.securitySchemes`, in document order.
     pub security_schemes: Vec<SecurityScheme>,
     /// Operations in document order.

@@ -60,6 +60,13 @@ pub(crate) fn normalize(loaded: &Loaded) -> Result<Api> {
     }
 }
 
+/// Absolute server URLs, the first one's template, and the first relative URL.
+type Servers = (
+    Vec<String>,
+    Option<(String, Vec<ServerVariable>)>,
+    Option<String>,
+);
+
 /// The walk's state: the document, what was found, and what was renamed or hoisted so far.
 struct Normalizer<'a> {
     root: &'a Value,
@@ -82,11 +89,12 @@ struct Normalizer<'a> {
 impl Normalizer<'_> {
     /// The absolute server URLs (`servers[].url`, variables at their defaults; relative ones
     /// are reported), and the first server's template with its variables.
-    fn servers(&mut self) -> (Vec<String>, Option<(String, Vec<ServerVariable>)>) {
+    fn servers(&mut self) -> Servers {
         let mut urls = Vec::new();
         let mut template = None;
+        let mut relative = None;
         let Some(servers) = self.root.get("servers").and_then(Value::as_array) else {
-            return (urls, template);
+            return (urls, template, relative);
         };
         for (i, server) in servers.iter().enumerate() {
             let Some(url) = server.get("url").and_then(Value::as_str) else {
@@ -109,13 +117,16 @@ impl Normalizer<'_> {
                     format!("server `{url}` names a variable that `variables` does not define: clients do not default to it (set one with `.server_url(…)`)"),
                 ));
             } else {
+                if relative.is_none() && !resolved.contains("://") {
+                    relative = Some(format!("/{}", resolved.trim_matches('/')));
+                }
                 self.diags.push(Diagnostic::warning(
                     format!("/servers/{i}/url"),
-                    format!("server `{url}` is relative to where the document is served: clients do not default to it (give the whole URL with `.server_url(…)`)"),
+                    format!("server `{url}` is relative to where the document is served: clients do not default to it (name the origin with `.server_origin(…)`, or give the whole URL with `.server_url(…)`)"),
                 ));
             }
         }
-        (urls, template)
+        (urls, template, relative)
     }
 
     /// The variables of `servers[i]`; one without a string `default` is reported and left out.
@@ -199,7 +210,7 @@ impl Normalizer<'_> {
             ));
         }
 
-        let (servers, server_template) = self.servers();
+        let (servers, server_template, relative_server) = self.servers();
         self.schemes = self.security_schemes();
         let mut operations = self.paths();
         self.resolve_duplicate_ids(&mut operations);
@@ -217,6 +228,7 @@ impl Normalizer<'_> {
             description: text(info, "description"),
             servers,
             server_template,
+            relative_server,
             security_schemes: std::mem::take(&mut self.schemes),
             operations,
             schemas,

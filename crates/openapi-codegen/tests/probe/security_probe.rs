@@ -163,6 +163,8 @@ async fn the_base_url_comes_from_the_servers_variables() {
     assert_eq!(client.get_default(None).await.unwrap().who, "header:via-variables");
     let default = Client::builder().build().unwrap();
     assert_eq!(default.server_url(), "https://api.example.com:443", "the variables' defaults");
+    let relative = Client::builder().server_origin("http://127.0.0.1:9/").build().unwrap();
+    assert_eq!(relative.server_url(), "http://127.0.0.1:9/relative/v1", "the relative server, resolved");
     let err = Client::builder().server_scheme("ftp").build().unwrap_err().to_string();
     assert!(err.contains("`ftp`") && err.contains("`https`, `http`"), "{err}");
 }
