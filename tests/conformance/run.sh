@@ -23,7 +23,7 @@ port=$("$venv/bin/python" -c 'import socket; s = socket.socket(); s.bind(("127.0
 base="http://127.0.0.1:$port"
 admin="sk_admin_conformance_0123456789_$(date +%s)"
 log="$root/target/conformance-server.log"
-SVIX_AUTH_ADMIN_TOKEN="$admin" ./target/debug/svix-auth-reference-server \
+SVIX_AUTH_ADMIN_TOKEN="$admin" "${CARGO_TARGET_DIR:-$root/target}/debug/svix-auth-reference-server" \
   --listen "127.0.0.1:$port" --database "$database" --rate-limit 1000000 --rate-limit-burst 1000000 \
   --auth-failure-rate 1000000 --auth-failure-burst 1000000 >"$log" 2>&1 &
 server=$!
