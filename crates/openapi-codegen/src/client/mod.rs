@@ -256,6 +256,12 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
                 if is_list_header(api, p) {
                     schema = json!({ "type": "string" });
                 }
+                // progenitor writes a path parameter with `Display`, which a union of formats
+                // (`anyOf` ipv4/ipv6) or an object typify makes has not: the client sends it as
+                // text, and the router still validates it against the whole schema.
+                if p.location == ParamLocation::Path && !is_scalar(api, &p.schema) {
+                    schema = json!({ "type": "string" });
+                }
                 let mut v = json!({ "name": p.name, "in": p.location.as_str(), "required": p.required, "schema": schema });
                 if let Some(d) = &p.description {
                     v["description"] = json!(d);
@@ -308,6 +314,14 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
             } else if error_bodies {
                 v["content"] = json!({ "application/json": { "schema": {} } });
             }
+            if r.status == Status::Default && !has_successes {
+                // Only errors and `default` documented: progenitor would read `default` as
+                // both the success range and the error fallback, then add its own fallback
+                // after it (an unreachable arm). A bodiless 2XX says what it means here: any
+                // success, no body promised; other statuses stay errors.
+                responses.insert("2XX".into(), json!({ "description": r.description }));
+                continue;
+            }
             if r.status == Status::Default && has_successes {
                 // progenitor reads `default` as a possible success too, and orders ranges before
                 // codes; with documented successes `default` only means "other errors", which
@@ -343,4 +357,16 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
 pub(crate) fn is_list_header(api: &Api, p: &crate::ir::Param) -> bool {
     p.location == ParamLocation::Header
         && api.resolve(&p.schema).kind == Some(crate::ir::Kind::Array)
+}
+
+/// Whether `schema` is one string, number, integer or boolean (what progenitor can `Display`).
+fn is_scalar(api: &Api, schema: &crate::ir::Schema) -> bool {
+    use crate::ir::Kind;
+    let s = api.resolve(schema);
+    matches!(
+        s.kind,
+        Some(Kind::String | Kind::Integer | Kind::Number | Kind::Boolean)
+    ) && ["anyOf", "oneOf", "allOf"]
+        .iter()
+        .all(|k| s.json.get(*k).is_none())
 }
