@@ -93,10 +93,35 @@ pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
                 .collect()
         })
         .collect();
+    // Scopes the document asks of a scheme on this operation (the implementation checks them).
+    let scopes = |name: &str| -> Vec<&str> {
+        let mut out: Vec<&str> = op
+            .requirement
+            .alternatives
+            .iter()
+            .flatten()
+            .filter(|u| u.scheme == name)
+            .flat_map(|u| u.scopes.iter().map(String::as_str))
+            .collect();
+        out.sort_unstable();
+        out.dedup();
+        out
+    };
     let names = |a: &Vec<usize>| {
         a.iter()
             .filter_map(|&i| checkable(api).nth(i))
-            .map(|s| format!("`{}`", s.name))
+            .map(|s| match scopes(&s.name).as_slice() {
+                [] => format!("`{}`", s.name),
+                listed => format!(
+                    "`{}` (scopes {})",
+                    s.name,
+                    listed
+                        .iter()
+                        .map(|x| format!("`{x}`"))
+                        .collect::<Vec<_>>()
+                        .join(", ")
+                ),
+            })
             .collect::<Vec<_>>()
             .join(" and ")
     };
