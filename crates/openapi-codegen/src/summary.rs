@@ -54,9 +54,7 @@ impl Document {
         let api = &self.api;
         let setters = crate::client::setter_names(api);
         let setter_of = |name: &str| {
-            api.security_schemes
-                .iter()
-                .filter(|s| s.kind != SchemeKind::MutualTls)
+            api.request_schemes()
                 .position(|s| s.name == name)
                 .and_then(|i| setters.get(i).cloned())
                 .unwrap_or_default()
@@ -64,7 +62,7 @@ impl Document {
         api.operations
             .iter()
             .map(|op| {
-                let (named, anonymous) = op.requirement.checked(&api.security_schemes);
+                let (named, anonymous) = op.requirement.checked(api);
                 let alternatives = named
                     .iter()
                     .map(|alternative| {

@@ -23,8 +23,8 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
     support::clippy_clean(&dir, &members);
 
     // The probes: test crates beside the fixtures, run with `cargo test`.
-    write_probe(
-        &dir,
+    support::write_probe(
+        &dir.join("probe"),
         "params-probe",
         "fixture-params-server = { path = \"../../../fixture-params/crates/fixture-params-server\" }\n\
          fixture-params-models = { path = \"../../../fixture-params/crates/fixture-params-models\" }\n\
@@ -32,8 +32,8 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
          serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",
         include_str!("probe/params_probe.rs"),
     );
-    write_probe(
-        &dir,
+    support::write_probe(
+        &dir.join("probe"),
         "security-probe",
         "fixture-security-schemes-server = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-server\" }\n\
          fixture-security-schemes-client = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-client\" }\n\
@@ -58,25 +58,4 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
         ],
     );
     let _ = std::fs::remove_dir_all(&dir);
-}
-
-/// A test crate `name` under `dir/probe/crates/` with `dev_dependencies` (TOML lines) and one test
-/// file.
-fn write_probe(dir: &std::path::Path, name: &str, dev_dependencies: &str, test: &str) {
-    let probe = dir.join("probe/crates").join(name);
-    std::fs::create_dir_all(probe.join("tests")).unwrap();
-    std::fs::create_dir_all(probe.join("src")).unwrap();
-    std::fs::write(
-        probe.join("Cargo.toml"),
-        format!(
-            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dev-dependencies]\n{dev_dependencies}"
-        ),
-    )
-    .unwrap();
-    std::fs::write(
-        probe.join("src/lib.rs"),
-        "//! A probe of generated crates.\n",
-    )
-    .unwrap();
-    std::fs::write(probe.join("tests/probe.rs"), test).unwrap();
 }

@@ -219,28 +219,19 @@ fn corpus_documents_of_each_credential_kind_round_trip() {
         support::generate_member(&dir, &path, &prefix);
         let document = Document::from_path(&path).expect("the document loads");
         let source = probe_source(&prefix, &dir.join(&prefix), &document);
-        let probe = dir.join(format!("probes/crates/{prefix}-probe"));
-        std::fs::create_dir_all(probe.join("tests")).unwrap();
-        std::fs::create_dir_all(probe.join("src")).unwrap();
-        std::fs::write(
-            probe.join("Cargo.toml"),
-            format!(
-                "[package]\nname = \"{prefix}-probe\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dev-dependencies]\n\
-                 {prefix}-server = {{ path = \"../../../{prefix}/crates/{prefix}-server\" }}\n\
+        support::write_probe(
+            &dir.join("probes"),
+            &format!("{prefix}-probe"),
+            &format!(
+                "{prefix}-server = {{ path = \"../../../{prefix}/crates/{prefix}-server\" }}\n\
                  {prefix}-client = {{ path = \"../../../{prefix}/crates/{prefix}-client\" }}\n\
                  {prefix}-models = {{ path = \"../../../{prefix}/crates/{prefix}-models\" }}\n\
                  openapi-server-runtime = {{ path = \"../../../runtime/openapi-server-runtime\" }}\n\
                  openapi-client-runtime = {{ path = \"../../../runtime/openapi-client-runtime\" }}\n\
                  tokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }}\n"
             ),
-        )
-        .unwrap();
-        std::fs::write(
-            probe.join("src/lib.rs"),
-            "//! A probe of generated crates.\n",
-        )
-        .unwrap();
-        std::fs::write(probe.join("tests/round_trip.rs"), source).unwrap();
+            &source,
+        );
         members.push(prefix.clone());
         probes.push(format!("{prefix}-probe"));
     }

@@ -12,7 +12,7 @@ use std::collections::BTreeSet;
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{Api, ApiKeyLocation, Operation, SchemeKind, SecurityScheme};
+use crate::ir::{Api, ApiKeyLocation, Operation, SchemeKind};
 use crate::naming::snake;
 
 /// Methods of the builder itself, which no scheme setter may take.
@@ -42,17 +42,10 @@ pub(super) struct CredentialsCode {
     pub policy: String,
 }
 
-/// The schemes a client can apply (`mutualTLS` is the TLS identity of `http_client`).
-fn applicable(api: &Api) -> impl Iterator<Item = &SecurityScheme> {
-    api.security_schemes
-        .iter()
-        .filter(|s| s.kind != SchemeKind::MutualTls)
-}
-
 /// One setter name per applicable scheme, in document order.
 pub(crate) fn setter_names(api: &Api) -> Vec<String> {
     let mut taken: BTreeSet<String> = BUILDER_METHODS.iter().map(|s| (*s).to_owned()).collect();
-    applicable(api)
+    api.request_schemes()
         .map(|s| {
             let mut base = snake(&s.name);
             if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
@@ -75,7 +68,7 @@ pub(crate) fn setter_names(api: &Api) -> Vec<String> {
 
 /// The scheme a lone token is for: the document's only scheme, when it is sent as a bearer.
 fn token_scheme(api: &Api) -> Option<&str> {
-    let mut schemes = applicable(api);
+    let mut schemes = api.request_schemes();
     match (schemes.next(), schemes.next()) {
         (Some(s), None) if s.kind.is_bearer_token() => Some(&s.name),
         _ => None,
@@ -99,7 +92,7 @@ pub(super) fn region_from_token(api: &Api) -> bool {
 
 pub(super) fn generate(api: &Api) -> CredentialsCode {
     let setters = setter_names(api);
-    let specs = applicable(api).zip(&setters).map(|(s, setter)| {
+    let specs = api.request_schemes().zip(&setters).map(|(s, setter)| {
         let name = &s.name;
         let placement = match &s.kind {
             SchemeKind::ApiKey { location, name } => match location {
@@ -134,7 +127,7 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
         const RELATIVE_SERVER: Option<&'static str> = #relative;
     };
 
-    let typed_setters = applicable(api).zip(&setters).map(|(s, setter)| {
+    let typed_setters = api.request_schemes().zip(&setters).map(|(s, setter)| {
         let name = &s.name;
         let ident = format_ident!("{}", setter);
         let described = s
@@ -288,7 +281,8 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
         }
     };
 
-    let schemes: Vec<String> = applicable(api)
+    let schemes: Vec<String> = api
+        .request_schemes()
         .zip(&setters)
         .map(|(s, setter)| format!("`{}` (`.{setter}(…)`)", s.name))
         .collect();
@@ -377,7 +371,7 @@ fn server_template(api: &Api, scheme_setters: &[String]) -> (TokenStream, Vec<To
 /// `&rt::Requirement { … }` for `op`: its alternatives as scheme names (mutualTLS, met at the
 /// TLS layer, left out; an alternative of it alone serves the call as anonymous).
 pub(super) fn requirement(op: &Operation, api: &Api) -> TokenStream {
-    let (alternatives, anonymous) = op.requirement.checked(&api.security_schemes);
+    let (alternatives, anonymous) = op.requirement.checked(api);
     if alternatives.is_empty() {
         return quote! { &rt::Requirement::PUBLIC };
     }

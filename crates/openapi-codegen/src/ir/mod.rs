@@ -217,6 +217,15 @@ pub(crate) struct ServerVariable {
 }
 
 impl Api {
+    /// The schemes generated code presents and checks in requests, in document order — all but
+    /// `mutualTLS`, which the TLS layer carries. Positions in this list index the generated
+    /// scheme tables of client and server alike.
+    pub fn request_schemes(&self) -> impl Iterator<Item = &SecurityScheme> {
+        self.security_schemes
+            .iter()
+            .filter(|s| s.kind != SchemeKind::MutualTls)
+    }
+
     /// Follows references from `schema` to the component schema it ends at.
     pub fn resolve<'s>(&'s self, schema: &'s Schema) -> &'s Schema {
         let mut s = schema;

@@ -111,17 +111,14 @@ impl Requirement {
     /// The alternatives as generated code checks them — scheme names, duplicates removed, with
     /// mutualTLS (met at the TLS layer) left out — and whether anonymous calls are served (an
     /// empty alternative, or one of mutualTLS alone).
-    pub fn checked<'r>(&'r self, schemes: &[SecurityScheme]) -> (Vec<Vec<&'r str>>, bool) {
+    pub fn checked<'r>(&'r self, api: &super::Api) -> (Vec<Vec<&'r str>>, bool) {
+        let requests: Vec<&SecurityScheme> = api.request_schemes().collect();
         let mut anonymous = false;
         let mut alternatives: Vec<Vec<&str>> = Vec::new();
         for alternative in &self.alternatives {
             let names: Vec<&str> = alternative
                 .iter()
-                .filter(|u| {
-                    schemes
-                        .iter()
-                        .any(|s| s.name == u.scheme && s.kind != SchemeKind::MutualTls)
-                })
+                .filter(|u| requests.iter().any(|s| s.name == u.scheme))
                 .map(|u| u.scheme.as_str())
                 .collect();
             if names.is_empty() {

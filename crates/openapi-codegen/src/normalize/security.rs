@@ -98,7 +98,7 @@ impl<'a> Normalizer<'a> {
                 Some(s) if s.eq_ignore_ascii_case("bearer") => Some(SchemeKind::Bearer {
                     format: text("bearerFormat").map(str::to_owned),
                 }),
-                Some(s) if is_token68_scheme(s) => Some(SchemeKind::Http {
+                Some(s) if is_token(s) => Some(SchemeKind::Http {
                     scheme: s.to_owned(),
                 }),
                 Some(s) => error(
@@ -231,7 +231,7 @@ impl<'a> Normalizer<'a> {
 }
 
 /// Whether `s` can be an `Authorization` scheme word (an RFC 9110 token).
-fn is_token68_scheme(s: &str) -> bool {
+fn is_token(s: &str) -> bool {
     !s.is_empty()
         && s.chars()
             .all(|c| c.is_ascii_alphanumeric() || "!#$%&'*+-.^_`|~".contains(c))

@@ -24,16 +24,10 @@ pub(super) struct AuthCode {
     pub doc: Option<String>,
 }
 
-/// The schemes the router can check, in document order (`mutualTLS` is the TLS layer's).
-fn checkable(api: &Api) -> impl Iterator<Item = &crate::ir::SecurityScheme> {
-    api.security_schemes
-        .iter()
-        .filter(|s| s.kind != SchemeKind::MutualTls)
-}
-
 /// `const SCHEMES: &[rt::SchemeSpec]`, when the document declares schemes.
 pub(super) fn schemes_table(api: &Api) -> TokenStream {
-    let specs: Vec<TokenStream> = checkable(api)
+    let specs: Vec<TokenStream> = api
+        .request_schemes()
         .map(|s| {
             let name = &s.name;
             let scheme = match &s.kind {
@@ -70,8 +64,8 @@ pub(super) fn schemes_table(api: &Api) -> TokenStream {
 
 /// The router's check of `op`'s requirement and the value handed to its method.
 pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
-    let index = |name: &str| checkable(api).position(|s| s.name == name);
-    let (named, anonymous) = op.requirement.checked(&api.security_schemes);
+    let index = |name: &str| api.request_schemes().position(|s| s.name == name);
+    let (named, anonymous) = op.requirement.checked(api);
     let alternatives: Vec<Vec<usize>> = named
         .iter()
         .map(|a| a.iter().filter_map(|n| index(n)).collect())
@@ -88,7 +82,7 @@ pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
         .iter()
         .map(|a| {
             a.iter()
-                .filter_map(|&i| checkable(api).nth(i))
+                .filter_map(|&i| api.request_schemes().nth(i))
                 .map(|s| &s.kind)
                 .collect()
         })
@@ -109,7 +103,7 @@ pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
     };
     let names = |a: &Vec<usize>| {
         a.iter()
-            .filter_map(|&i| checkable(api).nth(i))
+            .filter_map(|&i| api.request_schemes().nth(i))
             .map(|s| match scopes(&s.name).as_slice() {
                 [] => format!("`{}`", s.name),
                 listed => format!(

@@ -129,3 +129,24 @@ pub fn cargo_in(dir: &Path, members: &[String], args: &[&str]) {
         "warnings in generated crates:\n{stderr}"
     );
 }
+
+/// A test crate `name` under `dir/crates/` with `dev_dependencies` (TOML lines) and one test
+/// file (`tests/probe.rs`): probes of generated crates, run with `cargo test` in their workspace.
+pub fn write_probe(dir: &Path, name: &str, dev_dependencies: &str, test: &str) {
+    let probe = dir.join("crates").join(name);
+    std::fs::create_dir_all(probe.join("tests")).unwrap();
+    std::fs::create_dir_all(probe.join("src")).unwrap();
+    std::fs::write(
+        probe.join("Cargo.toml"),
+        format!(
+            "[package]\nname = \"{name}\"\nversion = \"0.0.0\"\nedition = \"2024\"\npublish = false\n\n[dev-dependencies]\n{dev_dependencies}"
+        ),
+    )
+    .unwrap();
+    std::fs::write(
+        probe.join("src/lib.rs"),
+        "//! A probe of generated crates.\n",
+    )
+    .unwrap();
+    std::fs::write(probe.join("tests/probe.rs"), test).unwrap();
+}
