@@ -9,6 +9,7 @@ use progenitor_client::{Error as RawError, ResponseValue};
 use reqwest::header::HeaderValue;
 use tracing::Instrument as _;
 
+use crate::body::Outgoing;
 use crate::credentials::{Credentials, Requirement, SchemeSpec, Secret};
 use crate::error::Error;
 use crate::hooks::{Answer, CALL, CallContext};
@@ -118,7 +119,45 @@ impl Core {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>> + Send,
     {
+        self.run(operation, requirement, safety, None, send)
+            .await
+            .map(ResponseValue::into_inner)
+    }
+
+    /// [`Self::call`] with a request body the generated client does not send itself (form,
+    /// multipart, text, bytes): each attempt carries `body` (a streamed one only the first, so
+    /// such a call is never retried). The answer is progenitor's, headers and status included.
+    pub async fn call_with_body<T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        requirement: &Requirement,
+        safety: RetrySafety,
+        body: Option<Outgoing>,
+        send: F,
+    ) -> Result<ResponseValue<T>, Error>
+    where
+        E: serde::Serialize,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>> + Send,
+    {
+        self.run(operation, requirement, safety, body, send).await
+    }
+
+    async fn run<T, E, F, Fut>(
+        &self,
+        operation: &'static str,
+        requirement: &Requirement,
+        safety: RetrySafety,
+        body: Option<Outgoing>,
+        send: F,
+    ) -> Result<ResponseValue<T>, Error>
+    where
+        E: serde::Serialize,
+        F: Fn() -> Fut,
+        Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>> + Send,
+    {
         let request_id = random_u64();
+        let resendable = body.as_ref().is_none_or(Outgoing::resendable);
         let mut retry = 0;
         loop {
             let applied = self
@@ -133,6 +172,7 @@ impl Core {
                 request_id,
                 svix_headers: self.svix_conventions,
                 answer: Cell::new(Answer::default()),
+                body: Cell::new(body.as_ref().and_then(Outgoing::for_attempt)),
             });
             let span = tracing::info_span!(
                 "svix_client.request",
@@ -164,7 +204,10 @@ impl Core {
                     retryable,
                     retry_after,
                 } => {
-                    if !self.retry.allows(retryable, safety) || retry >= self.retry.retries() {
+                    if !resendable
+                        || !self.retry.allows(retryable, safety)
+                        || retry >= self.retry.retries()
+                    {
                         return Err(error);
                     }
                     let wait = self.retry.delay(retry, retry_after);
@@ -198,7 +241,7 @@ fn random_u64() -> u64 {
 async fn classify<T, E: serde::Serialize>(
     result: Result<ResponseValue<T>, RawError<E>>,
     head: &Answer,
-) -> Outcome<T> {
+) -> Outcome<ResponseValue<T>> {
     let failed = |error, retryable, retry_after| Outcome::Failed {
         error,
         retryable,
@@ -222,7 +265,7 @@ async fn classify<T, E: serde::Serialize>(
         }
     };
     match result {
-        Ok(value) => Outcome::Done(value.into_inner()),
+        Ok(value) => Outcome::Done(value),
         Err(RawError::ErrorResponse(response)) => {
             let status = response.status().as_u16();
             let (retryable, wait) = by_status(status);

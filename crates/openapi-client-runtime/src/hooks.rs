@@ -6,7 +6,7 @@
 use std::cell::Cell;
 use std::time::Duration;
 
-use reqwest::header::{COOKIE, HeaderName, HeaderValue, USER_AGENT};
+use reqwest::header::{CONTENT_TYPE, COOKIE, HeaderName, HeaderValue, USER_AGENT};
 
 use crate::credentials::Applied;
 
@@ -31,6 +31,9 @@ pub(crate) struct CallContext {
     pub svix_headers: bool,
     /// What the answer's head said, before its body was read.
     pub answer: Cell<Answer>,
+    /// The body of this attempt (form, multipart, text, bytes) with its content type, when the
+    /// facade encodes it rather than the generated client.
+    pub body: Cell<Option<(HeaderValue, reqwest::Body)>>,
 }
 
 /// The head of the last answer.
@@ -43,7 +46,7 @@ pub(crate) struct Answer {
 }
 
 /// Before a request is sent: credentials (headers, query parameters, cookies), User-Agent,
-/// request id, and the retry count on retries.
+/// the body the facade encoded, request id, and the retry count on retries.
 /// progenitor's `api-version` header (the document's `info.version`) is dropped, as the official
 /// SDKs send none. Outside a facade call (the generated client used on its own) it does nothing.
 pub fn before_send(request: &mut reqwest::Request) {
@@ -72,11 +75,18 @@ pub fn before_send(request: &mut reqwest::Request) {
             }
         }
         headers.insert(USER_AGENT, call.user_agent.clone());
+        let body = call.body.take();
+        if let Some((content_type, _)) = &body {
+            headers.insert(CONTENT_TYPE, content_type.clone());
+        }
         if call.svix_headers {
             headers.insert(crate::svix::REQUEST_ID, HeaderValue::from(call.request_id));
             if call.attempt > 0 {
                 headers.insert(crate::svix::RETRY_COUNT, HeaderValue::from(call.attempt));
             }
+        }
+        if let Some((_, body)) = body {
+            *request.body_mut() = Some(body);
         }
     });
 }

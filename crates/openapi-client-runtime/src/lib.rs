@@ -9,6 +9,7 @@
 //! Generated client crates define their `Client` over [`Core`] (see [`Facade`]) and call
 //! [`Core::call`] from one method per operation; [`hooks`] is what their progenitor hooks call.
 
+pub mod body;
 mod builder;
 mod core;
 pub mod credentials;
@@ -19,6 +20,7 @@ pub mod svix;
 
 pub use svix::server_url_for_token;
 
+pub use body::{BinaryBody, Download, FilePart, FormEncoding, FormStyle, Multipart, Outgoing};
 pub use builder::{
     ClientBuilder, DEFAULT_TIMEOUT, Facade, ServerVariable, expand_server, user_agent,
 };
@@ -31,6 +33,7 @@ pub use retry::{RetryPolicy, RetrySafety};
 
 /// Crates generated code names through the runtime.
 pub mod reexports {
+    pub use bytes;
     pub use progenitor_client;
     pub use reqwest;
 }

@@ -2,7 +2,8 @@
 //! this workspace's target directory and lock file (so nothing is downloaded or rebuilt twice);
 //! then probe crates run what was generated: the server from `params.json` (parameter handling),
 //! and the client and server from `security_schemes.json` calling each other with every scheme
-//! kind (credentials sent, enforced and handed over).
+//! kind (credentials sent, enforced and handed over), and from `bodies_beyond_json.json` with
+//! every body kind (form, multipart, bytes, text, XML: encoded, decoded, validated, read back).
 
 mod support;
 
@@ -43,6 +44,18 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
          tokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\"] }\n",
         include_str!("probe/security_probe.rs"),
     );
+    support::write_probe(
+        &dir.join("probe"),
+        "bodies-probe",
+        "fixture-bodies-beyond-json-server = { path = \"../../../fixture-bodies-beyond-json/crates/fixture-bodies-beyond-json-server\" }\n\
+         fixture-bodies-beyond-json-client = { path = \"../../../fixture-bodies-beyond-json/crates/fixture-bodies-beyond-json-client\" }\n\
+         fixture-bodies-beyond-json-models = { path = \"../../../fixture-bodies-beyond-json/crates/fixture-bodies-beyond-json-models\" }\n\
+         openapi-server-runtime = { path = \"../../../runtime/openapi-server-runtime\" }\n\
+         openapi-client-runtime = { path = \"../../../runtime/openapi-client-runtime\" }\n\
+         futures-util = { version = \"0.3\", default-features = false }\n\
+         serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\"] }\n",
+        include_str!("probe/bodies_probe.rs"),
+    );
     members.push("probe".into());
     support::cargo_in(
         &dir,
@@ -55,6 +68,8 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
             "params-probe",
             "-p",
             "security-probe",
+            "-p",
+            "bodies-probe",
         ],
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -11,7 +11,6 @@ use axum::extract::RawPathParams;
 use axum::extract::rejection::RawPathParamsRejection;
 use axum::http::{HeaderMap, StatusCode, header};
 use axum::response::Response;
-use http_body_util::{BodyExt, LengthLimitError, Limited};
 
 use serde_json::Value;
 
@@ -20,16 +19,35 @@ use crate::validate::Validator;
 
 /// Settings of a generated router.
 #[derive(Debug, Clone, Copy)]
+#[non_exhaustive]
 pub struct RouterOptions {
-    /// Largest accepted request body in bytes; larger ones get 413.
+    /// Largest accepted request body in bytes (a multipart body's parts together); larger ones
+    /// get 413.
     pub body_limit: usize,
+    /// Most parts a multipart body may have; more get 413.
+    pub multipart_parts: usize,
 }
 
 impl Default for RouterOptions {
     fn default() -> Self {
         Self {
             body_limit: 1024 * 1024,
+            multipart_parts: 128,
         }
+    }
+}
+
+impl RouterOptions {
+    /// These options with `limit` as the largest accepted body.
+    pub fn with_body_limit(mut self, limit: usize) -> Self {
+        self.body_limit = limit;
+        self
+    }
+
+    /// These options with at most `parts` parts per multipart body.
+    pub fn with_multipart_parts(mut self, parts: usize) -> Self {
+        self.multipart_parts = parts;
+        self
     }
 }
 
@@ -209,26 +227,7 @@ pub async fn json_body(
     limit: usize,
     val: &mut Validator,
 ) -> Result<Option<Value>, Response> {
-    let declared = headers
-        .get(header::CONTENT_LENGTH)
-        .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.parse::<u64>().ok());
-    if declared.is_some_and(|n| n > limit as u64) {
-        return Err(payload_too_large(limit));
-    }
-    let bytes = match Limited::new(body, limit).collect().await {
-        Ok(collected) => collected.to_bytes(),
-        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => {
-            return Err(payload_too_large(limit));
-        }
-        Err(_) => {
-            return Err(error_response(
-                StatusCode::BAD_REQUEST,
-                "bad_request",
-                "the request body could not be read",
-            ));
-        }
-    };
+    let bytes = crate::body::read_limited(body, headers, limit).await?;
     if bytes.iter().all(u8::is_ascii_whitespace) {
         if required {
             val.push("body");
@@ -247,28 +246,7 @@ pub async fn json_body(
             ));
         }
     }
-    match serde_json::from_slice::<Value>(&bytes) {
-        Ok(value) => Ok(Some(value)),
-        Err(e) => {
-            val.push("body");
-            let message = if std::str::from_utf8(&bytes).is_err() {
-                "request body is not valid UTF-8".to_owned()
-            } else {
-                format!("request body is not valid JSON: {e}")
-            };
-            val.error(message, "value_error.jsondecode");
-            val.pop();
-            Ok(None)
-        }
-    }
-}
-
-fn payload_too_large(limit: usize) -> Response {
-    error_response(
-        StatusCode::PAYLOAD_TOO_LARGE,
-        "payload_too_large",
-        &format!("the request body is larger than {limit} bytes"),
-    )
+    Ok(crate::body::parse_json(&bytes, val))
 }
 
 /// Fallback for paths no operation has: 404 in `HttpErrorOut` shape.

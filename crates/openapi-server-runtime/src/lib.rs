@@ -9,12 +9,17 @@
 // only travels the cold path, so boxing it would only add an allocation.
 #![allow(clippy::result_large_err)]
 
+mod body;
 mod credentials;
 mod extract;
 mod media;
 mod response;
 mod validate;
 
+pub use body::{
+    Binary, FilePart, FormField, FormShape, FormStyle, Multipart, RawBody, Shape, binary_body,
+    decode_form, multipart_body, text_body, text_response, typed_body,
+};
 pub use credentials::{
     ApiKey, Basic, Credential, HttpCredentials, KeyIn, Presented, Scheme, SchemeSpec, authenticate,
     optional_one, present, require, require_one,
@@ -23,7 +28,7 @@ pub use extract::{
     Bearer, PathParams, QueryParams, RouterOptions, ServerState, bearer, header_values, json_body,
     method_not_allowed, not_found, optional_bearer,
 };
-pub use media::is_json_media_type;
+pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
 pub use response::{error_response, json_response};
 pub use validate::{
     ArrayRules, IntRules, NumRules, ParamShape, Scalar, StringRules, ValidationError,
@@ -34,6 +39,7 @@ pub use validate::{
 /// Re-exports the generated code relies on, so a generated crate needs few direct dependencies.
 pub mod reexports {
     pub use axum;
+    pub use bytes;
     pub use chrono;
     pub use regress;
     pub use serde_json;

@@ -19,6 +19,8 @@
 #[allow(unused_imports)]
 use crate::generated::{types, ByteStream};
 use openapi_client_runtime as rt;
+#[allow(unused_imports)]
+use svix_auth_models as models;
 use rt::Error;
 use rt::reexports::progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use rt::reexports::reqwest;

@@ -775,7 +775,7 @@ pub fn router_with_options<A: Api>(
         .with_state(rt::ServerState { api, options })
 }
 ///Extracts, validates and dispatches `v1.authentication.app-portal-access`.
-#[allow(unused_variables, clippy::let_unit_value)]
+#[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_app_portal_access<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
     raw_path: Result<
@@ -879,7 +879,7 @@ async fn handle_v1_authentication_app_portal_access<A: Api>(
     response.into_response()
 }
 ///Extracts, validates and dispatches `v1.authentication.create-message-token`.
-#[allow(unused_variables, clippy::let_unit_value)]
+#[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_create_message_token<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
     raw_path: Result<
@@ -983,7 +983,7 @@ async fn handle_v1_authentication_create_message_token<A: Api>(
     response.into_response()
 }
 ///Extracts, validates and dispatches `v1.authentication.expire-all`.
-#[allow(unused_variables, clippy::let_unit_value)]
+#[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_expire_all<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
     raw_path: Result<
@@ -1084,7 +1084,7 @@ async fn handle_v1_authentication_expire_all<A: Api>(
     response.into_response()
 }
 ///Extracts, validates and dispatches `v1.authentication.dashboard-access`.
-#[allow(unused_variables, clippy::let_unit_value)]
+#[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_dashboard_access<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
     raw_path: Result<
@@ -1165,7 +1165,7 @@ async fn handle_v1_authentication_dashboard_access<A: Api>(
     response.into_response()
 }
 ///Extracts, validates and dispatches `v1.authentication.logout`.
-#[allow(unused_variables, clippy::let_unit_value)]
+#[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_logout<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
     raw_path: Result<
@@ -1221,7 +1221,7 @@ async fn handle_v1_authentication_logout<A: Api>(
     response.into_response()
 }
 ///Extracts, validates and dispatches `v1.authentication.exchange-one-time-token`.
-#[allow(unused_variables, clippy::let_unit_value)]
+#[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_exchange_one_time_token<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
     raw_path: Result<

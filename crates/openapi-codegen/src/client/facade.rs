@@ -16,6 +16,7 @@ use quote::{ToTokens, format_ident, quote};
 use super::credentials;
 use crate::error::Diagnostic;
 use crate::ir::{Api, Operation, ParamLocation};
+use crate::models::ModelNames;
 use crate::naming::{doc_attrs, method_name, operation_doc, snake};
 
 /// Names `Client`'s own methods use (a facade method never takes one).
@@ -29,9 +30,12 @@ struct BuilderInfo {
     success: TokenStream,
 }
 
-/// The facade for `api`, given progenitor's client tokens; the runtime is crate `runtime`.
+/// The facade for `api`, given progenitor's client tokens; the models are crate `models_crate`,
+/// the runtime crate `runtime`.
 pub(crate) fn generate(
     api: &Api,
+    models: &ModelNames,
+    models_crate: &str,
     progenitor: &TokenStream,
     runtime: &str,
 ) -> (TokenStream, Vec<Diagnostic>) {
@@ -48,7 +52,7 @@ pub(crate) fn generate(
             );
             continue;
         };
-        match method(op, api, name, info) {
+        match method(op, api, models, name, info) {
             Ok((m, o)) => {
                 methods.push(m);
                 options.push(o);
@@ -59,6 +63,7 @@ pub(crate) fn generate(
         }
     }
     let runtime = format_ident!("{}", runtime);
+    let models_ident = format_ident!("{}", models_crate);
     let servers: Vec<&str> = api.servers.iter().map(String::as_str).collect();
     let creds = credentials::generate(api);
     let title_doc = format!(
@@ -76,6 +81,8 @@ pub(crate) fn generate(
         #[allow(unused_imports)]
         use crate::generated::{types, ByteStream};
         use #runtime as rt;
+        #[allow(unused_imports)]
+        use #models_ident as models;
         use rt::Error;
         use rt::reexports::progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
         use rt::reexports::reqwest;
@@ -181,6 +188,7 @@ fn is_idempotency_key(location: ParamLocation, name: &str) -> bool {
 fn method(
     op: &Operation,
     api: &Api,
+    models: &ModelNames,
     name: &str,
     info: &BuilderInfo,
 ) -> Result<(TokenStream, TokenStream), String> {
@@ -254,28 +262,41 @@ fn method(
             });
         }
     }
-    if let Some(body) = &op.body {
-        let (ident, ty) = info
+    let mut encoded = None;
+    match &op.body {
+        Some(body) if super::bodies::encoded_by_facade(body) => {
+            let b = super::bodies::facade_body(models, body);
+            args.extend(b.arg);
+            if let Some((field, setter)) = b.field {
+                fields.push(field);
+                field_setters.push(setter);
+            }
+            encoded = Some(b.prepare);
+        }
+        Some(body) => {
+            let (ident, ty) = info
             .setters
             .get("body")
             .map(|ty| (format_ident!("body"), ty))
             .ok_or("progenitor's builder has no body setter: the facade has no method for this operation")?;
-        if body.required {
-            args.push(quote! { #ident: &#ty, });
-            chain.push(quote! { let request = request.body(#ident.clone()); });
-        } else {
-            fields.push(quote! {
-                /// The request body (optional for this operation).
-                pub body: Option<#ty>,
-            });
-            field_setters.push(option_setter(&ident, ty));
-            chain.push(quote! {
-                let request = match &options.body {
-                    Some(value) => request.body(value.clone()),
-                    None => request,
-                };
-            });
+            if body.required {
+                args.push(quote! { #ident: &#ty, });
+                chain.push(quote! { let request = request.body(#ident.clone()); });
+            } else {
+                fields.push(quote! {
+                    /// The request body (optional for this operation).
+                    pub body: Option<#ty>,
+                });
+                field_setters.push(option_setter(&ident, ty));
+                chain.push(quote! {
+                    let request = match &options.body {
+                        Some(value) => request.body(value.clone()),
+                        None => request,
+                    };
+                });
+            }
         }
+        None => {}
     }
     // What may be sent again (RFC 9110 idempotent methods, or a call carrying a key).
     let keyed = op
@@ -291,6 +312,14 @@ fn method(
     };
     let requirement = credentials::requirement(op, api);
     let success = &info.success;
+    // Raw bytes from progenitor (a body that is not JSON, or several success bodies): the
+    // facade answers a `Download` with status and content type.
+    let download = success.to_string() == "ByteStream";
+    let answer = if download {
+        quote! { rt::Download }
+    } else {
+        quote! { #success }
+    };
     // An operation without optional parameters takes `options` only so that one appearing
     // later does not change the signature.
     let unpack = if fields.is_empty() {
@@ -299,31 +328,61 @@ fn method(
         quote! { let options = options.unwrap_or_default(); }
     };
 
-    let doc = operation_doc(
-        op,
-        &format!(
-            "`{}` `{}` (operation `{}`); optional parameters in [`{options_ty}`].",
-            op.method.to_uppercase(),
-            op.path,
-            op.id
-        ),
+    let mut line = format!(
+        "`{}` `{}` (operation `{}`); optional parameters in [`{options_ty}`].",
+        op.method.to_uppercase(),
+        op.path,
+        op.id
     );
+    if let Some(parts) = op
+        .body
+        .as_ref()
+        .and_then(|b| super::bodies::multipart_doc(api, b))
+    {
+        line = format!("{line} {parts}");
+    }
+    let doc = operation_doc(op, &line);
+    let send = quote! {
+        || {
+            let request = self.raw.#builder_fn();
+            #(#chain)*
+            request.send()
+        }
+    };
+    let (encode, call) = if encoded.is_none() && !download {
+        (
+            quote! {},
+            quote! { self.core.call(#op_id, #requirement, #safety, #send).await },
+        )
+    } else {
+        let encode = encoded.unwrap_or(quote! { let outgoing = None; });
+        let finish = if download {
+            quote! { rt::Download::from_response }
+        } else {
+            quote! { rt::reexports::progenitor_client::ResponseValue::into_inner }
+        };
+        (
+            encode,
+            quote! {
+                self.core
+                    .call_with_body(#op_id, #requirement, #safety, outgoing, #send)
+                    .await
+                    .map(#finish)
+            },
+        )
+    };
     let method = quote! {
         #doc
         pub async fn #fn_name(
             &self,
             #(#args)*
             options: Option<#options_ty>,
-        ) -> Result<#success, Error> {
+        ) -> Result<#answer, Error> {
             #unpack
             #(#prepare)*
+            #encode
             #[allow(deprecated)]
-            self.core.call(#op_id, #requirement, #safety, || {
-                let request = self.raw.#builder_fn();
-                #(#chain)*
-                request.send()
-            })
-            .await
+            #call
         }
     };
     let options_doc = format!(

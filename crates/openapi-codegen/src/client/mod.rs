@@ -3,6 +3,7 @@
 //! error bodies by status code (progenitor allows one error type per operation; Svix documents
 //! have two) and success bodies of operations with several.
 
+mod bodies;
 mod credentials;
 mod facade;
 mod operations;
@@ -62,7 +63,8 @@ pub(crate) fn generate(
             #success
         });
     }
-    let (facade, facade_warnings) = facade::generate(api, &progenitor, runtime_crate);
+    let (facade, facade_warnings) =
+        facade::generate(api, models, models_crate, &progenitor, runtime_crate);
     warnings.extend(facade_warnings);
     Ok(ClientCode {
         progenitor,
@@ -273,8 +275,8 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
             })
             .collect();
         o.insert("parameters".into(), Value::Array(params));
-        if let Some(b) = &op.body {
-            // Every JSON media type (`application/vnd.x+json`, `…; charset=utf-8`) is sent as
+        if let Some(b) = op.body.as_ref().filter(|b| !bodies::encoded_by_facade(b)) {
+            // Other bodies are the facade's to encode (`bodies`). Every JSON media type (`application/vnd.x+json`, `…; charset=utf-8`) is sent as
             // `application/json`, the one progenitor knows.
             o.insert(
                 "requestBody".into(),
@@ -305,7 +307,8 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
         };
         for r in op.responses.iter().filter(|r| !in_error_range(r.status)) {
             let mut v = json!({ "description": r.description });
-            if r.status.is_success() && multi_success {
+            let raw_success = r.body.as_ref().is_some_and(|b| !b.is_json());
+            if r.status.is_success() && (multi_success || raw_success) {
                 v["content"] = json!({ "application/octet-stream": {} });
             } else if r.status.is_success() {
                 if let Some(body) = &r.body {

@@ -5,7 +5,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use crate::ir::{Api, Operation};
+use crate::ir::{Api, MediaKind, Operation};
 use crate::models::{ModelNames, TypePaths};
 use crate::naming::{doc_attrs, operation_type_prefix, operation_variant};
 use crate::status::Status;
@@ -33,20 +33,36 @@ pub(super) fn success_types(api: &Api, models: &ModelNames) -> TokenStream {
         for r in op.successes() {
             let variant = format_ident!("{}", r.status.word());
             let vdoc = format!("{}: {}", r.status.key(), r.description);
+            // How a body is read: JSON into its model, text as UTF-8, anything else as bytes.
+            let read = |b: &crate::ir::ResponseBody| match b.kind {
+                MediaKind::Json => (
+                    models.rust_type(&b.schema, &paths),
+                    quote! { ::serde_json::from_slice(body).map_err(|e| e.to_string()) },
+                ),
+                MediaKind::Text => (
+                    quote! { String },
+                    quote! { String::from_utf8(body.to_vec()).map_err(|e| e.to_string()) },
+                ),
+                _ => (
+                    quote! { ::std::vec::Vec<u8> },
+                    quote! { Ok::<_, String>(body.to_vec()) },
+                ),
+            };
             match (r.status, &r.body) {
                 (Status::Code(c), Some(body)) => {
-                    let ty = models.rust_type(&body.schema, &paths);
+                    let (ty, decode) = read(body);
                     variants.push(quote! { #[doc = #vdoc] #variant(#ty), });
-                    exact.push(quote! { #c => ::serde_json::from_slice(body).map(Self::#variant).map_err(|e| e.to_string()), });
+                    exact.push(quote! { #c => #decode.map(Self::#variant), });
                 }
                 (Status::Code(c), None) => {
                     variants.push(quote! { #[doc = #vdoc] #variant, });
                     exact.push(quote! { #c => Ok(Self::#variant), });
                 }
                 (_, Some(body)) => {
-                    let ty = models.rust_type(&body.schema, &paths);
+                    let (ty, decode) = read(body);
                     variants.push(quote! { #[doc = #vdoc] #variant(u16, #ty), });
-                    ranges.push(quote! { 200..=299 => ::serde_json::from_slice(body).map(|b| Self::#variant(status, b)).map_err(|e| e.to_string()), });
+                    ranges
+                        .push(quote! { 200..=299 => #decode.map(|b| Self::#variant(status, b)), });
                 }
                 (_, None) => {
                     variants.push(quote! { #[doc = #vdoc] #variant(u16), });

@@ -8,9 +8,11 @@ mod security;
 use indexmap::IndexMap;
 
 pub(crate) use schema::{Additional, Kind, Schema};
+
 pub(crate) use security::{ApiKeyLocation, Requirement, SchemeKind, SchemeUse, SecurityScheme};
 
 use crate::error::Diagnostic;
+pub(crate) use crate::media::MediaKind;
 use crate::status::Status;
 
 /// Where a parameter travels.
@@ -67,16 +69,36 @@ pub(crate) struct Param {
     pub pointer: String,
 }
 
+/// How a form-urlencoded or multipart property is written (its `encoding` entry).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct Encoding {
+    /// `style` (`form` unless written: `spaceDelimited`, `pipeDelimited`, `deepObject`).
+    pub style: String,
+    /// `explode` (defaults per style: true for form, false otherwise).
+    pub explode: bool,
+    /// `contentType` of a multipart part, when written.
+    pub content_type: Option<String>,
+}
+
 /// A request body, resolved.
 #[derive(Debug, Clone)]
 pub(crate) struct Body {
     /// Whether it must be present.
     pub required: bool,
-    /// Its schema: a reference to a component or a plain schema.
+    /// The schema of the media type generated: a reference to a component or a plain schema.
     pub schema: Schema,
-    /// Pointer to its schema in the input document.
+    /// Pointer to that schema in the input document.
     pub schema_pointer: String,
-    /// Every media type the document lists for it (only the JSON one is generated).
+    /// The media type generated: the first JSON one, else the first the document lists.
+    pub media_type: String,
+    /// How it is carried.
+    pub kind: MediaKind,
+    /// The `encoding` of its properties (form and multipart), by property name.
+    pub encoding: IndexMap<String, Encoding>,
+    /// Every media type the router decodes into [`Self::schema`]: the generated one first, then
+    /// any JSON or form alternative with the same schema.
+    pub accepted: Vec<(String, MediaKind)>,
+    /// Every media type the document lists for it.
     pub media_types: Vec<String>,
 }
 
@@ -87,6 +109,17 @@ pub(crate) struct ResponseBody {
     pub schema: Schema,
     /// Pointer to its schema in the input document.
     pub schema_pointer: String,
+    /// The media type generated (the first JSON one, else the first listed).
+    pub media_type: String,
+    /// How it is carried.
+    pub kind: MediaKind,
+}
+
+impl ResponseBody {
+    /// Whether it is decoded as JSON (else it is bytes or text).
+    pub fn is_json(&self) -> bool {
+        self.kind == MediaKind::Json
+    }
 }
 
 /// A documented response.
@@ -224,6 +257,37 @@ impl Api {
         self.security_schemes
             .iter()
             .filter(|s| s.kind != SchemeKind::MutualTls)
+    }
+
+    /// The properties of a multipart body that are files: strings of `format: binary` or with a
+    /// `contentMediaType` (or a list of them), or parts whose `encoding.contentType` is neither
+    /// text nor JSON.
+    pub fn multipart_files(&self, body: &Body) -> Vec<String> {
+        self.resolve(&body.schema)
+            .properties
+            .iter()
+            .filter(|(name, prop)| {
+                let p = self.resolve(prop);
+                let item = match (&p.kind, &p.items) {
+                    (Some(Kind::Array), Some(items)) => self.resolve(items),
+                    _ => p,
+                };
+                let binary =
+                    item.kind == Some(Kind::String) && item.format.as_deref() == Some("binary");
+                let by_encoding = body
+                    .encoding
+                    .get(name.as_str())
+                    .and_then(|e| e.content_type.as_deref())
+                    .is_some_and(|ct| {
+                        !matches!(
+                            crate::media::media_kind(ct),
+                            MediaKind::Json | MediaKind::Text | MediaKind::Form
+                        )
+                    });
+                binary || by_encoding || item.json.get("contentMediaType").is_some()
+            })
+            .map(|(name, _)| name.clone())
+            .collect()
     }
 
     /// Follows references from `schema` to the component schema it ends at.

@@ -6,14 +6,14 @@ use serde_json::{Value, json};
 use super::params::undeclared;
 use super::{At, Normalizer};
 use crate::error::{Diagnostic, escape_pointer};
-use crate::ir::{Body, Operation, Param, ParamLocation, Response, ResponseBody, Schema};
-use crate::media::is_json_media_type;
+use crate::ir::{Body, MediaKind, Operation, Param, ParamLocation, Response, ResponseBody, Schema};
+use crate::media::media_kind;
 use crate::naming::rust_type_name;
 use crate::status::Status;
 
 use super::paths::{
-    content_schema_pointer, media_types, path_template_names, security_requirements, split_route,
-    synthesize_operation_id,
+    content_schema_pointer, media_types, path_template_names, pick_media, read_encoding,
+    security_requirements, split_route, synthesize_operation_id,
 };
 
 /// The HTTP methods an OpenAPI path item may hold, in the order operations are generated.
@@ -340,52 +340,80 @@ impl<'a> Normalizer<'a> {
     fn request_body(&mut self, b: &'a Value, pointer: &str, op: &At<'_>) -> Option<Body> {
         let (b, at) = self.deref(b, "requestBodies", pointer, op)?;
         let required = b.get("required").and_then(Value::as_bool).unwrap_or(false);
-        let (content_type, schema) = self.pick_content(b, &at, op)?;
-        let schema_pointer = content_schema_pointer(&at, &content_type);
-        let schema = self.hoist(
-            schema,
-            &format!("{}Body", rust_type_name(op.id)),
-            &schema_pointer,
-        );
-        Some(Body {
-            required,
-            schema: Schema::from_json(&schema),
-            schema_pointer,
-            media_types: media_types(b),
-        })
-    }
-
-    /// Picks the JSON media type of a body; other media types are reported.
-    fn pick_content(
-        &mut self,
-        holder: &Value,
-        pointer: &str,
-        op: &At<'_>,
-    ) -> Option<(String, Value)> {
-        let content = holder.get("content")?.as_object()?;
-        let mut chosen = None;
-        for (media, entry) in content {
-            if is_json_media_type(media) && chosen.is_none() {
-                let schema = match entry.get("schema") {
-                    Some(s) => self.schema(
-                        s,
-                        &format!("{pointer}/content/{}/schema", escape_pointer(media)),
-                        Some(op.id),
-                    ),
-                    None => json!({}),
-                };
-                chosen = Some((media.clone(), schema));
+        let content = b.get("content")?.as_object()?;
+        let (media_type, entry) = pick_media(content)?;
+        let kind = media_kind(media_type);
+        let schema_pointer = content_schema_pointer(&at, media_type);
+        let schema = self.content_schema(entry, &schema_pointer, op);
+        // Typed bodies get a model (a named one when written inline); bytes and text do not.
+        let schema = if matches!(
+            kind,
+            MediaKind::Json | MediaKind::Form | MediaKind::Multipart
+        ) {
+            self.hoist(
+                schema,
+                &format!("{}Body", rust_type_name(op.id)),
+                &schema_pointer,
+            )
+        } else {
+            schema
+        };
+        let mut accepted = vec![(media_type.clone(), kind)];
+        for (other, other_entry) in content.iter().filter(|(m, _)| *m != media_type) {
+            let other_kind = media_kind(other);
+            let typed = |k: MediaKind| matches!(k, MediaKind::Json | MediaKind::Form);
+            let here = format!("{at}/content/{}", escape_pointer(other));
+            if typed(kind) && typed(other_kind) && other_entry.get("schema") == entry.get("schema")
+            {
+                accepted.push((other.clone(), other_kind));
             } else {
                 self.diags.push(
                     Diagnostic::warning(
-                        format!("{pointer}/content/{}", escape_pointer(media)),
-                        format!("media type `{media}` is not generated (only JSON bodies are)"),
+                        here,
+                        format!(
+                            "media type `{other}` is not generated: the body is sent as `{media_type}`, which the document also offers (another schema or kind per media type is not supported)"
+                        ),
                     )
                     .in_operation(Some(op.id)),
                 );
             }
         }
-        chosen
+        if kind == MediaKind::Other {
+            self.diags.push(
+                Diagnostic::warning(
+                    format!("{at}/content/{}", escape_pointer(media_type)),
+                    format!("media type `{media_type}` is not typed: the body is raw bytes with that content type"),
+                )
+                .in_operation(Some(op.id)),
+            );
+        }
+        let encoding = entry
+            .get("encoding")
+            .and_then(Value::as_object)
+            .map(|e| {
+                e.iter()
+                    .map(|(name, enc)| (name.clone(), read_encoding(enc)))
+                    .collect()
+            })
+            .unwrap_or_default();
+        Some(Body {
+            required,
+            schema: Schema::from_json(&schema),
+            schema_pointer,
+            media_type: media_type.clone(),
+            kind,
+            encoding,
+            accepted,
+            media_types: media_types(b),
+        })
+    }
+
+    /// The normalized schema of a media-type entry (`{}` when it has none).
+    fn content_schema(&mut self, entry: &'a Value, pointer: &str, op: &At<'_>) -> Value {
+        match entry.get("schema") {
+            Some(s) => self.schema(s, pointer, Some(op.id)),
+            None => json!({}),
+        }
     }
 
     fn response(
@@ -410,13 +438,29 @@ impl<'a> Normalizer<'a> {
             .unwrap_or_default()
             .to_owned();
         let media_types = media_types(resp);
-        let body = self.pick_content(resp, &at, op).map(|(media, schema)| {
-            let name = format!("{}Response{}", rust_type_name(opid), spec.word());
-            let schema_pointer = content_schema_pointer(&at, &media);
-            let schema = self.hoist(schema, &name, &schema_pointer);
+        let picked = resp
+            .get("content")
+            .and_then(Value::as_object)
+            .and_then(pick_media);
+        let body = picked.map(|(media, entry)| {
+            let kind = match media_kind(media) {
+                // A form or multipart answer is rare and untyped here: its bytes.
+                MediaKind::Form | MediaKind::Multipart => MediaKind::Other,
+                k => k,
+            };
+            let schema_pointer = content_schema_pointer(&at, media);
+            let schema = self.content_schema(entry, &schema_pointer, op);
+            let schema = if kind == MediaKind::Json {
+                let name = format!("{}Response{}", rust_type_name(opid), spec.word());
+                self.hoist(schema, &name, &schema_pointer)
+            } else {
+                schema
+            };
             ResponseBody {
                 schema: Schema::from_json(&schema),
                 schema_pointer,
+                media_type: media.clone(),
+                kind,
             }
         });
         if spec == Status::Code(204) && body.is_some() {

@@ -1,13 +1,45 @@
 //! Small facts read off paths and operations: path template names, synthesized operationIds,
-//! media type lists, security requirement names, content schema pointers.
+//! media type lists and picks, `encoding` entries, security requirement names, content schema pointers.
 
-use serde_json::Value;
+use serde_json::{Map, Value};
 
 use crate::error::escape_pointer;
+use crate::ir::Encoding;
+use crate::media::is_json_media_type;
 
 /// Pointer to the schema of `media` in the content of the body or response at `at`.
 pub(super) fn content_schema_pointer(at: &str, media: &str) -> String {
     format!("{at}/content/{}/schema", escape_pointer(media))
+}
+
+/// The media type a body or response is generated for: the first JSON one, else the first the
+/// document lists.
+pub(super) fn pick_media(content: &Map<String, Value>) -> Option<(&String, &Value)> {
+    content
+        .iter()
+        .find(|(m, _)| is_json_media_type(m))
+        .or_else(|| content.iter().next())
+}
+
+/// An `encoding` entry of a form or multipart body.
+pub(super) fn read_encoding(value: &Value) -> Encoding {
+    let style = value
+        .get("style")
+        .and_then(Value::as_str)
+        .unwrap_or("form")
+        .to_owned();
+    let explode = value
+        .get("explode")
+        .and_then(Value::as_bool)
+        .unwrap_or(style == "form");
+    Encoding {
+        style,
+        explode,
+        content_type: value
+            .get("contentType")
+            .and_then(Value::as_str)
+            .map(str::to_owned),
+    }
 }
 
 /// The media types a body or response lists, in document order.

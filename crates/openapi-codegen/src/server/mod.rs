@@ -4,6 +4,7 @@
 //! The per-operation templates live in [`operation`]; this module assembles the module.
 
 mod auth;
+mod body;
 mod operation;
 mod validators;
 

@@ -6,8 +6,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{format_ident, quote};
 
 use super::auth::{AuthCode, auth};
+use super::body::{BodyCode, body};
 use super::validators::ValidatorCompiler;
-use crate::ir::{Api, Kind, Operation, ParamLocation, Schema};
+use crate::ir::{Api, Kind, MediaKind, Operation, ParamLocation, Schema};
 use crate::models::{ModelNames, TypePaths};
 use crate::naming::{doc_attrs, field_ident, method_name, operation_doc, operation_type_prefix};
 use crate::status::Status;
@@ -44,14 +45,6 @@ struct ParamsCode {
     arg: TokenStream,
 }
 
-/// The request body: extraction and validation, conversion, and the method argument.
-struct BodyCode {
-    extract: TokenStream,
-    build: TokenStream,
-    arg: TokenStream,
-    ty_arg: TokenStream,
-}
-
 /// Generates the templates of `op`.
 pub(super) fn generate(
     op: &Operation,
@@ -67,7 +60,7 @@ pub(super) fn generate(
         handler: handler_ident(op),
     };
     let params = params(op, api, models, validators, &names);
-    let body = body(op, models, validators);
+    let body = body(op, api, models, validators);
     let auth = auth(op, api);
     let response = response_enum(op, models, &names);
     let items = {
@@ -91,7 +84,7 @@ pub(super) fn handler_ident(op: &Operation) -> Ident {
 }
 
 /// The Rust type of a parameter or body schema, as the server module names it.
-fn rust_type(models: &ModelNames, schema: &Schema) -> TokenStream {
+pub(super) fn rust_type(models: &ModelNames, schema: &Schema) -> TokenStream {
     models.rust_type(
         schema,
         &TypePaths {
@@ -238,57 +231,13 @@ fn scalar_of(api: &Api, schema: &Schema) -> TokenStream {
     }
 }
 
-fn body(op: &Operation, models: &ModelNames, validators: &mut ValidatorCompiler<'_>) -> BodyCode {
-    let Some(b) = &op.body else {
-        return BodyCode {
-            extract: quote! { drop(body); },
-            build: quote! {},
-            arg: quote! {},
-            ty_arg: quote! {},
-        };
-    };
-    let required = b.required;
-    let check = validators.emit(&b.schema, &format!("{}/requestBody", op.pointer));
-    let ty = rust_type(models, &b.schema);
-    let ty = if required {
-        ty
-    } else {
-        quote! { Option<#ty> }
-    };
-    BodyCode {
-        extract: quote! {
-            let body = match rt::json_body(
-                body,
-                &parts.headers,
-                #required,
-                state.options.body_limit,
-                val,
-            ).await {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
-            if let Some(v) = body.as_ref() {
-                val.push("body");
-                #check
-                val.pop();
-            }
-        },
-        build: quote! {
-            let body = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
-                Ok(v) => v,
-                Err(r) => return r,
-            };
-        },
-        arg: quote! { body, },
-        ty_arg: quote! { body: #ty, },
-    }
-}
-
 /// The `…Response` enum: a variant per documented response, plus `Undocumented`.
 fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStream {
     let response_ty = &names.response_ty;
     let mut variants = Vec::new();
     let mut arms = Vec::new();
+    // A body of bytes or a stream is sent once: such an enum is neither `Clone` nor `PartialEq`.
+    let mut raw = false;
     for r in &op.responses {
         let variant = format_ident!("{}", r.status.word());
         let doc = doc_attrs(&format!(
@@ -307,20 +256,31 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
             _ => quote! { status },
         };
         let ranged = !matches!(r.status, Status::Code(_));
-        match (&r.body, ranged) {
-            (Some(body), false) => {
-                let ty = rust_type(models, &body.schema);
-                variants.push(quote! { #doc #variant(#ty), });
-                arms.push(
-                    quote! { Self::#variant(body) => rt::json_response(#status_expr, &body), },
-                );
+        let (ty, send): (TokenStream, fn(&TokenStream, &str) -> TokenStream) = match &r.body {
+            Some(b) if b.kind == MediaKind::Text => (quote! { String }, |status, media| {
+                quote! { rt::text_response(#status, #media, body) }
+            }),
+            Some(b) if !b.is_json() => {
+                raw = true;
+                (quote! { rt::RawBody }, |status, media| {
+                    quote! { body.into_response_with(#status, #media) }
+                })
             }
-            (Some(body), true) => {
-                let ty = rust_type(models, &body.schema);
+            Some(b) => (rust_type(models, &b.schema), |status, _| {
+                quote! { rt::json_response(#status, &body) }
+            }),
+            None => (quote! {}, |_, _| quote! {}),
+        };
+        let media = r.body.as_ref().map_or("", |b| b.media_type.as_str());
+        let answer = send(&status_expr, media);
+        match (&r.body, ranged) {
+            (Some(_), false) => {
+                variants.push(quote! { #doc #variant(#ty), });
+                arms.push(quote! { Self::#variant(body) => #answer, });
+            }
+            (Some(_), true) => {
                 variants.push(quote! { #doc #variant(StatusCode, #ty), });
-                arms.push(quote! {
-                    Self::#variant(status, body) => rt::json_response(#status_expr, &body),
-                });
+                arms.push(quote! { Self::#variant(status, body) => #answer, });
             }
             (None, false) => {
                 variants.push(quote! { #doc #variant, });
@@ -339,9 +299,14 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
     });
     arms.push(quote! { Self::Undocumented(status, body) => rt::json_response(status, &body), });
     let response_doc = format!("Every response `{}` documents, with its body.", op.id);
+    let derives = if raw {
+        quote! { #[derive(Debug)] }
+    } else {
+        quote! { #[derive(Debug, Clone, PartialEq)] }
+    };
     quote! {
         #[doc = #response_doc]
-        #[derive(Debug, Clone, PartialEq)]
+        #derives
         #[allow(clippy::large_enum_variant)] // built once, moved once: boxing would only cost
         #[non_exhaustive]
         pub enum #response_ty { #(#variants)* }
@@ -409,7 +374,7 @@ fn handler(
     let (body_extract, body_build, body_arg) = (&body.extract, &body.build, &body.arg);
     quote! {
         #[doc = #handler_doc]
-        #[allow(unused_variables, clippy::let_unit_value)]
+        #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
         async fn #handler<A: Api>(
             axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
             raw_path: Result<

@@ -1,0 +1,274 @@
+//! The request body of one operation in the router: read by the media type the request names
+//! among those the document declares (JSON, form-urlencoded, multipart, text, bytes), validated
+//! against its schema, and handed to the trait method typed (a model, `String`, `rt::Binary` or
+//! `rt::Multipart`).
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use super::operation::rust_type;
+use super::validators::ValidatorCompiler;
+use crate::ir::{Api, Body, Kind, MediaKind, Operation, Schema};
+use crate::models::ModelNames;
+
+/// The request body: extraction and validation, conversion, and the method argument.
+pub(super) struct BodyCode {
+    pub extract: TokenStream,
+    pub build: TokenStream,
+    pub arg: TokenStream,
+    pub ty_arg: TokenStream,
+}
+
+/// How deep a form field's shape follows nested objects (deeper values are read as text).
+const SHAPE_DEPTH: usize = 4;
+
+pub(super) fn body(
+    op: &Operation,
+    api: &Api,
+    models: &ModelNames,
+    validators: &mut ValidatorCompiler<'_>,
+) -> BodyCode {
+    let Some(b) = &op.body else {
+        return BodyCode {
+            extract: quote! { drop(body); },
+            build: quote! {},
+            arg: quote! {},
+            ty_arg: quote! {},
+        };
+    };
+    let required = b.required;
+    let pointer = format!("{}/requestBody", op.pointer);
+    let accepted = accepted(b);
+    let optional = |ty: TokenStream| {
+        if required {
+            ty
+        } else {
+            quote! { Option<#ty> }
+        }
+    };
+    let validate = |check: TokenStream| {
+        quote! {
+            if let Some(v) = body.as_ref() {
+                val.push("body");
+                #check
+                val.pop();
+            }
+        }
+    };
+    let convert = quote! {
+        let body = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
+            Ok(v) => v,
+            Err(r) => return r,
+        };
+    };
+    let unwrap = if required {
+        // A missing required body was reported: the handler returned before this.
+        quote! {
+            let Some(body) = body else {
+                return rt::error_response(StatusCode::BAD_REQUEST, "bad_request", "the request body is required");
+            };
+        }
+    } else {
+        quote! {}
+    };
+    match b.kind {
+        MediaKind::Json | MediaKind::Form => {
+            let check = validate(validators.emit(&b.schema, &pointer));
+            let ty = optional(rust_type(models, &b.schema));
+            let read = if b.accepted.iter().all(|(_, k)| *k == MediaKind::Json) {
+                quote! { rt::json_body(body, &parts.headers, #required, state.options.body_limit, val) }
+            } else {
+                let shape = form_shape(api, &b.schema, b);
+                quote! {
+                    rt::typed_body(body, &parts.headers, #required, state.options.body_limit, #accepted, &#shape, val)
+                }
+            };
+            BodyCode {
+                extract: quote! {
+                    let body = match #read.await {
+                        Ok(b) => b,
+                        Err(r) => return r,
+                    };
+                    #check
+                },
+                build: convert,
+                arg: quote! { body, },
+                ty_arg: quote! { body: #ty, },
+            }
+        }
+        MediaKind::Text => {
+            let is_string = matches!(api.resolve(&b.schema).kind, None | Some(Kind::String));
+            let check = if is_string {
+                validate(validators.emit(&b.schema, &pointer))
+            } else {
+                quote! {}
+            };
+            let ty = optional(quote! { String });
+            BodyCode {
+                extract: quote! {
+                    let body = match rt::text_body(body, &parts.headers, #required, state.options.body_limit, #accepted, val).await {
+                        Ok(b) => b,
+                        Err(r) => return r,
+                    };
+                    #check
+                },
+                build: convert,
+                arg: quote! { body, },
+                ty_arg: quote! { body: #ty, },
+            }
+        }
+        MediaKind::Binary | MediaKind::Other => {
+            let ty = optional(quote! { rt::Binary });
+            BodyCode {
+                extract: quote! {
+                    let body = match rt::binary_body(body, &parts.headers, #required, state.options.body_limit, #accepted, val).await {
+                        Ok(b) => b,
+                        Err(r) => return r,
+                    };
+                },
+                build: unwrap,
+                arg: quote! { body, },
+                ty_arg: quote! { body: #ty, },
+            }
+        }
+        MediaKind::Multipart => multipart(b, api, validators, &pointer, &accepted, unwrap),
+    }
+}
+
+fn multipart(
+    b: &Body,
+    api: &Api,
+    validators: &mut ValidatorCompiler<'_>,
+    pointer: &str,
+    accepted: &TokenStream,
+    unwrap: TokenStream,
+) -> BodyCode {
+    let required = b.required;
+    let resolved = api.resolve(&b.schema);
+    let files = api.multipart_files(b);
+    // The fields are validated without the files, which are checked for presence.
+    let mut fields_schema = resolved.json.clone();
+    if let Some(obj) = fields_schema.as_object_mut() {
+        if let Some(props) = obj.get_mut("properties").and_then(|p| p.as_object_mut()) {
+            for f in &files {
+                props.remove(f);
+            }
+        }
+        if let Some(req) = obj.get_mut("required").and_then(|r| r.as_array_mut()) {
+            req.retain(|r| r.as_str().is_none_or(|r| !files.iter().any(|f| f == r)));
+        }
+    }
+    let check = validators.emit(&Schema::from_json(&fields_schema), pointer);
+    let required_files = files
+        .iter()
+        .filter(|f| resolved.required.iter().any(|r| r == *f))
+        .map(|f| {
+            quote! {
+                if body.file(#f).is_none() {
+                    val.push("body");
+                    val.push(#f);
+                    val.error("field required", "value_error.missing");
+                    val.pop();
+                    val.pop();
+                }
+            }
+        });
+    let shape = form_shape(api, &b.schema, b);
+    let ty = if required {
+        quote! { rt::Multipart }
+    } else {
+        quote! { Option<rt::Multipart> }
+    };
+    BodyCode {
+        extract: quote! {
+            let body = match rt::multipart_body(
+                body,
+                &parts.headers,
+                #required,
+                state.options.body_limit,
+                state.options.multipart_parts,
+                #accepted,
+                &#shape,
+                &[#(#files),*],
+                val,
+            ).await {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            if let Some(body) = body.as_ref() {
+                let v = &body.fields_value();
+                val.push("body");
+                #check
+                val.pop();
+                #(#required_files)*
+            }
+        },
+        build: unwrap,
+        arg: quote! { body, },
+        ty_arg: quote! { body: #ty, },
+    }
+}
+
+/// `&[("media/type", rt::MediaKind::…), …]`: what the router accepts for the body.
+fn accepted(b: &Body) -> TokenStream {
+    let items = b.accepted.iter().map(|(m, k)| {
+        let kind = media_kind_tokens(*k);
+        quote! { (#m, #kind) }
+    });
+    quote! { &[#(#items),*] }
+}
+
+fn media_kind_tokens(kind: MediaKind) -> TokenStream {
+    match kind {
+        MediaKind::Json => quote! { rt::MediaKind::Json },
+        MediaKind::Form => quote! { rt::MediaKind::Form },
+        MediaKind::Multipart => quote! { rt::MediaKind::Multipart },
+        MediaKind::Text => quote! { rt::MediaKind::Text },
+        MediaKind::Binary => quote! { rt::MediaKind::Binary },
+        MediaKind::Other => quote! { rt::MediaKind::Other },
+    }
+}
+
+/// `rt::FormShape { … }` for a form or multipart body's properties.
+fn form_shape(api: &Api, schema: &Schema, b: &Body) -> TokenStream {
+    let resolved = api.resolve(schema);
+    let fields = resolved.properties.iter().map(|(name, prop)| {
+        let shape = shape(api, prop, SHAPE_DEPTH);
+        let enc = b.encoding.get(name);
+        let style = match enc.map(|e| e.style.as_str()) {
+            Some("spaceDelimited") => quote! { rt::FormStyle::SpaceDelimited },
+            Some("pipeDelimited") => quote! { rt::FormStyle::PipeDelimited },
+            Some("deepObject") => quote! { rt::FormStyle::DeepObject },
+            _ => quote! { rt::FormStyle::Form },
+        };
+        let explode = enc.is_none_or(|e| e.explode);
+        quote! { rt::FormField { name: #name, shape: #shape, style: #style, explode: #explode } }
+    });
+    quote! { rt::FormShape { fields: &[#(#fields),*] } }
+}
+
+/// `rt::Shape::…` of a schema, following objects `depth` levels down.
+fn shape(api: &Api, schema: &Schema, depth: usize) -> TokenStream {
+    let s = api.resolve(schema);
+    match &s.kind {
+        Some(Kind::Integer) => quote! { rt::Shape::Scalar(rt::Scalar::Integer) },
+        Some(Kind::Number) => quote! { rt::Shape::Scalar(rt::Scalar::Number) },
+        Some(Kind::Boolean) => quote! { rt::Shape::Scalar(rt::Scalar::Boolean) },
+        Some(Kind::String) => quote! { rt::Shape::Scalar(rt::Scalar::String) },
+        Some(Kind::Array) if depth > 0 => {
+            let item = match &s.items {
+                Some(items) => shape(api, items, depth - 1),
+                None => quote! { rt::Shape::Any },
+            };
+            quote! { rt::Shape::Array(&#item) }
+        }
+        Some(Kind::Object) | None if depth > 0 && !s.properties.is_empty() => {
+            let props = s.properties.iter().map(|(name, p)| {
+                let inner = shape(api, p, depth - 1);
+                quote! { (#name, #inner) }
+            });
+            quote! { rt::Shape::Object(&[#(#props),*]) }
+        }
+        _ => quote! { rt::Shape::Any },
+    }
+}

@@ -1,0 +1,230 @@
+//! Request bodies beyond JSON — form-urlencoded, multipart, text and bytes — read by the media
+//! type a request's `Content-Type` names among those its operation declares (anything else is
+//! 415 naming them), and answers that are not JSON ([`RawBody`]).
+
+mod form;
+mod multipart;
+mod raw;
+
+use axum::body::Body;
+use axum::http::{HeaderMap, StatusCode, header};
+use axum::response::Response;
+use bytes::Bytes;
+use http_body_util::{BodyExt, LengthLimitError, Limited};
+use serde_json::Value;
+
+pub use form::{FormField, FormShape, FormStyle, Shape, decode_form};
+pub use multipart::{FilePart, Multipart};
+pub use raw::{Binary, RawBody, text_response};
+
+use crate::media::{MediaKind, media_matches};
+use crate::response::error_response;
+use crate::validate::Validator;
+
+/// Reads a body of at most `limit` bytes (413 beyond it, by `Content-Length` or by count).
+pub(crate) async fn read_limited(
+    body: Body,
+    headers: &HeaderMap,
+    limit: usize,
+) -> Result<Bytes, Response> {
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(payload_too_large(limit));
+    }
+    match Limited::new(body, limit).collect().await {
+        Ok(collected) => Ok(collected.to_bytes()),
+        Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(payload_too_large(limit)),
+        Err(_) => Err(error_response(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the request body could not be read",
+        )),
+    }
+}
+
+pub(crate) fn payload_too_large(limit: usize) -> Response {
+    error_response(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        "payload_too_large",
+        &format!("the request body is larger than {limit} bytes"),
+    )
+}
+
+/// The declared media type a request's `Content-Type` matches, with its kind; no
+/// `Content-Type` means the first declared. Any other is 415 naming the declared ones.
+fn negotiate(
+    headers: &HeaderMap,
+    accepted: &[(&'static str, MediaKind)],
+) -> Result<(Option<String>, MediaKind), Response> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok((None, accepted.first().map_or(MediaKind::Binary, |a| a.1)));
+    };
+    let given = value.to_str().unwrap_or_default();
+    match accepted.iter().find(|(m, _)| media_matches(m, given)) {
+        Some((_, kind)) => Ok((Some(given.to_owned()), *kind)),
+        None => {
+            let names: Vec<String> = accepted.iter().map(|(m, _)| format!("`{m}`")).collect();
+            Err(error_response(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                "unsupported_media_type",
+                &format!(
+                    "the request body must be {} (`Content-Type` was `{}`)",
+                    names.join(" or "),
+                    given.escape_debug()
+                ),
+            ))
+        }
+    }
+}
+
+/// `bytes` as JSON; bytes that are not JSON are a validation error at `["body"]` naming line and
+/// column (or that they are not UTF-8).
+pub(crate) fn parse_json(bytes: &[u8], val: &mut Validator) -> Option<Value> {
+    match serde_json::from_slice::<Value>(bytes) {
+        Ok(value) => Some(value),
+        Err(e) => {
+            val.push("body");
+            let message = if std::str::from_utf8(bytes).is_err() {
+                "request body is not valid UTF-8".to_owned()
+            } else {
+                format!("request body is not valid JSON: {e}")
+            };
+            val.error(message, "value_error.jsondecode");
+            val.pop();
+            None
+        }
+    }
+}
+
+fn missing(required: bool, val: &mut Validator) {
+    if required {
+        val.push("body");
+        val.error("field required", "value_error.missing");
+        val.pop();
+    }
+}
+
+/// Reads a body typed by its schema — JSON or form-urlencoded, whichever of `accepted` the
+/// request's `Content-Type` names — as JSON for validation. Absent: `Ok(None)` (reported when
+/// `required`); undecodable JSON a validation error at `["body"]`.
+pub async fn typed_body(
+    body: Body,
+    headers: &HeaderMap,
+    required: bool,
+    limit: usize,
+    accepted: &[(&'static str, MediaKind)],
+    form: &FormShape,
+    val: &mut Validator,
+) -> Result<Option<Value>, Response> {
+    let (_, kind) = negotiate(headers, accepted)?;
+    let bytes = read_limited(body, headers, limit).await?;
+    if bytes.iter().all(u8::is_ascii_whitespace) {
+        missing(required, val);
+        return Ok(None);
+    }
+    if kind == MediaKind::Form {
+        return Ok(Some(decode_form(&bytes, form)));
+    }
+    Ok(parse_json(&bytes, val))
+}
+
+/// Reads a `text/*` body as a JSON string (for the schema's string rules); bytes that are not
+/// UTF-8 are a validation error at `["body"]`.
+pub async fn text_body(
+    body: Body,
+    headers: &HeaderMap,
+    required: bool,
+    limit: usize,
+    accepted: &[(&'static str, MediaKind)],
+    val: &mut Validator,
+) -> Result<Option<Value>, Response> {
+    negotiate(headers, accepted)?;
+    let bytes = read_limited(body, headers, limit).await?;
+    if bytes.is_empty() {
+        missing(required, val);
+        return Ok(None);
+    }
+    match String::from_utf8(bytes.to_vec()) {
+        Ok(text) => Ok(Some(Value::String(text))),
+        Err(_) => {
+            val.push("body");
+            val.error("request body is not valid UTF-8", "value_error.str");
+            val.pop();
+            Ok(None)
+        }
+    }
+}
+
+/// Reads a body as bytes with the content type it came with.
+pub async fn binary_body(
+    body: Body,
+    headers: &HeaderMap,
+    required: bool,
+    limit: usize,
+    accepted: &[(&'static str, MediaKind)],
+    val: &mut Validator,
+) -> Result<Option<Binary>, Response> {
+    let (content_type, _) = negotiate(headers, accepted)?;
+    let bytes = read_limited(body, headers, limit).await?;
+    if bytes.is_empty() && content_type.is_none() {
+        missing(required, val);
+        return Ok(None);
+    }
+    Ok(Some(Binary {
+        content_type,
+        bytes,
+    }))
+}
+
+/// Reads a `multipart/form-data` body: `form` gives the fields' shapes, `files` the parts that
+/// are files. At most `limit` bytes in all and `max_parts` parts (413 beyond either).
+#[allow(clippy::too_many_arguments)]
+pub async fn multipart_body(
+    body: Body,
+    headers: &HeaderMap,
+    required: bool,
+    limit: usize,
+    max_parts: usize,
+    accepted: &[(&'static str, MediaKind)],
+    form: &FormShape,
+    files: &[&str],
+    val: &mut Validator,
+) -> Result<Option<Multipart>, Response> {
+    let (content_type, _) = negotiate(headers, accepted)?;
+    let Some(content_type) = content_type else {
+        let bytes = read_limited(body, headers, limit).await?;
+        if bytes.is_empty() {
+            missing(required, val);
+            return Ok(None);
+        }
+        return Err(error_response(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+            "the request body must be `multipart/form-data` with a boundary (`Content-Type` was not given)",
+        ));
+    };
+    let Ok(boundary) = multer::parse_boundary(&content_type) else {
+        return Err(error_response(
+            StatusCode::BAD_REQUEST,
+            "bad_request",
+            "the multipart `Content-Type` has no boundary",
+        ));
+    };
+    let declared = headers
+        .get(header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_some_and(|n| n > limit as u64) {
+        return Err(payload_too_large(limit));
+    }
+    let limits = multipart::Limits {
+        total: limit,
+        parts: max_parts,
+    };
+    multipart::read(body, boundary, form, files, limits)
+        .await
+        .map(Some)
+}
