@@ -150,7 +150,7 @@ mod tests {
                        "meta": {"age": 40, "inner": {"x": true}}, "csv": ["x", "y"], "gone": null});
         assert_eq!(
             encode_form(&v, &fields),
-            "To=%2B1+555&tags=a&tags=b&ids=1%7C2&meta%5Bage%5D=40&meta%5Binner%5D%5Bx%5D=true&csv=x%2Cy"
+            "To=%2B1+555&csv=x%2Cy&ids=1%7C2&meta%5Bage%5D=40&meta%5Binner%5D%5Bx%5D=true&tags=a&tags=b"
         );
     }
 }
