@@ -13,6 +13,37 @@ pub enum Severity {
     Error,
 }
 
+/// What part of the operations a warning leaves out or generates less faithfully than the
+/// document declares — what operation coverage counts ([`crate::OperationCoverage`]).
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord, Hash)]
+#[non_exhaustive]
+pub enum Degradation {
+    /// A parameter is not sent or checked, or not as its style or schema says.
+    Parameter,
+    /// A request body media type is not generated.
+    RequestBody,
+    /// The client has no call for the operation.
+    Operation,
+    /// This component schema is generated as `serde_json::Value`: what uses it is untyped.
+    UntypedSchema(String),
+    /// A body travels as raw bytes with its content type (a media type the generator does not
+    /// type, such as XML): sent and received, but not typed.
+    RawBytes,
+}
+
+impl Degradation {
+    /// A short label, the same for every instance of the kind (for reports).
+    pub fn label(&self) -> &'static str {
+        match self {
+            Self::Parameter => "parameter not generated as declared",
+            Self::RequestBody => "request media type not generated",
+            Self::Operation => "no client call",
+            Self::UntypedSchema(_) => "uses a schema generated as serde_json::Value",
+            Self::RawBytes => "body as raw bytes (media type not typed)",
+        }
+    }
+}
+
 /// One finding about the input document.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Diagnostic {
@@ -24,6 +55,8 @@ pub struct Diagnostic {
     pub operation_id: Option<String>,
     /// What is wrong and what to do about it.
     pub message: String,
+    /// What it leaves out of the generated operations, if anything.
+    pub degrades: Option<Degradation>,
 }
 
 impl Diagnostic {
@@ -34,6 +67,7 @@ impl Diagnostic {
             pointer: pointer.into(),
             operation_id: None,
             message: message.into(),
+            degrades: None,
         }
     }
 
@@ -44,7 +78,14 @@ impl Diagnostic {
             pointer: pointer.into(),
             operation_id: None,
             message: message.into(),
+            degrades: None,
         }
+    }
+
+    /// Marks what this finding leaves out of the generated operations.
+    pub fn degrading(mut self, what: Degradation) -> Self {
+        self.degrades = Some(what);
+        self
     }
 
     /// Attaches the operation this finding belongs to.

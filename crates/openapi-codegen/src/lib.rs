@@ -7,6 +7,7 @@
 //! `cargo xtask codegen` is a thin CLI over [`generate`]; tests call the same functions.
 
 mod client;
+mod coverage;
 pub mod diff;
 mod document;
 mod error;
@@ -26,10 +27,11 @@ mod write;
 
 use std::path::{Path, PathBuf};
 
+pub use coverage::{OperationCoverage, UncoveredOperation};
 pub use document::{Document, SecurityCoverage};
 #[doc(hidden)]
 pub use error::catch_backend_for_tests;
-pub use error::{Diagnostic, Error, Result, Severity};
+pub use error::{Degradation, Diagnostic, Error, Result, Severity};
 pub use standalone::{Runtime, runtime_crates};
 pub use summary::{CredentialPlace, CredentialUse, OperationSummary};
 pub use write::{Drift, FileStatus, OutputFile, check_all, write_all};

@@ -18,7 +18,7 @@ mod validate;
 
 pub use body::{
     Binary, FilePart, FormField, FormShape, FormStyle, Multipart, RawBody, Shape, binary_body,
-    decode_form, multipart_body, text_body, text_response, typed_body,
+    content_index, decode_form, multipart_body, text_body, text_response, typed_body,
 };
 pub use credentials::{
     ApiKey, Basic, Credential, HttpCredentials, KeyIn, Presented, Scheme, SchemeSpec, authenticate,

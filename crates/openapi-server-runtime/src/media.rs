@@ -31,12 +31,14 @@ pub fn essence(content_type: &str) -> String {
         .to_ascii_lowercase()
 }
 
-/// Whether `content_type` is JSON: `application/json` or `application/<subtype>+json`, any case,
-/// with or without parameters (`; charset=utf-8`).
+/// Whether `content_type` is JSON: `application/json`, `application/<subtype>+json` or the
+/// older `text/json`, any case, with or without parameters (`; charset=utf-8`).
 pub fn is_json_media_type(content_type: &str) -> bool {
     let essence = essence(content_type);
-    essence == "application/json"
-        || (essence.starts_with("application/") && essence.ends_with("+json"))
+    matches!(
+        essence.as_str(),
+        "application/json" | "text/json" | "text/x-json"
+    ) || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
 /// The kind of body `media_type` carries.
@@ -86,6 +88,7 @@ mod tests {
             MediaKind::Json
         );
         assert_eq!(media_kind("application/vnd.api+json"), MediaKind::Json);
+        assert_eq!(media_kind("text/json"), MediaKind::Json);
         assert_eq!(
             media_kind("application/x-www-form-urlencoded"),
             MediaKind::Form

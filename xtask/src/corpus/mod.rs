@@ -70,6 +70,53 @@ struct DocResult {
     /// For generated documents: what the crates carry of its security.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     security: Option<openapi_codegen::SecurityCoverage>,
+    /// For generated documents: the operations generated whole, and why the others are not.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    coverage: Option<DocCoverage>,
+}
+
+/// One document's operation coverage ([`openapi_codegen::OperationCoverage`], with a few of the
+/// reasons' messages rather than all).
+#[derive(Debug, Clone, Default, Serialize, serde::Deserialize)]
+struct DocCoverage {
+    operations: usize,
+    covered: usize,
+    raw_bytes: usize,
+    reasons: BTreeMap<String, usize>,
+    /// Up to three messages explaining what is not covered.
+    examples: Vec<String>,
+}
+
+impl From<openapi_codegen::OperationCoverage> for DocCoverage {
+    fn from(c: openapi_codegen::OperationCoverage) -> Self {
+        let mut examples: Vec<String> = Vec::new();
+        for m in c.uncovered.iter().flat_map(|u| &u.reasons) {
+            if examples.len() < 3 && !examples.contains(m) {
+                examples.push(m.clone());
+            }
+        }
+        Self {
+            operations: c.operations,
+            covered: c.covered,
+            raw_bytes: c.raw_bytes,
+            reasons: c.reasons,
+            examples,
+        }
+    }
+}
+
+/// Operation coverage over the generated documents.
+#[derive(Debug, Clone, Default, Serialize)]
+struct CoverageTotals {
+    operations: usize,
+    covered: usize,
+    percent: f64,
+    raw_bytes: usize,
+    /// Generated documents whose every operation is covered.
+    documents_covered: usize,
+    /// Over all documents of the run (a document that did not generate is not covered).
+    documents_percent: f64,
+    reasons: BTreeMap<String, usize>,
 }
 
 /// The JSON report.
@@ -93,6 +140,8 @@ struct Report {
     progenitor: Option<ProgenitorFigures>,
     /// Over the generated documents: operations, and those whose security is fully generated.
     security: openapi_codegen::SecurityCoverage,
+    /// Over the generated documents: operations generated whole.
+    coverage: CoverageTotals,
     results: Vec<DocResult>,
 }
 
@@ -379,10 +428,24 @@ fn summarize(results: Vec<DocResult>) -> Report {
             *security.by_kind.entry(kind.clone()).or_default() += n;
         }
     }
+    let mut coverage = CoverageTotals::default();
+    for c in results.iter().filter_map(|r| r.coverage.as_ref()) {
+        coverage.operations += c.operations;
+        coverage.covered += c.covered;
+        coverage.raw_bytes += c.raw_bytes;
+        coverage.documents_covered += usize::from(c.covered == c.operations);
+        for (reason, n) in &c.reasons {
+            *coverage.reasons.entry(reason.clone()).or_default() += n;
+        }
+    }
+    coverage.percent = 100.0 * coverage.covered as f64 / coverage.operations.max(1) as f64;
+    coverage.documents_percent =
+        100.0 * coverage.documents_covered as f64 / results.len().max(1) as f64;
     Report {
         package: PACKAGE.into(),
         progenitor,
         security,
+        coverage,
         documents: results.len(),
         generated,
         generate_percent: 100.0 * generated as f64 / results.len().max(1) as f64,
@@ -419,6 +482,25 @@ fn print_table(r: &Report) {
         classes.sort_by(|a, b| b.1.cmp(a.1));
         for (class, n) in classes {
             println!("| {class} | {n} |");
+        }
+    }
+    let c = &r.coverage;
+    println!(
+        "operation coverage: {} of {} operations of the generated documents generated whole ({:.1}%; {} of them with a body as raw bytes); {} of {} documents whole ({:.1}%)",
+        c.covered,
+        c.operations,
+        c.percent,
+        c.raw_bytes,
+        c.documents_covered,
+        r.documents,
+        c.documents_percent
+    );
+    if !c.reasons.is_empty() {
+        println!("\n| why an operation is not covered | operations |\n|---|---|");
+        let mut reasons: Vec<_> = c.reasons.iter().collect();
+        reasons.sort_by(|a, b| b.1.cmp(a.1));
+        for (reason, n) in reasons {
+            println!("| {reason} | {n} |");
         }
     }
     let s = &r.security;

@@ -224,6 +224,7 @@ fn crashed(doc: &Path, why: &str) -> DocResult {
         compile: None,
         progenitor: None,
         security: None,
+        coverage: None,
     }
 }
 
@@ -283,12 +284,13 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
         let operations = document.operation_ids().count();
         let security = document.security_coverage();
         let generated = openapi_codegen::generate(&document, &options("api"))?;
-        Ok::<_, openapi_codegen::Error>((operations, generated.warnings.len(), security))
+        let coverage = document.operation_coverage(&generated.warnings);
+        Ok::<_, openapi_codegen::Error>((operations, generated.warnings.len(), security, coverage))
     });
     let millis = started.elapsed().as_secs_f64() * 1000.0;
     let document = doc.display().to_string();
     match outcome {
-        Ok(Ok((operations, warnings, security))) => DocResult {
+        Ok(Ok((operations, warnings, security, coverage))) => DocResult {
             document,
             outcome: "generated".into(),
             error: None,
@@ -298,6 +300,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             compile: None,
             progenitor: None,
             security: Some(security),
+            coverage: Some(coverage.into()),
         },
         Ok(Err(e)) => DocResult {
             document,
@@ -309,6 +312,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             compile: None,
             progenitor: None,
             security: None,
+            coverage: None,
         },
         Err(panic) => DocResult {
             document,
@@ -326,6 +330,7 @@ fn generate_one(api_dir: &Path, doc: &Path) -> DocResult {
             compile: None,
             progenitor: None,
             security: None,
+            coverage: None,
         },
     }
 }

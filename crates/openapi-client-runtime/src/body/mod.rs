@@ -185,6 +185,20 @@ impl Outgoing {
         ))
     }
 
+    /// `value` (a model) as JSON, sent as `media_type` (`application/json` for a range).
+    pub fn json<T: serde::Serialize>(value: &T, media_type: &'static str) -> Result<Self, Error> {
+        let bytes = serde_json::to_vec(value).map_err(|e| {
+            Error::InvalidRequest(format!("the JSON body could not be encoded: {e}"))
+        })?;
+        let content_type = if media_type.contains('*') {
+            HeaderValue::from_static("application/json")
+        } else {
+            HeaderValue::from_str(media_type)
+                .unwrap_or_else(|_| HeaderValue::from_static("application/json"))
+        };
+        Ok(Self::bytes(content_type, bytes))
+    }
+
     /// Whether it can be sent again (a stream cannot).
     pub fn resendable(&self) -> bool {
         matches!(self.data, OutgoingData::Bytes(_))

@@ -18,9 +18,11 @@ pub(super) struct FacadeBody {
     pub prepare: TokenStream,
 }
 
-/// Whether `body` is sent by the facade rather than by progenitor's builder.
+/// Whether `body` is sent by the facade rather than by progenitor's builder: any body but a
+/// JSON one, and every media type of a body offered in several (each has its own call, see
+/// [`Body::client_contents`]).
 pub(super) fn encoded_by_facade(body: &Body) -> bool {
-    body.kind != MediaKind::Json
+    body.kind != MediaKind::Json || body.client_contents().len() > 1
 }
 
 /// The Rust type of a body model in the facade (`models::…`).
@@ -127,11 +129,31 @@ pub(super) fn facade_body(models: &ModelNames, body: &Body) -> FacadeBody {
                 prepare,
             }
         }
-        MediaKind::Json => FacadeBody {
-            arg: None,
-            field: None,
-            prepare: quote! { let outgoing = None; },
-        },
+        MediaKind::Json => {
+            let ty = model_type(models, body);
+            let encode = quote! { rt::Outgoing::json(body, #media)? };
+            if required {
+                FacadeBody {
+                    arg: Some(quote! { body: &#ty, }),
+                    field: None,
+                    prepare: quote! { let outgoing = Some(#encode); },
+                }
+            } else {
+                FacadeBody {
+                    arg: None,
+                    field: Some(option_field(
+                        quote! { #ty },
+                        "The request body (optional for this operation).",
+                    )),
+                    prepare: quote! {
+                        let outgoing = match &options.body {
+                            Some(body) => Some(#encode),
+                            None => None,
+                        };
+                    },
+                }
+            }
+        }
     }
 }
 

@@ -14,8 +14,9 @@ use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
 use super::credentials;
-use crate::error::Diagnostic;
+use crate::error::{Degradation, Diagnostic};
 use crate::ir::{Api, Operation, ParamLocation};
+use crate::media::essence;
 use crate::models::ModelNames;
 use crate::naming::{doc_attrs, method_name, operation_doc, snake};
 
@@ -48,17 +49,38 @@ pub(crate) fn generate(
         let Some(info) = builders.get(&method_name(&op.id)) else {
             diags.push(
                 Diagnostic::warning(&op.pointer, "progenitor generated no builder for this operation: the facade has no method for it")
-                    .in_operation(Some(&op.id)),
+                    .degrading(Degradation::Operation)
+.in_operation(Some(&op.id)),
             );
             continue;
         };
-        match method(op, api, models, name, info) {
-            Ok((m, o)) => {
-                methods.push(m);
-                options.push(o);
+        // One call per media type of the body: the first under the operation's name, each other
+        // as `<name>_with_<media type>`.
+        let mut calls = vec![(name.clone(), op.body.clone())];
+        if let Some(body) = &op.body {
+            for content in body.client_contents().iter().skip(1) {
+                let mut alt = format!("{name}_with_{}", snake(&essence(&content.media_type)));
+                while names.contains(&alt) || calls.iter().any(|(n, _)| *n == alt) {
+                    alt.push('_');
+                }
+                calls.push((alt, Some(body.as_content(content))));
             }
-            Err(message) => {
-                diags.push(Diagnostic::warning(&op.pointer, message).in_operation(Some(&op.id)))
+        }
+        let encoded = op
+            .body
+            .as_ref()
+            .is_some_and(super::bodies::encoded_by_facade);
+        for (call_name, body) in &calls {
+            match method(op, body.as_ref(), encoded, api, models, call_name, info) {
+                Ok((m, o)) => {
+                    methods.push(m);
+                    options.push(o);
+                }
+                Err(message) => diags.push(
+                    Diagnostic::warning(&op.pointer, message)
+                        .degrading(Degradation::Operation)
+                        .in_operation(Some(&op.id)),
+                ),
             }
         }
     }
@@ -185,8 +207,13 @@ fn is_idempotency_key(location: ParamLocation, name: &str) -> bool {
     location == ParamLocation::Header && name.eq_ignore_ascii_case("idempotency-key")
 }
 
+/// One facade method of `op` sending `body` (the operation's, or one of its other media types);
+/// `encoded`: the facade encodes the body rather than progenitor's builder.
+#[allow(clippy::too_many_arguments)]
 fn method(
     op: &Operation,
+    body: Option<&crate::ir::Body>,
+    encoded: bool,
     api: &Api,
     models: &ModelNames,
     name: &str,
@@ -262,16 +289,16 @@ fn method(
             });
         }
     }
-    let mut encoded = None;
-    match &op.body {
-        Some(body) if super::bodies::encoded_by_facade(body) => {
+    let mut encoding = None;
+    match body {
+        Some(body) if encoded => {
             let b = super::bodies::facade_body(models, body);
             args.extend(b.arg);
             if let Some((field, setter)) = b.field {
                 fields.push(field);
                 field_setters.push(setter);
             }
-            encoded = Some(b.prepare);
+            encoding = Some(b.prepare);
         }
         Some(body) => {
             let (ident, ty) = info
@@ -334,11 +361,7 @@ fn method(
         op.path,
         op.id
     );
-    if let Some(parts) = op
-        .body
-        .as_ref()
-        .and_then(|b| super::bodies::multipart_doc(api, b))
-    {
+    if let Some(parts) = body.and_then(|b| super::bodies::multipart_doc(api, b)) {
         line = format!("{line} {parts}");
     }
     let doc = operation_doc(op, &line);
@@ -349,13 +372,13 @@ fn method(
             request.send()
         }
     };
-    let (encode, call) = if encoded.is_none() && !download {
+    let (encode, call) = if encoding.is_none() && !download {
         (
             quote! {},
             quote! { self.core.call(#op_id, #requirement, #safety, #send).await },
         )
     } else {
-        let encode = encoded.unwrap_or(quote! { let outgoing = None; });
+        let encode = encoding.unwrap_or(quote! { let outgoing = None; });
         let finish = if download {
             quote! { rt::Download::from_response }
         } else {

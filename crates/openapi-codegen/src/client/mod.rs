@@ -14,7 +14,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
-use crate::error::{Diagnostic, Error, Result, catch_backend};
+use crate::error::{Degradation, Diagnostic, Error, Result, catch_backend};
 use crate::ir::{Api, ParamLocation};
 use crate::models::ModelNames;
 use crate::status::Status;
@@ -196,6 +196,7 @@ fn progenitor_with_fallbacks(
                         op.pointer.clone(),
                         format!("operation left out of the client (the server keeps it): {e}"),
                     )
+                    .degrading(Degradation::Operation)
                     .in_operation(Some(&op.id)),
                 );
                 false

@@ -80,6 +80,21 @@ pub(crate) struct Encoding {
     pub content_type: Option<String>,
 }
 
+/// One media type of a request body beside the one generated first.
+#[derive(Debug, Clone)]
+pub(crate) struct Content {
+    /// The media type.
+    pub media_type: String,
+    /// How it is carried.
+    pub kind: MediaKind,
+    /// Its schema (a reference when hoisted into a component).
+    pub schema: Schema,
+    /// Pointer to that schema in the input document.
+    pub schema_pointer: String,
+    /// The `encoding` of its properties (form and multipart).
+    pub encoding: IndexMap<String, Encoding>,
+}
+
 /// A request body, resolved.
 #[derive(Debug, Clone)]
 pub(crate) struct Body {
@@ -98,6 +113,9 @@ pub(crate) struct Body {
     /// Every media type the router decodes into [`Self::schema`]: the generated one first, then
     /// any JSON or form alternative with the same schema.
     pub accepted: Vec<(String, MediaKind)>,
+    /// The other media types the document offers for it (another kind or schema), each
+    /// generated on its own: a client call per media type, a variant of the server's body.
+    pub alternatives: Vec<Content>,
     /// Every media type the document lists for it.
     pub media_types: Vec<String>,
 }
@@ -113,6 +131,56 @@ pub(crate) struct ResponseBody {
     pub media_type: String,
     /// How it is carried.
     pub kind: MediaKind,
+}
+
+impl Body {
+    /// The generated media type as one [`Content`], followed by the alternatives.
+    pub fn contents(&self) -> Vec<Content> {
+        let first = Content {
+            media_type: self.media_type.clone(),
+            kind: self.kind,
+            schema: self.schema.clone(),
+            schema_pointer: self.schema_pointer.clone(),
+            encoding: self.encoding.clone(),
+        };
+        std::iter::once(first)
+            .chain(self.alternatives.iter().cloned())
+            .collect()
+    }
+
+    /// The media types a client has a call for: [`Self::contents`], then each accepted media
+    /// type of another kind (a form beside JSON of the same schema).
+    pub fn client_contents(&self) -> Vec<Content> {
+        let mut out = self.contents();
+        for (media, kind) in self.accepted.iter().skip(1) {
+            if *kind != self.kind && !out.iter().any(|c| c.kind == *kind) {
+                out.push(Content {
+                    media_type: media.clone(),
+                    kind: *kind,
+                    schema: self.schema.clone(),
+                    schema_pointer: self.schema_pointer.clone(),
+                    encoding: self.encoding.clone(),
+                });
+            }
+        }
+        out
+    }
+
+    /// This body as if `content` were its only media type (what a client call for that media
+    /// type sends).
+    pub fn as_content(&self, content: &Content) -> Body {
+        Body {
+            required: self.required,
+            schema: content.schema.clone(),
+            schema_pointer: content.schema_pointer.clone(),
+            media_type: content.media_type.clone(),
+            kind: content.kind,
+            encoding: content.encoding.clone(),
+            accepted: vec![(content.media_type.clone(), content.kind)],
+            alternatives: Vec::new(),
+            media_types: self.media_types.clone(),
+        }
+    }
 }
 
 impl ResponseBody {
@@ -263,7 +331,16 @@ impl Api {
     /// `contentMediaType` (or a list of them), or parts whose `encoding.contentType` is neither
     /// text nor JSON.
     pub fn multipart_files(&self, body: &Body) -> Vec<String> {
-        self.resolve(&body.schema)
+        self.multipart_files_of(&body.schema, &body.encoding)
+    }
+
+    /// [`Self::multipart_files`] of a schema and its `encoding`.
+    pub fn multipart_files_of(
+        &self,
+        schema: &Schema,
+        encoding: &IndexMap<String, Encoding>,
+    ) -> Vec<String> {
+        self.resolve(schema)
             .properties
             .iter()
             .filter(|(name, prop)| {
@@ -274,8 +351,7 @@ impl Api {
                 };
                 let binary =
                     item.kind == Some(Kind::String) && item.format.as_deref() == Some("binary");
-                let by_encoding = body
-                    .encoding
+                let by_encoding = encoding
                     .get(name.as_str())
                     .and_then(|e| e.content_type.as_deref())
                     .is_some_and(|ct| {

@@ -17,7 +17,7 @@ use typify::{TypeSpace, TypeSpaceSettings};
 
 use super::ModelNames;
 use super::json_schema::{to_json_schema, without_defaults};
-use crate::error::{Diagnostic, Error, Result, catch_backend, escape_pointer};
+use crate::error::{Degradation, Diagnostic, Error, Result, catch_backend, escape_pointer};
 use crate::ir::Api;
 
 /// One component schema as typify reads it, under its name.
@@ -36,6 +36,7 @@ pub(super) fn untyped(name: &str, why: &str) -> Diagnostic {
         format!("/components/schemas/{}", escape_pointer(name)),
         format!("schema `{name}` is generated as `serde_json::Value`: {why}"),
     )
+    .degrading(Degradation::UntypedSchema(name.to_owned()))
 }
 
 /// The models built from `schemas` after typify's failure `first`, with the culprits replaced

@@ -5,9 +5,11 @@ use serde_json::{Value, json};
 
 use super::params::undeclared;
 use super::{At, Normalizer};
-use crate::error::{Diagnostic, escape_pointer};
-use crate::ir::{Body, MediaKind, Operation, Param, ParamLocation, Response, ResponseBody, Schema};
-use crate::media::media_kind;
+use crate::error::{Degradation, Diagnostic, escape_pointer};
+use crate::ir::{
+    Body, Content, MediaKind, Operation, Param, ParamLocation, Response, ResponseBody, Schema,
+};
+use crate::media::{essence, media_kind};
 use crate::naming::rust_type_name;
 use crate::status::Status;
 
@@ -230,7 +232,8 @@ impl<'a> Normalizer<'a> {
                         &p.pointer,
                         format!("parameter `{}` has the same Rust name as another parameter: the server reads it as `{name}`; the client cannot send it", p.name),
                     )
-                    .in_operation(opid),
+                    .degrading(Degradation::Parameter)
+.in_operation(opid),
                 );
             }
             p.rust_name = name;
@@ -359,43 +362,48 @@ impl<'a> Normalizer<'a> {
             schema
         };
         let mut accepted = vec![(media_type.clone(), kind)];
+        let mut alternatives = Vec::new();
         for (other, other_entry) in content.iter().filter(|(m, _)| *m != media_type) {
             let other_kind = media_kind(other);
             let typed = |k: MediaKind| matches!(k, MediaKind::Json | MediaKind::Form);
-            let here = format!("{at}/content/{}", escape_pointer(other));
             if typed(kind) && typed(other_kind) && other_entry.get("schema") == entry.get("schema")
             {
                 accepted.push((other.clone(), other_kind));
-            } else {
-                self.diags.push(
-                    Diagnostic::warning(
-                        here,
-                        format!(
-                            "media type `{other}` is not generated: the body is sent as `{media_type}`, which the document also offers (another schema or kind per media type is not supported)"
-                        ),
-                    )
-                    .in_operation(Some(op.id)),
-                );
+                continue;
             }
+            let pointer = content_schema_pointer(&at, other);
+            let schema = self.content_schema(other_entry, &pointer, op);
+            let schema = if matches!(
+                other_kind,
+                MediaKind::Json | MediaKind::Form | MediaKind::Multipart
+            ) {
+                self.hoist(
+                    schema,
+                    &format!(
+                        "{}Body{}",
+                        rust_type_name(op.id),
+                        rust_type_name(&essence(other))
+                    ),
+                    &pointer,
+                )
+            } else {
+                schema
+            };
+            if other_kind == MediaKind::Other {
+                self.diags.push(raw_bytes(&at, other, op.id));
+            }
+            alternatives.push(Content {
+                media_type: other.clone(),
+                kind: other_kind,
+                schema: Schema::from_json(&schema),
+                schema_pointer: pointer,
+                encoding: encoding_of(other_entry),
+            });
         }
         if kind == MediaKind::Other {
-            self.diags.push(
-                Diagnostic::warning(
-                    format!("{at}/content/{}", escape_pointer(media_type)),
-                    format!("media type `{media_type}` is not typed: the body is raw bytes with that content type"),
-                )
-                .in_operation(Some(op.id)),
-            );
+            self.diags.push(raw_bytes(&at, media_type, op.id));
         }
-        let encoding = entry
-            .get("encoding")
-            .and_then(Value::as_object)
-            .map(|e| {
-                e.iter()
-                    .map(|(name, enc)| (name.clone(), read_encoding(enc)))
-                    .collect()
-            })
-            .unwrap_or_default();
+        let encoding = encoding_of(entry);
         Some(Body {
             required,
             schema: Schema::from_json(&schema),
@@ -404,6 +412,7 @@ impl<'a> Normalizer<'a> {
             kind,
             encoding,
             accepted,
+            alternatives,
             media_types: media_types(b),
         })
     }
@@ -487,4 +496,29 @@ impl<'a> Normalizer<'a> {
             pointer: at,
         })
     }
+}
+
+/// The `encoding` entries of a media-type entry, by property.
+fn encoding_of(entry: &Value) -> indexmap::IndexMap<String, crate::ir::Encoding> {
+    entry
+        .get("encoding")
+        .and_then(Value::as_object)
+        .map(|e| {
+            e.iter()
+                .map(|(name, enc)| (name.clone(), read_encoding(enc)))
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// The warning for a body generated as raw bytes (a media type the generator does not type).
+fn raw_bytes(at: &str, media_type: &str, op: &str) -> Diagnostic {
+    Diagnostic::warning(
+        format!("{at}/content/{}", escape_pointer(media_type)),
+        format!(
+            "media type `{media_type}` is not typed: the body is raw bytes with that content type"
+        ),
+    )
+    .degrading(Degradation::RawBytes)
+    .in_operation(Some(op))
 }

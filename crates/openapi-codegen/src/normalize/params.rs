@@ -5,7 +5,7 @@ use serde_json::{Value, json};
 
 use super::At;
 use super::Normalizer;
-use crate::error::Diagnostic;
+use crate::error::{Degradation, Diagnostic};
 use crate::ir::{Param, ParamLocation, Schema};
 use crate::naming::rust_type_name;
 
@@ -49,6 +49,7 @@ impl<'a> Normalizer<'a> {
                         "cookie parameter `{name}` is not supported: it is neither sent nor checked"
                     ),
                 )
+                .degrading(Degradation::Parameter)
                 .in_operation(oid),
             );
             return None;
@@ -86,7 +87,8 @@ impl<'a> Normalizer<'a> {
                     format!("{at}/style"),
                     format!("parameter `{name}` uses style `{style}`, which is not supported: it is read and sent as `{expected_style}`"),
                 )
-                .in_operation(oid),
+                .degrading(Degradation::Parameter)
+.in_operation(oid),
             );
         }
         let explode = p
@@ -101,6 +103,7 @@ impl<'a> Normalizer<'a> {
                         &at,
                         format!("parameter `{name}` uses `content`; it is treated as a string"),
                     )
+                    .degrading(Degradation::Parameter)
                     .in_operation(oid),
                 );
                 json!({"type": "string"})
@@ -126,7 +129,8 @@ impl<'a> Normalizer<'a> {
                     format!("{at}/schema"),
                     format!("path parameter `{name}` is an array: it is read and sent as one string, its items separated by commas as the `simple` style writes them"),
                 )
-                .in_operation(oid),
+                .degrading(Degradation::Parameter)
+.in_operation(oid),
             );
             let mut string = json!({"type": "string"});
             if let Some(description) = schema.get("description") {

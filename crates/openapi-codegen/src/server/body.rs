@@ -4,15 +4,21 @@
 //! `rt::Multipart`).
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use super::operation::rust_type;
 use super::validators::ValidatorCompiler;
 use crate::ir::{Api, Body, Kind, MediaKind, Operation, Schema};
+use crate::media::essence;
 use crate::models::ModelNames;
+use crate::naming::{operation_type_prefix, rust_type_name};
 
 /// The request body: extraction and validation, conversion, and the method argument.
 pub(super) struct BodyCode {
+    /// The `…RequestBody` enum of an operation offering several media types.
+    pub item: TokenStream,
+    /// The body's type (without the `Option` of an optional body).
+    pub ty: TokenStream,
     pub extract: TokenStream,
     pub build: TokenStream,
     pub arg: TokenStream,
@@ -30,14 +36,130 @@ pub(super) fn body(
 ) -> BodyCode {
     let Some(b) = &op.body else {
         return BodyCode {
+            item: quote! {},
+            ty: quote! {},
             extract: quote! { drop(body); },
             build: quote! {},
             arg: quote! {},
             ty_arg: quote! {},
         };
     };
-    let required = b.required;
     let pointer = format!("{}/requestBody", op.pointer);
+    if b.alternatives.is_empty() {
+        content_code(b, api, models, validators, &pointer)
+    } else {
+        several_media_types(op, b, api, models, validators, &pointer)
+    }
+}
+
+/// A body offered in several media types: the router picks the one the request's
+/// `Content-Type` names and hands the method a `…RequestBody` variant for it.
+fn several_media_types(
+    op: &Operation,
+    b: &Body,
+    api: &Api,
+    models: &ModelNames,
+    validators: &mut ValidatorCompiler<'_>,
+    pointer: &str,
+) -> BodyCode {
+    let enum_ty = format_ident!("{}RequestBody", operation_type_prefix(&op.id));
+    let mut declared = Vec::new();
+    let mut variants = Vec::new();
+    let mut arms = Vec::new();
+    for (i, content) in b.contents().iter().enumerate() {
+        // Each media type read as an optional body: a missing one is reported once, below.
+        let mut single = if i == 0 {
+            b.clone()
+        } else {
+            b.as_content(content)
+        };
+        single.required = false;
+        single.alternatives.clear();
+        for (media, _) in &single.accepted {
+            declared.push(quote! { (#media, #i) });
+        }
+        let code = content_code(&single, api, models, validators, pointer);
+        let variant = format_ident!("{}", rust_type_name(&essence(&content.media_type)));
+        let ty = &code.ty;
+        let doc = format!("Sent as `{}`.", content.media_type);
+        variants.push(quote! { #[doc = #doc] #variant(#ty), });
+        let (extract, build) = (&code.extract, &code.build);
+        arms.push(quote! {
+            #i => {
+                #extract
+                if val.has_errors() {
+                    None
+                } else {
+                    #build
+                    body.map(#enum_ty::#variant)
+                }
+            }
+        });
+    }
+    let required = b.required;
+    let doc = format!(
+        "The request body of `{}`, in whichever media type the request was sent.",
+        op.id
+    );
+    let ty = if required {
+        quote! { #enum_ty }
+    } else {
+        quote! { Option<#enum_ty> }
+    };
+    let (report_missing, unwrap) = if required {
+        (
+            quote! {
+                if body.is_none() && !val.has_errors() {
+                    val.push("body");
+                    val.error("field required", "value_error.missing");
+                    val.pop();
+                }
+            },
+            quote! {
+                let Some(body) = body else {
+                    return rt::error_response(StatusCode::BAD_REQUEST, "bad_request", "the request body is required");
+                };
+            },
+        )
+    } else {
+        (quote! {}, quote! {})
+    };
+    BodyCode {
+        ty: quote! { #enum_ty },
+        item: quote! {
+            #[doc = #doc]
+            #[derive(Debug)]
+            #[allow(clippy::large_enum_variant)] // built once, moved once
+            #[non_exhaustive]
+            pub enum #enum_ty { #(#variants)* }
+        },
+        extract: quote! {
+            let index = match rt::content_index(&parts.headers, &[#(#declared),*]) {
+                Ok(i) => i,
+                Err(r) => return r,
+            };
+            let body: Option<#enum_ty> = match index {
+                #(#arms)*
+                _ => None,
+            };
+            #report_missing
+        },
+        build: unwrap,
+        arg: quote! { body, },
+        ty_arg: quote! { body: #ty, },
+    }
+}
+
+/// The code of one media type's body (the document's only one, or one of several).
+fn content_code(
+    b: &Body,
+    api: &Api,
+    models: &ModelNames,
+    validators: &mut ValidatorCompiler<'_>,
+    pointer: &str,
+) -> BodyCode {
+    let pointer = pointer.to_owned();
+    let required = b.required;
     let accepted = accepted(b);
     let optional = |ty: TokenStream| {
         if required {
@@ -55,11 +177,13 @@ pub(super) fn body(
             }
         }
     };
-    let convert = quote! {
-        let body = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+    let convert = |ty: &TokenStream| {
+        quote! {
+            let body: #ty = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
+                Ok(v) => v,
+                Err(r) => return r,
+            };
+        }
     };
     let unwrap = if required {
         // A missing required body was reported: the handler returned before this.
@@ -74,7 +198,8 @@ pub(super) fn body(
     match b.kind {
         MediaKind::Json | MediaKind::Form => {
             let check = validate(validators.emit(&b.schema, &pointer));
-            let ty = optional(rust_type(models, &b.schema));
+            let inner = rust_type(models, &b.schema);
+            let ty = optional(inner.clone());
             let read = if b.accepted.iter().all(|(_, k)| *k == MediaKind::Json) {
                 quote! { rt::json_body(body, &parts.headers, #required, state.options.body_limit, val) }
             } else {
@@ -84,6 +209,8 @@ pub(super) fn body(
                 }
             };
             BodyCode {
+                item: quote! {},
+                ty: inner,
                 extract: quote! {
                     let body = match #read.await {
                         Ok(b) => b,
@@ -91,7 +218,7 @@ pub(super) fn body(
                     };
                     #check
                 },
-                build: convert,
+                build: convert(&ty),
                 arg: quote! { body, },
                 ty_arg: quote! { body: #ty, },
             }
@@ -103,8 +230,11 @@ pub(super) fn body(
             } else {
                 quote! {}
             };
-            let ty = optional(quote! { String });
+            let inner = quote! { String };
+            let ty = optional(inner.clone());
             BodyCode {
+                item: quote! {},
+                ty: inner,
                 extract: quote! {
                     let body = match rt::text_body(body, &parts.headers, #required, state.options.body_limit, #accepted, val).await {
                         Ok(b) => b,
@@ -112,14 +242,17 @@ pub(super) fn body(
                     };
                     #check
                 },
-                build: convert,
+                build: convert(&ty),
                 arg: quote! { body, },
                 ty_arg: quote! { body: #ty, },
             }
         }
         MediaKind::Binary | MediaKind::Other => {
-            let ty = optional(quote! { rt::Binary });
+            let inner = quote! { rt::Binary };
+            let ty = optional(inner.clone());
             BodyCode {
+                item: quote! {},
+                ty: inner,
                 extract: quote! {
                     let body = match rt::binary_body(body, &parts.headers, #required, state.options.body_limit, #accepted, val).await {
                         Ok(b) => b,
@@ -180,6 +313,8 @@ fn multipart(
         quote! { Option<rt::Multipart> }
     };
     BodyCode {
+        item: quote! {},
+        ty: quote! { rt::Multipart },
         extract: quote! {
             let body = match rt::multipart_body(
                 body,

@@ -64,9 +64,11 @@ pub(super) fn generate(
     let auth = auth(op, api);
     let response = response_enum(op, models, &names);
     let items = {
-        let params_item = &params.item;
+        let (params_item, body_item) = (&params.item, &body.item);
         quote! {
             #params_item
+
+            #body_item
 
             #response
         }

@@ -69,6 +69,23 @@ impl Api for Recorder {
     async fn get_report(&self) -> GetReportResponse {
         GetReportResponse::Ok("a,b\n1,2\n".into())
     }
+    async fn add_pet(&self, body: AddPetRequestBody) -> AddPetResponse {
+        let summary = match body {
+            AddPetRequestBody::ApplicationJson(order) => format!("json:{}", order.item),
+            AddPetRequestBody::ApplicationXml(xml) => format!(
+                "xml:{}:{}",
+                xml.content_type.unwrap_or_default(),
+                String::from_utf8_lossy(&xml.bytes)
+            ),
+            AddPetRequestBody::MultipartFormData(form) => format!(
+                "multipart:{}:{}",
+                form.field("item").and_then(|v| v.as_str()).unwrap_or_default(),
+                hex(&form.file("photo").expect("checked").bytes)
+            ),
+            other => format!("unexpected: {other:?}"),
+        };
+        AddPetResponse::Ok(echo(summary))
+    }
     async fn put_document(&self, body: Option<srt::Binary>) -> PutDocumentResponse {
         let summary = body.map_or("none".into(), |b| {
             format!("{}:{}", b.content_type.unwrap_or_default(), String::from_utf8_lossy(&b.bytes))
@@ -272,4 +289,77 @@ async fn an_untyped_media_type_travels_as_raw_bytes_with_its_content_type() {
     assert_eq!(echoed.summary, "application/xml:<doc/>");
     let echoed = c.put_document(None, None).await.unwrap();
     assert_eq!(echoed.summary, "none");
+}
+
+#[tokio::test]
+async fn a_body_offered_in_several_media_types_has_a_call_per_media_type() {
+    let base = serve().await;
+    let c = client(&base);
+    let order: models::Order = models::Order::builder().item("tea").quantity(1).try_into().unwrap();
+    assert_eq!(c.add_pet(&order, None).await.unwrap().summary, "json:tea");
+    let xml = c
+        .add_pet_with_application_xml("<order><item>tea</item></order>", None)
+        .await
+        .unwrap();
+    assert_eq!(xml.summary, "xml:application/xml:<order><item>tea</item></order>");
+    let form = crt::Multipart::new()
+        .text("item", "tea")
+        .file("photo", crt::FilePart::bytes(vec![9u8, 8]).file_name("tea.jpg"));
+    let sent = c.add_pet_with_multipart_form_data(form, None).await.unwrap();
+    assert_eq!(sent.summary, "multipart:tea:0908");
+    // `text/json` with the same schema is read as JSON into the same variant.
+    let (status, answer) = raw_post(&base, "/pets", "text/json", br#"{"item":"tea","quantity":2}"#).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains("json:tea"), "{answer}");
+    // Each media type is validated against its own schema.
+    let no_photo = crt::Multipart::new().text("item", "tea");
+    let err = c.add_pet_with_multipart_form_data(no_photo, None).await.unwrap_err();
+    assert_eq!(err.status(), Some(422), "{err}");
+    let (status, answer) = raw_post(&base, "/pets", "image/png", b"x").await;
+    assert_eq!(status, 415, "{answer}");
+    for media in ["application/json", "text/json", "application/xml", "multipart/form-data"] {
+        assert!(answer.contains(media), "415 names {media}: {answer}");
+    }
+}
+
+/// A server that also records each request's `Content-Type`.
+async fn serve_recording() -> (String, Arc<Mutex<Vec<String>>>) {
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let record = seen.clone();
+    let app = router(Arc::new(Recorder::default())).layer(axum::middleware::from_fn(
+        move |request: axum::extract::Request, next: axum::middleware::Next| {
+            let record = record.clone();
+            async move {
+                let ct = request
+                    .headers()
+                    .get("content-type")
+                    .and_then(|v| v.to_str().ok())
+                    .unwrap_or_default()
+                    .to_owned();
+                record.lock().unwrap().push(ct);
+                next.run(request).await
+            }
+        },
+    ));
+    tokio::spawn(async move { axum::serve(listener, app).await });
+    (format!("http://{addr}"), seen)
+}
+
+#[tokio::test]
+async fn the_caller_can_send_a_json_body_as_the_form_the_document_also_offers() {
+    let (base, seen) = serve_recording().await;
+    let order: models::Order = models::Order::builder().item("milk").quantity(4).gift(Some(true)).try_into().unwrap();
+    let created = client(&base)
+        .create_order_with_application_x_www_form_urlencoded(&order, None)
+        .await
+        .unwrap();
+    assert_eq!(created, order);
+    assert_eq!(client(&base).create_order(&order, None).await.unwrap(), order);
+    assert_eq!(
+        *seen.lock().unwrap(),
+        ["application/x-www-form-urlencoded", "application/json"],
+        "each call sends its media type"
+    );
 }

@@ -65,19 +65,39 @@ fn negotiate(
     let given = value.to_str().unwrap_or_default();
     match accepted.iter().find(|(m, _)| media_matches(m, given)) {
         Some((_, kind)) => Ok((Some(given.to_owned()), *kind)),
-        None => {
-            let names: Vec<String> = accepted.iter().map(|(m, _)| format!("`{m}`")).collect();
-            Err(error_response(
-                StatusCode::UNSUPPORTED_MEDIA_TYPE,
-                "unsupported_media_type",
-                &format!(
-                    "the request body must be {} (`Content-Type` was `{}`)",
-                    names.join(" or "),
-                    given.escape_debug()
-                ),
-            ))
-        }
+        None => Err(unsupported(accepted.iter().map(|a| a.0), given)),
     }
+}
+
+/// Which of an operation's media types a request's `Content-Type` names: the index given with
+/// the first declared type it matches (no `Content-Type`: the first's). Any other is 415 naming
+/// every declared type.
+pub fn content_index(
+    headers: &HeaderMap,
+    accepted: &[(&'static str, usize)],
+) -> Result<usize, Response> {
+    let Some(value) = headers.get(header::CONTENT_TYPE) else {
+        return Ok(accepted.first().map_or(0, |a| a.1));
+    };
+    let given = value.to_str().unwrap_or_default();
+    accepted
+        .iter()
+        .find(|(m, _)| media_matches(m, given))
+        .map(|(_, i)| *i)
+        .ok_or_else(|| unsupported(accepted.iter().map(|a| a.0), given))
+}
+
+fn unsupported<'a>(declared: impl Iterator<Item = &'a str>, given: &str) -> Response {
+    let names: Vec<String> = declared.map(|m| format!("`{m}`")).collect();
+    error_response(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        &format!(
+            "the request body must be {} (`Content-Type` was `{}`)",
+            names.join(" or "),
+            given.escape_debug()
+        ),
+    )
 }
 
 /// `bytes` as JSON; bytes that are not JSON are a validation error at `["body"]` naming line and

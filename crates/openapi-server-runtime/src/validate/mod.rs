@@ -77,6 +77,12 @@ impl Validator {
     }
 
     /// `Ok` when nothing was recorded, else every problem.
+    /// Whether any error has been reported so far.
+    pub fn has_errors(&self) -> bool {
+        !self.errors.is_empty()
+    }
+
+    /// Every error reported, or `Ok` when there are none.
     pub fn finish(self) -> Result<(), ValidationErrors> {
         if self.errors.is_empty() {
             Ok(())
