@@ -867,7 +867,10 @@ async fn handle_v1_authentication_app_portal_access<A: Api>(
             Err(r) => return r,
         },
     };
-    let body = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
+    let body: models::AppPortalAccessIn = match rt::convert(
+        body.unwrap_or(Value::Null),
+        &["body"],
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -971,7 +974,10 @@ async fn handle_v1_authentication_create_message_token<A: Api>(
             Err(r) => return r,
         },
     };
-    let body = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
+    let body: models::CreateMessageTokenIn = match rt::convert(
+        body.unwrap_or(Value::Null),
+        &["body"],
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -1075,7 +1081,10 @@ async fn handle_v1_authentication_expire_all<A: Api>(
             Err(r) => return r,
         },
     };
-    let body = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
+    let body: models::ApplicationTokenExpireIn = match rt::convert(
+        body.unwrap_or(Value::Null),
+        &["body"],
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
@@ -1288,7 +1297,10 @@ async fn handle_v1_authentication_exchange_one_time_token<A: Api>(
             Err(r) => return r,
         },
     };
-    let body = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
+    let body: models::OneTimeTokenIn = match rt::convert(
+        body.unwrap_or(Value::Null),
+        &["body"],
+    ) {
         Ok(v) => v,
         Err(r) => return r,
     };
