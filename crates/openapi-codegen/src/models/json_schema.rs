@@ -72,7 +72,10 @@ fn convert(schema: &Value, nested: bool) -> Value {
     let mut out = Map::new();
     for (key, value) in src {
         let converted = match key.as_str() {
-            "title" if nested => continue,
+            // A nullable schema's value type is an inner type, which typify names after the
+            // title too: `nullable-simple-user` titled "Simple User" would take `SimpleUser`
+            // from `simple-user`. It is named after the schema instead.
+            "title" if nested || src.get("nullable") == Some(&Value::Bool(true)) => continue,
             "properties" | "patternProperties" => match value {
                 Value::Object(props) => Value::Object(
                     props
