@@ -12,6 +12,7 @@ use tracing::Instrument as _;
 use crate::body::Outgoing;
 use crate::credentials::{Credentials, Requirement, SchemeSpec, Secret};
 use crate::error::Error;
+use crate::extra::ExtraParams;
 use crate::hooks::{Answer, CALL, CallContext};
 use crate::retry::{Retry, RetryPolicy, RetrySafety, retryable_status};
 
@@ -119,20 +120,29 @@ impl Core {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>> + Send,
     {
-        self.run(operation, requirement, safety, None, send)
-            .await
-            .map(ResponseValue::into_inner)
+        self.run(
+            operation,
+            requirement,
+            safety,
+            None,
+            ExtraParams::new(),
+            send,
+        )
+        .await
+        .map(ResponseValue::into_inner)
     }
 
-    /// [`Self::call`] with a request body the generated client does not send itself (form,
-    /// multipart, text, bytes): each attempt carries `body` (a streamed one only the first, so
-    /// such a call is never retried). The answer is progenitor's, headers and status included.
+    /// [`Self::call`] with what the generated client does not send itself: a request body
+    /// (form, multipart, text, bytes; each attempt carries it, a streamed one only the first, so
+    /// such a call is never retried) and `params`. The answer is progenitor's, headers and
+    /// status included.
     pub async fn call_with_body<T, E, F, Fut>(
         &self,
         operation: &'static str,
         requirement: &Requirement,
         safety: RetrySafety,
         body: Option<Outgoing>,
+        params: ExtraParams,
         send: F,
     ) -> Result<ResponseValue<T>, Error>
     where
@@ -140,7 +150,8 @@ impl Core {
         F: Fn() -> Fut,
         Fut: Future<Output = Result<ResponseValue<T>, RawError<E>>> + Send,
     {
-        self.run(operation, requirement, safety, body, send).await
+        self.run(operation, requirement, safety, body, params, send)
+            .await
     }
 
     async fn run<T, E, F, Fut>(
@@ -149,6 +160,7 @@ impl Core {
         requirement: &Requirement,
         safety: RetrySafety,
         body: Option<Outgoing>,
+        params: ExtraParams,
         send: F,
     ) -> Result<ResponseValue<T>, Error>
     where
@@ -173,6 +185,7 @@ impl Core {
                 svix_headers: self.svix_conventions,
                 answer: Cell::new(Answer::default()),
                 body: Cell::new(body.as_ref().and_then(Outgoing::for_attempt)),
+                params: params.clone(),
             });
             let span = tracing::info_span!(
                 "svix_client.request",

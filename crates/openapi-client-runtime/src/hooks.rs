@@ -34,6 +34,8 @@ pub(crate) struct CallContext {
     /// The body of this attempt (form, multipart, text, bytes) with its content type, when the
     /// facade encodes it rather than the generated client.
     pub body: Cell<Option<(HeaderValue, reqwest::Body)>>,
+    /// Parameters the facade sends itself.
+    pub params: crate::ExtraParams,
 }
 
 /// The head of the last answer.
@@ -51,14 +53,20 @@ pub(crate) struct Answer {
 /// SDKs send none. Outside a facade call (the generated client used on its own) it does nothing.
 pub fn before_send(request: &mut reqwest::Request) {
     let _ = CALL.try_with(|call| {
-        if !call.applied.query.is_empty() {
+        if !call.applied.query.is_empty() || !call.params.query.is_empty() {
             let mut pairs = request.url_mut().query_pairs_mut();
+            for (name, value) in &call.params.query {
+                pairs.append_pair(name, value);
+            }
             for (name, value) in &call.applied.query {
                 pairs.append_pair(name, value);
             }
         }
         let headers = request.headers_mut();
         headers.remove(API_VERSION);
+        for (name, value) in &call.params.headers {
+            headers.append(name.clone(), value.clone());
+        }
         for (name, value) in &call.applied.headers {
             headers.insert(name.clone(), value.clone());
         }

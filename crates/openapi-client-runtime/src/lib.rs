@@ -14,6 +14,7 @@ mod builder;
 mod core;
 pub mod credentials;
 mod error;
+mod extra;
 pub mod hooks;
 pub mod retry;
 pub mod svix;
@@ -29,6 +30,7 @@ pub use credentials::{
     Credentials, Placement, Requirement, SchemeSpec, Secret, TokenProvider, bearer,
 };
 pub use error::{Error, HttpErrorOut, HttpValidationError, ValidationError};
+pub use extra::ExtraParams;
 pub use retry::{RetryPolicy, RetrySafety};
 
 /// Crates generated code names through the runtime.

@@ -28,6 +28,7 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
         &dir.join("probe"),
         "params-probe",
         "fixture-params-server = { path = \"../../../fixture-params/crates/fixture-params-server\" }\n\
+         fixture-params-client = { path = \"../../../fixture-params/crates/fixture-params-client\" }\n\
          fixture-params-models = { path = \"../../../fixture-params/crates/fixture-params-models\" }\n\
          openapi-server-runtime = { path = \"../../../runtime/openapi-server-runtime\" }\n\
          serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",

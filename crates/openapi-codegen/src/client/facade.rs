@@ -236,7 +236,44 @@ fn method(
     let mut chain = Vec::new();
     let mut fields = Vec::new();
     let mut field_setters = Vec::new();
-    for p in op.params.iter().filter(|p| !p.shadowed) {
+    let mut extra = Vec::new();
+    for p in op
+        .params
+        .iter()
+        .filter(|p| !(p.shadowed && p.location == ParamLocation::Path))
+    {
+        // A parameter progenitor cannot take (a Rust name another one has): the facade sends it.
+        if p.shadowed {
+            let ident = format_ident!("{}", p.rust_name);
+            let ty = models.rust_type(
+                &p.schema,
+                &crate::models::TypePaths {
+                    chrono: quote! { ::chrono },
+                    json_value: quote! { ::serde_json::Value },
+                },
+            );
+            let name = p.name.as_str();
+            let value = if p.required {
+                args.push(quote! { #ident: #ty, });
+                quote! { Some(&#ident) }
+            } else {
+                let doc = doc_attrs(p.description.as_deref().unwrap_or(&format!(
+                    "The `{}` {} parameter.",
+                    p.name,
+                    p.location.as_str()
+                )));
+                fields.push(quote! { #doc pub #ident: Option<#ty>, });
+                field_setters.push(option_setter(&ident, &ty));
+                quote! { options.#ident.as_ref() }
+            };
+            let explode = p.explode;
+            extra.push(match p.location {
+                ParamLocation::Header => quote! { .header(#name, #value)? },
+                _ => quote! { .query(#name, #value, #explode)? },
+            });
+
+            continue;
+        }
         let (ident, ty) = setter(&p.name)?;
         let doc = doc_attrs(p.description.as_deref().unwrap_or(&format!(
             "The `{}` {} parameter.",
@@ -372,13 +409,17 @@ fn method(
             request.send()
         }
     };
-    let (encode, call) = if encoding.is_none() && !download {
+    let (encode, call) = if encoding.is_none() && !download && extra.is_empty() {
         (
             quote! {},
             quote! { self.core.call(#op_id, #requirement, #safety, #send).await },
         )
     } else {
-        let encode = encoding.unwrap_or(quote! { let outgoing = None; });
+        let body = encoding.unwrap_or(quote! { let outgoing = None; });
+        let encode = quote! {
+            #body
+            let params = rt::ExtraParams::new() #(#extra)*;
+        };
         let finish = if download {
             quote! { rt::Download::from_response }
         } else {
@@ -388,7 +429,7 @@ fn method(
             encode,
             quote! {
                 self.core
-                    .call_with_body(#op_id, #requirement, #safety, outgoing, #send)
+                    .call_with_body(#op_id, #requirement, #safety, outgoing, params, #send)
                     .await
                     .map(#finish)
             },

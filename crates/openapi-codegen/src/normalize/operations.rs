@@ -226,15 +226,19 @@ impl<'a> Normalizer<'a> {
                 n += 1;
             }
             if name != base {
+                // progenitor cannot tell the two apart: the facade sends this one itself (into
+                // the query string or headers; a path segment it cannot).
                 p.shadowed = true;
-                self.diags.push(
-                    Diagnostic::warning(
-                        &p.pointer,
-                        format!("parameter `{}` has the same Rust name as another parameter: the server reads it as `{name}`; the client cannot send it", p.name),
-                    )
-                    .degrading(Degradation::Parameter)
-.in_operation(opid),
-                );
+                if p.location == ParamLocation::Path {
+                    self.diags.push(
+                        Diagnostic::warning(
+                            &p.pointer,
+                            format!("path parameter `{}` has the same Rust name as another parameter: the server reads it as `{name}`; the client cannot send it", p.name),
+                        )
+                        .degrading(Degradation::Parameter)
+                        .in_operation(opid),
+                    );
+                }
             }
             p.rust_name = name;
         }

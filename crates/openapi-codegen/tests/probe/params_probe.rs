@@ -1,6 +1,7 @@
 //! Runs inside the generated fixture workspace (see `compile_fixtures.rs`): the server generated
 //! from `tests/fixtures/params.json` parses and validates path, query (enum, comma-separated
-//! array, integer format bounds, date-time) and header parameters, and hands them over typed.
+//! array, integer format bounds, date-time) and header parameters, and hands them over typed;
+//! the generated client sends parameters whose Rust names collide, each under its own name.
 
 use std::sync::Arc;
 
@@ -19,6 +20,13 @@ impl Api for Echo {
             Ok(item) => GetItemResponse::Ok(item),
             Err(e) => panic!("{e}"),
         }
+    }
+    async fn search(&self, params: SearchParams) -> SearchResponse {
+        let summary = format!(
+            "{}|{:?}|{:?}|{:?}|{:?}|{}",
+            params.max_results, params.max_results_2, params.tags, params.tags_2, params.x_trace, params.x_trace_2
+        );
+        SearchResponse::Ok(fixture_params_models::Found::builder().summary(summary).try_into().unwrap())
     }
 }
 
@@ -64,4 +72,25 @@ async fn parameters_are_parsed_validated_and_typed() {
         assert_eq!(status, 422, "{target}: {body}");
         assert_eq!(first_problem(&body), (loc.to_owned(), kind.to_owned()), "{target}");
     }
+}
+
+#[tokio::test]
+async fn the_client_sends_parameters_whose_rust_names_collide() {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    tokio::spawn(async move { axum::serve(listener, router(Arc::new(Echo))).await });
+    let client = fixture_params_client::Client::builder("unused").server_url(&format!("http://{addr}")).build().unwrap();
+    let options = fixture_params_client::SearchOptions::default()
+        .max_results_2(7)
+        .tags(vec!["a".to_owned(), "b".to_owned()])
+        .tags_2(vec!["c".to_owned(), "d".to_owned()])
+        .x_trace("t-1");
+    let found = client.search(5, "T-2".to_owned(), Some(options)).await.unwrap();
+    assert_eq!(
+        found.summary,
+        r#"5|Some(7)|Some(["a", "b"])|Some(["c", "d"])|Some("t-1")|T-2"#,
+        "every parameter arrived, each under its own name"
+    );
+    let found = client.search(1, "x".to_owned(), None).await.unwrap();
+    assert_eq!(found.summary, "1|None|None|None|None|x");
 }
