@@ -49,28 +49,37 @@ impl Acknowledged {
     }
 }
 
-/// Reads a document named on the command line: a path, or `git:REV` in the repository at `root`.
+/// Reads a document named on the command line: a path, or `git:REV[:PATH]` — the document at
+/// PATH (default `openapi.json`) in revision REV of the repository at `root`, every file it
+/// refers to read from that revision too.
 fn read(spec: &str, root: &Path) -> Result<Document, String> {
-    if let Some(rev) = spec.strip_prefix("git:") {
+    if let Some(rest) = spec.strip_prefix("git:") {
+        let (rev, path) = rest.split_once(':').unwrap_or((rest, "openapi.json"));
         if rev.is_empty() {
             return Err("`git:` needs a revision, e.g. `git:HEAD`".into());
         }
-        let out = Command::new("git")
-            .arg("-C")
-            .arg(root)
-            .args(["show", &format!("{rev}:./openapi.json")])
-            .output()
-            .map_err(|e| format!("cannot run git: {e}"))?;
-        if !out.status.success() {
-            return Err(format!(
-                "cannot read openapi.json at revision `{rev}`: {}",
-                String::from_utf8_lossy(&out.stderr).trim()
-            ));
-        }
-        let text = String::from_utf8(out.stdout)
-            .map_err(|_| format!("openapi.json at `{rev}` is not UTF-8"))?;
-        return Document::from_text(&text, false)
-            .map_err(|e| format!("openapi.json at `{rev}`: {e}"));
+        let at_revision = |file: &Path| -> std::io::Result<String> {
+            let relative = file.strip_prefix(root).unwrap_or(file);
+            let name = relative.to_string_lossy().replace('\\', "/");
+            let out = Command::new("git")
+                .arg("-C")
+                .arg(root)
+                .args(["show", &format!("{rev}:./{name}")])
+                .output()?;
+            if !out.status.success() {
+                return Err(std::io::Error::new(
+                    std::io::ErrorKind::NotFound,
+                    format!(
+                        "not in revision `{rev}`: {}",
+                        String::from_utf8_lossy(&out.stderr).trim()
+                    ),
+                ));
+            }
+            String::from_utf8(out.stdout)
+                .map_err(|_| std::io::Error::new(std::io::ErrorKind::InvalidData, "not UTF-8"))
+        };
+        return Document::from_path_with(&root.join(path), &at_revision)
+            .map_err(|e| format!("{path} at `{rev}`: {e}"));
     }
     let path = PathBuf::from(spec);
     let path = if path.is_relative() {

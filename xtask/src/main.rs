@@ -63,6 +63,15 @@ enum Command {
         #[arg(long)]
         no_snapshots: bool,
     },
+    /// Follow the document's `$ref`s into other files and write it as one self-contained
+    /// document (JSON).
+    Bundle {
+        /// The root file of the document.
+        root: PathBuf,
+        /// Where to write it (default: standard output).
+        #[arg(short, long, value_name = "FILE")]
+        output: Option<PathBuf>,
+    },
     /// What changed between two OpenAPI documents, and who it breaks (exit 1 when a breaking
     /// change is not acknowledged in api-changes.toml, 2 on bad input).
     ApiDiff {
@@ -152,6 +161,47 @@ enum Command {
     },
 }
 
+/// `xtask bundle`: the document at `root` in one file, warnings on stderr.
+fn bundle(root: &Path, output: Option<&Path>) -> ExitCode {
+    let bundle = match openapi_codegen::bundle(root) {
+        Ok(b) => b,
+        Err(e) => {
+            eprintln!("{e}");
+            return ExitCode::from(2);
+        }
+    };
+    for w in &bundle.warnings {
+        eprintln!("{w}");
+    }
+    let text = match serde_json::to_string_pretty(&bundle.document) {
+        Ok(t) => t + "\n",
+        Err(e) => {
+            eprintln!("cannot write the bundle: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    match output {
+        Some(path) => match std::fs::write(path, text) {
+            Ok(()) => {
+                eprintln!(
+                    "bundled {} files into {}",
+                    bundle.files.len(),
+                    path.display()
+                );
+                ExitCode::SUCCESS
+            }
+            Err(e) => {
+                eprintln!("cannot write {}: {e}", path.display());
+                ExitCode::FAILURE
+            }
+        },
+        None => {
+            print!("{text}");
+            ExitCode::SUCCESS
+        }
+    }
+}
+
 fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
         .parent()
@@ -171,6 +221,7 @@ fn main() -> ExitCode {
             strict,
             no_snapshots,
         } => codegen(check, spec, out, name, strict, no_snapshots),
+        Command::Bundle { root, output } => bundle(&root, output.as_deref()),
         Command::ApiDiff {
             old,
             new,

@@ -27,6 +27,10 @@ pub struct SecurityCoverage {
 #[derive(Debug, Clone)]
 pub struct Document {
     pub(crate) api: Api,
+    /// Where bundled parts came from (bundle pointer → `file#pointer`), for diagnostics.
+    sources: Vec<(String, String)>,
+    /// Every file the document was read from, root first.
+    files: Vec<std::path::PathBuf>,
 }
 
 impl Document {
@@ -40,10 +44,56 @@ impl Document {
         Self::from_loaded(&crate::load::load_str(text, yaml)?)
     }
 
+    /// Reads the document at `path` with every file (the root and those its `$ref`s name)
+    /// read through `read` — from a git revision, say.
+    pub fn from_path_with(
+        path: &Path,
+        read: &dyn Fn(&Path) -> std::io::Result<String>,
+    ) -> Result<Self> {
+        Self::from_loaded(&crate::load::load_with(path, read)?)
+    }
+
     fn from_loaded(loaded: &crate::load::Loaded) -> Result<Self> {
-        Ok(Self {
-            api: crate::normalize::normalize(loaded)?,
-        })
+        let sources = loaded.sources.clone();
+        let locate_all = |diags: &mut Vec<Diagnostic>| {
+            for d in diags.iter_mut() {
+                d.pointer = locate(&sources, &d.pointer);
+            }
+        };
+        match crate::normalize::normalize(loaded) {
+            Ok(mut api) => {
+                let mut warnings = loaded.warnings.clone();
+                warnings.append(&mut api.warnings);
+                locate_all(&mut warnings);
+                api.warnings = warnings;
+                Ok(Self {
+                    api,
+                    sources: loaded.sources.clone(),
+                    files: loaded.files.clone(),
+                })
+            }
+            Err(crate::Error::Invalid(mut errors)) => {
+                locate_all(&mut errors);
+                Err(crate::Error::Invalid(errors))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// `diags` with pointers into bundled parts naming the file they came from.
+    pub(crate) fn locate(&self, diags: &mut [Diagnostic]) {
+        if self.sources.is_empty() {
+            return;
+        }
+        for d in diags {
+            d.pointer = locate(&self.sources, &d.pointer);
+        }
+    }
+
+    /// Every file the document was read from, root first (one for a single-file document or
+    /// one read from text).
+    pub fn files(&self) -> &[std::path::PathBuf] {
+        &self.files
     }
 
     /// `info.title`.
@@ -132,6 +182,24 @@ impl Document {
         let tokens = crate::client::progenitor_baseline(&self.api)?;
         crate::write::format_rust(tokens, "bench", "client")
     }
+}
+
+/// `pointer` (into a bundled document) as `file#pointer` when it lies in a part copied from
+/// another file (the innermost such part), else unchanged.
+fn locate(sources: &[(String, String)], pointer: &str) -> String {
+    sources
+        .iter()
+        .filter(|(prefix, _)| {
+            pointer == prefix
+                || pointer
+                    .strip_prefix(prefix.as_str())
+                    .is_some_and(|rest| rest.starts_with('/'))
+        })
+        .max_by_key(|(prefix, _)| prefix.len())
+        .map_or_else(
+            || pointer.to_owned(),
+            |(prefix, origin)| format!("{origin}{}", &pointer[prefix.len()..]),
+        )
 }
 
 fn kind_label(kind: &SchemeKind) -> String {

@@ -178,6 +178,26 @@ pub(crate) fn escape_pointer(segment: &str) -> String {
     segment.replace('~', "~0").replace('/', "~1")
 }
 
+/// A URI fragment as a JSON pointer: percent-escapes decoded (`%7Bid%7D` → `{id}`).
+pub(crate) fn decode_fragment(fragment: &str) -> String {
+    let bytes = fragment.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%'
+            && let Some(hex) = fragment.get(i + 1..i + 3)
+            && let Ok(b) = u8::from_str_radix(hex, 16)
+        {
+            out.push(b);
+            i += 3;
+            continue;
+        }
+        out.push(bytes[i]);
+        i += 1;
+    }
+    String::from_utf8(out).unwrap_or_else(|_| fragment.to_owned())
+}
+
 impl Error {
     /// A backend's refusal, not yet tied to an operation.
     pub(crate) fn backend(stage: &'static str, message: impl Into<String>) -> Self {

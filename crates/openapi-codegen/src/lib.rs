@@ -79,6 +79,28 @@ pub struct Generated {
     pub warnings: Vec<Diagnostic>,
 }
 
+/// A document spanning several files, bundled into one.
+#[derive(Debug, Clone)]
+pub struct Bundle {
+    /// The self-contained document (the root unchanged when it refers to no other file).
+    pub document: serde_json::Value,
+    /// Every file read, root first.
+    pub files: Vec<PathBuf>,
+    /// Findings (schemas renamed because their names collide).
+    pub warnings: Vec<Diagnostic>,
+}
+
+/// Follows the `$ref`s of the document at `root` into other files and bundles it into one
+/// document (what `cargo xtask bundle` writes; generation reads the same bundle).
+pub fn bundle(root: &Path) -> Result<Bundle> {
+    let loaded = load::load_file(root)?;
+    Ok(Bundle {
+        document: loaded.document,
+        files: loaded.files,
+        warnings: loaded.warnings,
+    })
+}
+
 /// Generates the crates for the document at `spec`.
 pub fn generate_from_path(spec: &Path, options: &Options) -> Result<Generated> {
     generate(&Document::from_path(spec)?, options)
@@ -94,7 +116,9 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
     let models_ident = models_crate.replace('-', "_");
 
     let models = models::Models::build(api)?;
-    warnings.extend(models.warnings.iter().cloned());
+    let mut model_warnings = models.warnings.clone();
+    document.locate(&mut model_warnings);
+    warnings.extend(model_warnings);
     let cmd = &options.command;
     let runtime_ident = RUNTIME_CRATE.replace('-', "_");
     // Client, server and models are independent once the models exist: generate and format them
@@ -131,8 +155,10 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
             models_text,
         )
     });
-    let client = client?;
-    let (server_text, server_warnings) = server?;
+    let mut client = client?;
+    let (server_text, mut server_warnings) = server?;
+    document.locate(&mut client.warnings);
+    document.locate(&mut server_warnings);
     warnings.extend(client.warnings);
     warnings.extend(server_warnings);
     if options.strict && !warnings.is_empty() {

@@ -12,11 +12,7 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
     let dir = support::temp_dir("fixtures-compile");
     let mut members = Vec::new();
     for path in support::fixtures() {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .unwrap()
-            .replace('_', "-");
+        let stem = support::fixture_name(&path).replace('_', "-");
         let prefix = format!("fixture-{stem}");
         support::generate_member(&dir, &path, &prefix);
         members.push(prefix);

@@ -30,57 +30,6 @@ fn corpus_dir() -> PathBuf {
         .unwrap_or_else(|| support::workspace().join("target/corpus/package/api"))
 }
 
-/// `impl Api for Stub`: every method of the generated trait answers 501 through `Undocumented`.
-fn stub_impl(server_source: &str) -> proc_macro2::TokenStream {
-    let file = syn::parse_file(server_source).expect("the generated server parses");
-    let trait_item = file
-        .items
-        .iter()
-        .find_map(|i| match i {
-            syn::Item::Trait(t) if t.ident == "Api" => Some(t),
-            _ => None,
-        })
-        .expect("trait Api");
-    let methods = trait_item.items.iter().filter_map(|item| {
-        let syn::TraitItem::Fn(f) = item else {
-            return None;
-        };
-        let sig = &f.sig;
-        let syn::ReturnType::Type(_, ty) = &sig.output else {
-            return None;
-        };
-        let syn::Type::ImplTrait(imp) = &**ty else {
-            return None;
-        };
-        let output = imp.bounds.iter().find_map(|b| match b {
-            syn::TypeParamBound::Trait(t) => {
-                t.path.segments.last().and_then(|s| match &s.arguments {
-                    syn::PathArguments::AngleBracketed(a) => a.args.iter().find_map(|g| match g {
-                        syn::GenericArgument::AssocType(at) if at.ident == "Output" => {
-                            Some(at.ty.clone())
-                        }
-                        _ => None,
-                    }),
-                    _ => None,
-                })
-            }
-            _ => None,
-        })?;
-        Some(quote! {
-            #[allow(unused_variables)]
-            #sig {
-                async move { #output::Undocumented(StatusCode::NOT_IMPLEMENTED, Value::Null) }
-            }
-        })
-    });
-    quote! {
-        struct Stub;
-        impl Api for Stub {
-            #(#methods)*
-        }
-    }
-}
-
 /// The facade method of each operation: read from the doc line `(operation `<id>`)`.
 fn facade_methods(facade_source: &str) -> Vec<(String, String)> {
     let file = syn::parse_file(facade_source).expect("the generated facade parses");
@@ -124,7 +73,10 @@ fn probe_source(prefix: &str, member: &Path, document: &Document) -> String {
     );
     let read =
         |p: &str| std::fs::read_to_string(member.join(p)).unwrap_or_else(|e| panic!("{p}: {e}"));
-    let stub = stub_impl(&read(&format!("crates/{prefix}-server/src/generated.rs")));
+    let stub = support::stub::stub_impl(
+        &read(&format!("crates/{prefix}-server/src/generated.rs")),
+        &[],
+    );
     let methods = facade_methods(&read(&format!("crates/{prefix}-client/src/facade.rs")));
     let cases: Vec<(OperationSummary, String)> = document
         .operation_summaries()

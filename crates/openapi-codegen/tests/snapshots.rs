@@ -35,11 +35,7 @@ fn openapi_json_generated_crates_match_snapshot() {
 #[test]
 fn each_fixture_generated_output_matches_snapshot() {
     for path in support::fixtures() {
-        let stem = path
-            .file_stem()
-            .and_then(|s| s.to_str())
-            .expect("fixture name")
-            .to_owned();
+        let stem = support::fixture_name(&path);
         let options = Options {
             crate_prefix: "fixture".into(),
             command: format!("cargo xtask codegen --spec {stem}"),

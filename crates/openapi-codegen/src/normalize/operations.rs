@@ -84,7 +84,7 @@ impl<'a> Normalizer<'a> {
             };
             let target = reference
                 .strip_prefix('#')
-                .map(super::schema::decode_fragment)
+                .map(crate::error::decode_fragment)
                 .and_then(|p| self.root.pointer(&p));
             match target {
                 Some(t) => item = t,
@@ -318,7 +318,7 @@ impl<'a> Normalizer<'a> {
             // also point at another operation's parameter or response.
             let local = reference
                 .strip_prefix('#')
-                .map(super::schema::decode_fragment);
+                .map(crate::error::decode_fragment);
             let Some((pointer, target)) = local
                 .as_deref()
                 .and_then(|p| self.root.pointer(p).map(|t| (p.to_owned(), t)))

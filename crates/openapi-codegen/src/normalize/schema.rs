@@ -371,7 +371,7 @@ impl Normalizer<'_> {
     /// from where it is, so both places share one type. `None` when the reference does not
     /// resolve to an object in this document.
     fn schema_elsewhere(&mut self, reference: &str) -> Option<String> {
-        let pointer = decode_fragment(reference.strip_prefix('#')?);
+        let pointer = crate::error::decode_fragment(reference.strip_prefix('#')?);
         if let Some(name) = self.by_pointer.get(&pointer) {
             return Some(name.clone());
         }
@@ -438,26 +438,6 @@ impl Normalizer<'_> {
         }
         candidate
     }
-}
-
-/// A URI fragment as a JSON pointer: percent-escapes decoded (`%7Bid%7D` → `{id}`).
-pub(super) fn decode_fragment(fragment: &str) -> String {
-    let bytes = fragment.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%'
-            && let Some(hex) = fragment.get(i + 1..i + 3)
-            && let Ok(b) = u8::from_str_radix(hex, 16)
-        {
-            out.push(b);
-            i += 3;
-            continue;
-        }
-        out.push(bytes[i]);
-        i += 1;
-    }
-    String::from_utf8(out).unwrap_or_else(|_| fragment.to_owned())
 }
 
 /// Whether `value` is of the schema's `type` (true when it states none).

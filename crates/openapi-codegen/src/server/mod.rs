@@ -43,7 +43,7 @@ pub(crate) fn generate(
     let validators = compiler.component_validators();
     let (pattern_imports, patterns) = compiler.pattern_statics();
 
-    let routes = routes(api);
+    let (routes, dispatchers) = routes(api);
     let schemes = auth::schemes_table(api);
     let title_doc = doc_attrs(&format!(
         "The operations of {}, one method each, for a server to implement.\n\nServe an implementation with [`router`]: it routes, extracts and validates every request before calling the method.",
@@ -88,6 +88,8 @@ pub(crate) fn generate(
 
         #(#handlers)*
 
+        #(#dispatchers)*
+
         #(#validators)*
 
         #(#patterns)*
@@ -95,22 +97,45 @@ pub(crate) fn generate(
     (tokens, compiler.diags)
 }
 
-/// One `.route(path, method(handler).method(handler)…)` per path, in document order.
-fn routes(api: &Api) -> Vec<TokenStream> {
-    let mut by_path: Vec<(&str, Vec<&Operation>)> = Vec::new();
+/// The route of an operation: its path without a `#fragment` (Azure's `#overload=stream` keys
+/// several operations to one path; no request carries a fragment).
+fn route_path(op: &Operation) -> &str {
+    op.path.split('#').next().unwrap_or(&op.path)
+}
+
+/// One `.route(path, method(handler).method(handler)…)` per path, in document order; a method
+/// several operations share on one route (overloads told apart by their bodies' media types)
+/// goes to a dispatcher that picks by `Content-Type`.
+fn routes(api: &Api) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut by_path: Vec<(&str, Vec<(&str, Vec<&Operation>)>)> = Vec::new();
     for op in &api.operations {
-        match by_path.iter_mut().find(|(p, _)| *p == op.path) {
+        let path = route_path(op);
+        let methods = match by_path.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, methods)) => methods,
+            None => {
+                by_path.push((path, Vec::new()));
+                &mut by_path.last_mut().expect("just pushed").1
+            }
+        };
+        match methods.iter_mut().find(|(m, _)| *m == op.method) {
             Some((_, ops)) => ops.push(op),
-            None => by_path.push((&op.path, vec![op])),
+            None => methods.push((&op.method, vec![op])),
         }
     }
-    by_path
+    let mut dispatchers = Vec::new();
+    let routes = by_path
         .into_iter()
-        .map(|(path, ops)| {
+        .map(|(path, methods)| {
             let mut chain = TokenStream::new();
-            for (i, op) in ops.iter().enumerate() {
-                let m = format_ident!("{}", op.method);
-                let h = handler_ident(op);
+            for (i, (method, ops)) in methods.iter().enumerate() {
+                let m = format_ident!("{}", method);
+                let h = if ops.len() == 1 {
+                    handler_ident(ops[0])
+                } else {
+                    let (name, code) = dispatcher(ops);
+                    dispatchers.push(code);
+                    name
+                };
                 if i == 0 {
                     chain = quote! { axum::routing::#m(#h::<A>) };
                 } else {
@@ -119,5 +144,61 @@ fn routes(api: &Api) -> Vec<TokenStream> {
             }
             quote! { .route(#path, #chain) }
         })
-        .collect()
+        .collect();
+    (routes, dispatchers)
+}
+
+/// A handler that passes a request to the first of `ops` whose body takes its `Content-Type`
+/// (the first operation when none does: it answers 415 naming its own media types).
+fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
+    let name = format_ident!("dispatch_{}", handler_ident(ops[0]));
+    let arms = ops.iter().filter_map(|op| {
+        let h = handler_ident(op);
+        let media: Vec<&str> = op
+            .body
+            .iter()
+            .flat_map(|b| {
+                b.accepted
+                    .iter()
+                    .map(|(m, _)| m.as_str())
+                    .chain(b.alternatives.iter().map(|c| c.media_type.as_str()))
+            })
+            .collect();
+        if media.is_empty() {
+            return None;
+        }
+        Some(quote! {
+            if [#(#media),*].iter().any(|m| rt::media_matches(m, content_type)) {
+                return #h(state, raw_path, request).await;
+            }
+        })
+    });
+    let first = handler_ident(ops[0]);
+    let ids: Vec<&str> = ops.iter().map(|o| o.id.as_str()).collect();
+    let doc = format!(
+        "Passes a request to `{}` by its `Content-Type`.",
+        ids.join("`, `")
+    );
+    let code = quote! {
+        #[doc = #doc]
+        async fn #name<A: Api>(
+            state: axum::extract::State<rt::ServerState<A>>,
+            raw_path: Result<
+                axum::extract::RawPathParams,
+                axum::extract::rejection::RawPathParamsRejection,
+            >,
+            request: axum::extract::Request,
+        ) -> Response {
+            let content_type = request
+                .headers()
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            let content_type = content_type.as_str();
+            #(#arms)*
+            #first(state, raw_path, request).await
+        }
+    };
+    (name, code)
 }

@@ -86,6 +86,12 @@ impl Api for Recorder {
         };
         AddPetResponse::Ok(echo(summary))
     }
+    async fn analyze_url(&self, body: models::AnalyzeUrlBody) -> AnalyzeUrlResponse {
+        AnalyzeUrlResponse::Ok(echo(format!("url:{}", body.url)))
+    }
+    async fn analyze_stream(&self, body: srt::Binary) -> AnalyzeStreamResponse {
+        AnalyzeStreamResponse::Ok(echo(format!("stream:{}", hex(&body.bytes))))
+    }
     async fn put_document(&self, body: Option<srt::Binary>) -> PutDocumentResponse {
         let summary = body.map_or("none".into(), |b| {
             format!("{}:{}", b.content_type.unwrap_or_default(), String::from_utf8_lossy(&b.bytes))
@@ -362,4 +368,15 @@ async fn the_caller_can_send_a_json_body_as_the_form_the_document_also_offers() 
         ["application/x-www-form-urlencoded", "application/json"],
         "each call sends its media type"
     );
+}
+
+#[tokio::test]
+async fn overloads_of_one_path_reach_the_operation_whose_media_type_was_sent() {
+    let base = serve().await;
+    let c = client(&base);
+    let body: models::AnalyzeUrlBody = serde_json::from_value(serde_json::json!({ "url": "https://x.example/cat.png" })).unwrap();
+    assert_eq!(c.analyze_url(&body, None).await.unwrap().summary, "url:https://x.example/cat.png");
+    assert_eq!(c.analyze_stream(vec![1u8, 2, 3], None).await.unwrap().summary, "stream:010203");
+    let (status, answer) = raw_post(&base, "/analyze", "text/plain", b"x").await;
+    assert_eq!(status, 415, "{answer}");
 }

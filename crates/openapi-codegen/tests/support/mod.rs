@@ -3,6 +3,8 @@
 
 use std::path::{Path, PathBuf};
 
+pub mod stub;
+
 /// The workspace root.
 pub fn workspace() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))
@@ -11,20 +13,43 @@ pub fn workspace() -> PathBuf {
         .expect("workspace root exists")
 }
 
-/// Every fixture document, sorted by name.
+/// Every fixture document, sorted by name: the files of `tests/fixtures/`, and the root
+/// (`openapi.yaml`) of each directory there that holds a document in many files.
 pub fn fixtures() -> Vec<PathBuf> {
     let mut all: Vec<PathBuf> = std::fs::read_dir(workspace().join("tests/fixtures"))
         .expect("fixtures directory")
         .map(|e| e.expect("directory entry").path())
-        .filter(|p| {
-            matches!(
-                p.extension().and_then(|e| e.to_str()),
-                Some("json" | "yaml")
-            )
+        .filter_map(|p| {
+            if p.is_dir() {
+                Some(p.join("openapi.yaml")).filter(|root| root.exists())
+            } else {
+                matches!(
+                    p.extension().and_then(|e| e.to_str()),
+                    Some("json" | "yaml")
+                )
+                .then_some(p)
+            }
         })
         .collect();
     all.sort();
     all
+}
+
+/// A fixture's name: its file stem, or its directory's name for a document in many files.
+pub fn fixture_name(path: &Path) -> String {
+    let stem = path
+        .file_stem()
+        .and_then(|s| s.to_str())
+        .unwrap_or_default();
+    if stem == "openapi" {
+        path.parent()
+            .and_then(|d| d.file_name())
+            .and_then(|s| s.to_str())
+            .unwrap_or(stem)
+            .to_owned()
+    } else {
+        stem.to_owned()
+    }
 }
 
 /// A fresh temporary directory under the target directory (kept out of the source tree).
