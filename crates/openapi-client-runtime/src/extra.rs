@@ -12,6 +12,8 @@ use crate::error::Error;
 pub struct ExtraParams {
     pub(crate) query: Vec<(String, String)>,
     pub(crate) headers: Vec<(HeaderName, HeaderValue)>,
+    /// `name=value` pairs for the `Cookie` header.
+    pub(crate) cookies: Vec<String>,
 }
 
 impl ExtraParams {
@@ -61,6 +63,40 @@ impl ExtraParams {
         let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
         let header_value = HeaderValue::from_str(&value).map_err(|_| invalid())?;
         self.headers.push((header_name, header_value));
+        Ok(self)
+    }
+}
+
+impl ExtraParams {
+    /// Cookie `name` with `value` (absent: not sent; a list comma-separated, as the `form`
+    /// style writes it unexploded). A value a cookie cannot carry is an error.
+    pub fn cookie<T: serde::Serialize>(
+        mut self,
+        name: &str,
+        value: Option<&T>,
+    ) -> Result<Self, Error> {
+        let Some(value) = value else { return Ok(self) };
+        let value = match json(name, value)? {
+            Value::Null => return Ok(self),
+            Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
+            other => text(&other),
+        };
+        let fits = |s: &str| {
+            !s.is_empty()
+                && s.bytes().all(|b| {
+                    b.is_ascii_graphic() && !matches!(b, b';' | b',' | b'=' | b'"' | b'\\')
+                })
+        };
+        if !fits(name)
+            || !value
+                .bytes()
+                .all(|b| b.is_ascii_graphic() && !matches!(b, b';' | b'"' | b'\\'))
+        {
+            return Err(Error::InvalidRequest(format!(
+                "cookie `{name}` cannot carry its value"
+            )));
+        }
+        self.cookies.push(format!("{name}={value}"));
         Ok(self)
     }
 }

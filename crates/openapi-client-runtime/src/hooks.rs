@@ -70,12 +70,13 @@ pub fn before_send(request: &mut reqwest::Request) {
         for (name, value) in &call.applied.headers {
             headers.insert(name.clone(), value.clone());
         }
-        if !call.applied.cookies.is_empty() {
+        if !call.applied.cookies.is_empty() || !call.params.cookies.is_empty() {
             let mut cookies: Vec<String> = headers
                 .get_all(COOKIE)
                 .iter()
                 .filter_map(|v| v.to_str().ok().map(str::to_owned))
                 .collect();
+            cookies.extend(call.params.cookies.iter().cloned());
             cookies.extend(call.applied.cookies.iter().cloned());
             if let Ok(mut value) = HeaderValue::from_str(&cookies.join("; ")) {
                 value.set_sensitive(true);

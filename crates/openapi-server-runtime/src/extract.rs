@@ -215,6 +215,20 @@ pub fn header_values(headers: &HeaderMap, name: &str, val: &mut Validator) -> Ve
     out
 }
 
+/// Every value of cookie `name` in the request's `Cookie` headers.
+pub fn cookie_values(headers: &HeaderMap, name: &str) -> Vec<String> {
+    headers
+        .get_all(header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| {
+            let (k, v) = pair.trim().split_once('=')?;
+            (k.trim() == name).then(|| v.trim().trim_matches('"').to_owned())
+        })
+        .collect()
+}
+
 /// Reads a JSON request body of at most `limit` bytes.
 ///
 /// An absent or empty body is `Ok(None)`, reported at `["body"]` when `required`. A body that is

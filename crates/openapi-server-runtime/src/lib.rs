@@ -25,8 +25,8 @@ pub use credentials::{
     optional_one, present, require, require_one,
 };
 pub use extract::{
-    Bearer, PathParams, QueryParams, RouterOptions, ServerState, bearer, header_values, json_body,
-    method_not_allowed, not_found, optional_bearer,
+    Bearer, PathParams, QueryParams, RouterOptions, ServerState, bearer, cookie_values,
+    header_values, json_body, method_not_allowed, not_found, optional_bearer,
 };
 pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
 pub use response::{error_response, json_response};

@@ -242,8 +242,9 @@ fn method(
         .iter()
         .filter(|p| !(p.shadowed && p.location == ParamLocation::Path))
     {
-        // A parameter progenitor cannot take (a Rust name another one has): the facade sends it.
-        if p.shadowed {
+        // A parameter progenitor cannot take (a Rust name another one has, or a cookie): the
+        // facade sends it.
+        if p.shadowed || p.location == ParamLocation::Cookie {
             let ident = format_ident!("{}", p.rust_name);
             let ty = models.rust_type(
                 &p.schema,
@@ -269,6 +270,7 @@ fn method(
             let explode = p.explode;
             extra.push(match p.location {
                 ParamLocation::Header => quote! { .header(#name, #value)? },
+                ParamLocation::Cookie => quote! { .cookie(#name, #value)? },
                 _ => quote! { .query(#name, #value, #explode)? },
             });
 

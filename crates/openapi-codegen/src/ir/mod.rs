@@ -24,7 +24,7 @@ pub(crate) enum ParamLocation {
     Query,
     /// A request header.
     Header,
-    /// A cookie (normalization drops these, with a warning).
+    /// A `Cookie` header pair.
     Cookie,
 }
 

@@ -41,19 +41,6 @@ impl<'a> Normalizer<'a> {
                 return None;
             }
         };
-        if location == ParamLocation::Cookie {
-            self.diags.push(
-                Diagnostic::warning(
-                    &at,
-                    format!(
-                        "cookie parameter `{name}` is not supported: it is neither sent nor checked"
-                    ),
-                )
-                .degrading(Degradation::Parameter)
-                .in_operation(oid),
-            );
-            return None;
-        }
         if location == ParamLocation::Header
             && ["accept", "content-type", "authorization"]
                 .contains(&name.to_ascii_lowercase().as_str())

@@ -134,9 +134,10 @@ fn params(
         let raw = match p.location {
             ParamLocation::Path => quote! { path.get(#name) },
             ParamLocation::Query => quote! { query.get(#name) },
-            ParamLocation::Header | ParamLocation::Cookie => {
+            ParamLocation::Header => {
                 quote! { rt::header_values(&parts.headers, #name, val) }
             }
+            ParamLocation::Cookie => quote! { rt::cookie_values(&parts.headers, #name) },
         };
         let shape = param_shape(api, &p.schema, p.explode);
         let required = p.required;

@@ -1,7 +1,8 @@
 //! Runs inside the generated fixture workspace (see `compile_fixtures.rs`): the server generated
 //! from `tests/fixtures/params.json` parses and validates path, query (enum, comma-separated
 //! array, integer format bounds, date-time) and header parameters, and hands them over typed;
-//! the generated client sends parameters whose Rust names collide, each under its own name.
+//! the generated client sends parameters whose Rust names collide, each under its own name, and
+//! cookie parameters, which the router reads and validates.
 
 use std::sync::Arc;
 
@@ -23,8 +24,8 @@ impl Api for Echo {
     }
     async fn search(&self, params: SearchParams) -> SearchResponse {
         let summary = format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{}",
-            params.max_results, params.max_results_2, params.tags, params.tags_2, params.x_trace, params.x_trace_2
+            "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
+            params.max_results, params.max_results_2, params.tags, params.tags_2, params.x_trace, params.x_trace_2, params.session, params.page
         );
         SearchResponse::Ok(fixture_params_models::Found::builder().summary(summary).try_into().unwrap())
     }
@@ -84,13 +85,18 @@ async fn the_client_sends_parameters_whose_rust_names_collide() {
         .max_results_2(7)
         .tags(vec!["a".to_owned(), "b".to_owned()])
         .tags_2(vec!["c".to_owned(), "d".to_owned()])
-        .x_trace("t-1");
-    let found = client.search(5, "T-2".to_owned(), Some(options)).await.unwrap();
+        .x_trace("t-1")
+        .page(3);
+    let found = client.search(5, "T-2".to_owned(), "s-1".to_owned(), Some(options)).await.unwrap();
     assert_eq!(
         found.summary,
-        r#"5|Some(7)|Some(["a", "b"])|Some(["c", "d"])|Some("t-1")|T-2"#,
-        "every parameter arrived, each under its own name"
+        r#"5|Some(7)|Some(["a", "b"])|Some(["c", "d"])|Some("t-1")|T-2|s-1|Some(3)"#,
+        "every parameter arrived, each under its own name, cookies too"
     );
-    let found = client.search(1, "x".to_owned(), None).await.unwrap();
-    assert_eq!(found.summary, "1|None|None|None|None|x");
+    let found = client.search(1, "x".to_owned(), "s".to_owned(), None).await.unwrap();
+    assert_eq!(found.summary, "1|None|None|None|None|x|s|None");
+    // The router reads and validates cookies.
+    let (status, body) = get(addr, "/search?max_results=1", None).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains("\"cookie\"") && body.contains("session"), "{body}");
 }
