@@ -455,9 +455,20 @@ fn method(
         "Optional parameters of [`Client::{name}`] (`{}`): start from `Default::default()` and set what you need.",
         op.id
     );
+    // `PartialEq` only where every field has it: the shared models and std types do, a type of
+    // progenitor's own (`types::…`) or of reqwest may not.
+    let comparable = !fields.iter().any(|f| {
+        let text = f.to_string();
+        text.contains("types ::") || text.contains("reqwest")
+    });
+    let derives = if comparable {
+        quote! { #[derive(Debug, Clone, Default, PartialEq)] }
+    } else {
+        quote! { #[derive(Debug, Clone, Default)] }
+    };
     let options = quote! {
         #[doc = #options_doc]
-        #[derive(Debug, Clone, Default, PartialEq)]
+        #derives
         #[non_exhaustive]
         pub struct #options_ty {
             #(#fields)*

@@ -55,6 +55,57 @@ fn enum_names_collide(values: Option<&Value>) -> bool {
     })
 }
 
+/// Names the inline property types of component `parent` that typify would name
+/// `<Parent><Property>` when another component already has that Rust name (Microsoft Graph's
+/// `user.settings`, an inline `anyOf`, beside `userSettings`), by giving each a title typify
+/// names it after instead; the others keep typify's name.
+pub(super) fn name_inline_properties(
+    schema: &mut Value,
+    parent: &str,
+    components: &std::collections::BTreeSet<String>,
+) {
+    let parent_rust = crate::naming::rust_type_name(parent);
+    rename_in(schema, &parent_rust, components, 0);
+}
+
+/// [`name_inline_properties`] in `schema` and the branches of its `allOf`/`anyOf`/`oneOf`
+/// (whose properties typify also names after the parent).
+fn rename_in(
+    schema: &mut Value,
+    parent_rust: &str,
+    components: &std::collections::BTreeSet<String>,
+    depth: usize,
+) {
+    if depth > 4 {
+        return;
+    }
+    if let Some(props) = schema.get_mut("properties").and_then(Value::as_object_mut) {
+        for (prop, value) in props.iter_mut() {
+            let Value::Object(map) = value else { continue };
+            if map.len() == 1 && map.contains_key("$ref") {
+                continue;
+            }
+            let candidate = format!("{parent_rust}{}", crate::naming::rust_type_name(prop));
+            if components.contains(&candidate) {
+                let mut title = format!("{candidate}Property");
+                let mut n = 2;
+                while components.contains(&title) {
+                    title = format!("{candidate}Property{n}");
+                    n += 1;
+                }
+                map.insert("title".into(), Value::String(title));
+            }
+        }
+    }
+    for key in ["allOf", "anyOf", "oneOf"] {
+        if let Some(list) = schema.get_mut(key).and_then(Value::as_array_mut) {
+            for branch in list {
+                rename_in(branch, parent_rust, components, depth + 1);
+            }
+        }
+    }
+}
+
 /// Converts a normalized (OpenAPI 3.0 flavoured) schema into JSON Schema (draft 7) for typify.
 pub(super) fn to_json_schema(schema: &Value) -> Value {
     convert(schema, false)

@@ -43,8 +43,15 @@ impl Models {
     pub fn build(api: &Api) -> Result<Self> {
         let mut warnings = Vec::new();
         let mut schemas: Vec<repair::Named> = Vec::new();
+        let component_names: std::collections::BTreeSet<String> = api
+            .schemas
+            .keys()
+            .map(|n| crate::naming::rust_type_name(n))
+            .collect();
         for (name, schema) in &api.schemas {
-            match serde_json::from_value(to_json_schema(&schema.json)) {
+            let mut converted = to_json_schema(&schema.json);
+            json_schema::name_inline_properties(&mut converted, name, &component_names);
+            match serde_json::from_value(converted) {
                 Ok(s) => schemas.push((name.clone(), s)),
                 Err(e) => {
                     warnings.push(repair::untyped(
