@@ -68,6 +68,61 @@ impl ExtraParams {
 }
 
 impl ExtraParams {
+    /// `deepObject` query parameter `name`: `name[key]=value` for every leaf of the object
+    /// (lists as `name[key][0]`); absent: not sent.
+    pub fn deep_object<T: serde::Serialize>(
+        mut self,
+        name: &str,
+        value: Option<&T>,
+    ) -> Result<Self, Error> {
+        let Some(value) = value else { return Ok(self) };
+        fn leaves(prefix: String, value: &Value, out: &mut Vec<(String, String)>) {
+            match value {
+                Value::Null => {}
+                Value::Object(map) => {
+                    for (k, v) in map {
+                        leaves(format!("{prefix}[{k}]"), v, out);
+                    }
+                }
+                Value::Array(items) => {
+                    for (i, v) in items.iter().enumerate() {
+                        leaves(format!("{prefix}[{i}]"), v, out);
+                    }
+                }
+                scalar => out.push((prefix, text(scalar))),
+            }
+        }
+        leaves(name.to_owned(), &json(name, value)?, &mut self.query);
+        Ok(self)
+    }
+
+    /// `spaceDelimited` (`separator` `' '`) or `pipeDelimited` (`'|'`) query parameter `name`:
+    /// a list in one value (repeated when `explode`); absent: not sent.
+    pub fn delimited<T: serde::Serialize>(
+        mut self,
+        name: &str,
+        value: Option<&T>,
+        separator: char,
+        explode: bool,
+    ) -> Result<Self, Error> {
+        let Some(value) = value else { return Ok(self) };
+        match json(name, value)? {
+            Value::Null => {}
+            Value::Array(items) if explode => {
+                for item in &items {
+                    self.query.push((name.to_owned(), text(item)));
+                }
+            }
+            Value::Array(items) => {
+                let joined: Vec<String> = items.iter().map(text).collect();
+                self.query
+                    .push((name.to_owned(), joined.join(&separator.to_string())));
+            }
+            other => self.query.push((name.to_owned(), text(&other))),
+        }
+        Ok(self)
+    }
+
     /// Cookie `name` with `value` (absent: not sent; a list comma-separated, as the `form`
     /// style writes it unexploded). A value a cookie cannot carry is an error.
     pub fn cookie<T: serde::Serialize>(

@@ -183,6 +183,22 @@ impl QueryParams {
         )
     }
 
+    /// The object `deepObject` parameter `name` writes as `name[key]=value` pairs, read per
+    /// `shape` (`None` when no pair names it).
+    pub fn deep_object(&self, name: &str, shape: crate::body::Shape) -> Option<Value> {
+        let prefix = format!("{name}[");
+        let pairs: Vec<(String, String)> = self
+            .0
+            .iter()
+            .filter(|(k, _)| k.starts_with(&prefix))
+            .cloned()
+            .collect();
+        if pairs.is_empty() {
+            return None;
+        }
+        crate::body::decode_deep(&pairs, name, shape)
+    }
+
     /// Every value of `name`, in order.
     pub fn get(&self, name: &str) -> Vec<String> {
         self.0

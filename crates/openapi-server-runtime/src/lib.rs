@@ -32,8 +32,8 @@ pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
 pub use response::{error_response, json_response};
 pub use validate::{
     ArrayRules, IntRules, NumRules, ParamShape, Scalar, StringRules, ValidationError,
-    ValidationErrors, Validator, any_of, array, boolean, convert, enumeration, integer, not,
-    number, object, param, string,
+    ValidationErrors, Validator, any_of, array, boolean, convert, deep_object_param, enumeration,
+    integer, not, number, object, param, string,
 };
 
 /// Re-exports the generated code relies on, so a generated crate needs few direct dependencies.

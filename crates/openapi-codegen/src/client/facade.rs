@@ -202,6 +202,14 @@ fn facade_names(api: &Api) -> Vec<String> {
         .collect()
 }
 
+/// Whether the facade sends parameter `p` itself rather than progenitor's builder: one whose
+/// Rust name another has, a cookie, a query parameter of a style other than `form`.
+pub(super) fn sent_by_facade(p: &crate::ir::Param) -> bool {
+    (p.shadowed && p.location != ParamLocation::Path)
+        || p.location == ParamLocation::Cookie
+        || (p.location == ParamLocation::Query && p.style != "form")
+}
+
 /// Whether a parameter is the `Idempotency-Key` header the policy fills in.
 fn is_idempotency_key(location: ParamLocation, name: &str) -> bool {
     location == ParamLocation::Header && name.eq_ignore_ascii_case("idempotency-key")
@@ -242,9 +250,7 @@ fn method(
         .iter()
         .filter(|p| !(p.shadowed && p.location == ParamLocation::Path))
     {
-        // A parameter progenitor cannot take (a Rust name another one has, or a cookie): the
-        // facade sends it.
-        if p.shadowed || p.location == ParamLocation::Cookie {
+        if sent_by_facade(p) {
             let ident = format_ident!("{}", p.rust_name);
             let ty = models.rust_type(
                 &p.schema,
@@ -268,9 +274,12 @@ fn method(
                 quote! { options.#ident.as_ref() }
             };
             let explode = p.explode;
-            extra.push(match p.location {
-                ParamLocation::Header => quote! { .header(#name, #value)? },
-                ParamLocation::Cookie => quote! { .cookie(#name, #value)? },
+            extra.push(match (p.location, p.style.as_str()) {
+                (ParamLocation::Header, _) => quote! { .header(#name, #value)? },
+                (ParamLocation::Cookie, _) => quote! { .cookie(#name, #value)? },
+                (_, "deepObject") => quote! { .deep_object(#name, #value)? },
+                (_, "spaceDelimited") => quote! { .delimited(#name, #value, ' ', #explode)? },
+                (_, "pipeDelimited") => quote! { .delimited(#name, #value, '|', #explode)? },
                 _ => quote! { .query(#name, #value, #explode)? },
             });
 

@@ -63,16 +63,25 @@ impl<'a> Normalizer<'a> {
                 ParamLocation::Query | ParamLocation::Cookie => "form",
                 _ => "simple",
             });
-        let expected_style = if location == ParamLocation::Query {
-            "form"
-        } else {
-            "simple"
+        // The styles generated: every query style, `form` for cookies, `simple` elsewhere.
+        let expected_style = match location {
+            ParamLocation::Query | ParamLocation::Cookie => "form",
+            _ => "simple",
         };
-        if style != expected_style {
+        let supported = match location {
+            ParamLocation::Query => matches!(
+                style,
+                "form" | "spaceDelimited" | "pipeDelimited" | "deepObject"
+            ),
+            _ => style == expected_style,
+        };
+        let written = style;
+        let style = if supported { written } else { expected_style };
+        if !supported {
             self.diags.push(
                 Diagnostic::warning(
                     format!("{at}/style"),
-                    format!("parameter `{name}` uses style `{style}`, which is not supported: it is read and sent as `{expected_style}`"),
+                    format!("parameter `{name}` uses style `{written}`, which is not supported: it is read and sent as `{expected_style}`"),
                 )
                 .degrading(Degradation::Parameter)
 .in_operation(oid),

@@ -87,7 +87,7 @@ fn several_media_types(
         arms.push(quote! {
             #i => {
                 #extract
-                if val.has_errors() {
+                if !val.is_ok() {
                     None
                 } else {
                     #build
@@ -109,7 +109,7 @@ fn several_media_types(
     let (report_missing, unwrap) = if required {
         (
             quote! {
-                if body.is_none() && !val.has_errors() {
+                if body.is_none() && val.is_ok() {
                     val.push("body");
                     val.error("field required", "value_error.missing");
                     val.pop();
@@ -383,7 +383,7 @@ fn form_shape(api: &Api, schema: &Schema, b: &Body) -> TokenStream {
 }
 
 /// `rt::Shape::…` of a schema, following objects `depth` levels down.
-fn shape(api: &Api, schema: &Schema, depth: usize) -> TokenStream {
+pub(super) fn shape(api: &Api, schema: &Schema, depth: usize) -> TokenStream {
     let s = api.resolve(schema);
     match &s.kind {
         Some(Kind::Integer) => quote! { rt::Shape::Scalar(rt::Scalar::Integer) },

@@ -139,9 +139,26 @@ fn params(
             }
             ParamLocation::Cookie => quote! { rt::cookie_values(&parts.headers, #name) },
         };
-        let shape = param_shape(api, &p.schema, p.explode);
+        let shape = param_shape(api, &p.schema, p.explode, &p.style);
         let required = p.required;
         let check = validators.emit(&p.schema, &p.pointer);
+        if p.location == ParamLocation::Query && p.style == "deepObject" {
+            let shape = super::body::shape(api, &p.schema, 4);
+            extract.push(quote! {
+                let #local = rt::deep_object_param(
+                    #name,
+                    &query,
+                    #shape,
+                    #required,
+                    (|v: &Value, val: &mut rt::Validator| { #check }) as fn(&Value, &mut rt::Validator),
+                    val,
+                );
+            });
+            build.push(quote! {
+                #field: match rt::convert(#local, &[#loc, #name]) { Ok(v) => v, Err(r) => return r },
+            });
+            continue;
+        }
         extract.push(quote! {
             let #local = rt::param(
                 #loc,
@@ -211,14 +228,22 @@ fn params(
 }
 
 /// How the runtime reads a parameter's raw text: a scalar, or an array of scalars.
-fn param_shape(api: &Api, schema: &Schema, explode: bool) -> TokenStream {
+fn param_shape(api: &Api, schema: &Schema, explode: bool, style: &str) -> TokenStream {
     let resolved = api.resolve(schema);
     if resolved.kind == Some(Kind::Array) {
         let item = match &resolved.items {
             Some(items) => scalar_of(api, items),
             None => quote! { rt::Scalar::String },
         };
-        quote! { rt::ParamShape::Array { item: #item, explode: #explode } }
+        match style {
+            "spaceDelimited" if !explode => {
+                quote! { rt::ParamShape::Delimited { item: #item, separator: ' ' } }
+            }
+            "pipeDelimited" if !explode => {
+                quote! { rt::ParamShape::Delimited { item: #item, separator: '|' } }
+            }
+            _ => quote! { rt::ParamShape::Array { item: #item, explode: #explode } },
+        }
     } else {
         let s = scalar_of(api, schema);
         quote! { rt::ParamShape::Scalar(#s) }

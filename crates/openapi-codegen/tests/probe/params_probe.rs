@@ -24,8 +24,9 @@ impl Api for Echo {
     }
     async fn search(&self, params: SearchParams) -> SearchResponse {
         let summary = format!(
-            "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}",
-            params.max_results, params.max_results_2, params.tags, params.tags_2, params.x_trace, params.x_trace_2, params.session, params.page
+            "{}|{:?}|{:?}|{:?}|{:?}|{}|{}|{:?}|{}|{:?}|{:?}",
+            params.max_results, params.max_results_2, params.tags, params.tags_2, params.x_trace, params.x_trace_2, params.session, params.page,
+            params.filter.map(|f| serde_json::to_string(&f).unwrap()).unwrap_or_default(), params.ids, params.words
         );
         SearchResponse::Ok(fixture_params_models::Found::builder().summary(summary).try_into().unwrap())
     }
@@ -86,17 +87,24 @@ async fn the_client_sends_parameters_whose_rust_names_collide() {
         .tags(vec!["a".to_owned(), "b".to_owned()])
         .tags_2(vec!["c".to_owned(), "d".to_owned()])
         .x_trace("t-1")
-        .page(3);
+        .page(3)
+        .filter(serde_json::from_value::<fixture_params_models::SearchFilter>(serde_json::json!({ "name": "a b&c", "age": 7 })).unwrap())
+        .ids(vec![1, 2])
+        .words(vec!["x".to_owned(), "y".to_owned()]);
     let found = client.search(5, "T-2".to_owned(), "s-1".to_owned(), Some(options)).await.unwrap();
     assert_eq!(
         found.summary,
-        r#"5|Some(7)|Some(["a", "b"])|Some(["c", "d"])|Some("t-1")|T-2|s-1|Some(3)"#,
-        "every parameter arrived, each under its own name, cookies too"
+        r#"5|Some(7)|Some(["a", "b"])|Some(["c", "d"])|Some("t-1")|T-2|s-1|Some(3)|{"age":7,"name":"a b&c"}|Some([1, 2])|Some(["x", "y"])"#,
+        "every parameter arrived, each under its own name and style, cookies too"
     );
     let found = client.search(1, "x".to_owned(), "s".to_owned(), None).await.unwrap();
-    assert_eq!(found.summary, "1|None|None|None|None|x|s|None");
+    assert_eq!(found.summary, "1|None|None|None|None|x|s|None||None|None");
     // The router reads and validates cookies.
     let (status, body) = get(addr, "/search?max_results=1", None).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("\"cookie\"") && body.contains("session"), "{body}");
+    // deepObject members are read as their types and validated.
+    let (status, body) = get(addr, "/search?max_results=1&filter%5Bage%5D=-1", None).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains(r#"["query","filter","age"]"#), "{body}");
 }

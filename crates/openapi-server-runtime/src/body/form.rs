@@ -105,6 +105,18 @@ pub fn decode_pairs(pairs: &[(String, String)], shape: &FormShape) -> Value {
     Value::Object(out)
 }
 
+/// The object `name[key]…=value` pairs write, read per `shape` (deepObject parameters).
+pub(crate) fn decode_deep(pairs: &[(String, String)], name: &str, shape: Shape) -> Option<Value> {
+    let mut out = Map::new();
+    for (key, text) in pairs {
+        let (base, path) = split_brackets(key);
+        if base == name && !path.is_empty() {
+            insert_path(&mut out, base, &path, &shape, text);
+        }
+    }
+    out.remove(name)
+}
+
 /// `a[b][c]` → (`a`, [`b`, `c`]); a name without brackets has an empty path.
 fn split_brackets(name: &str) -> (&str, Vec<&str>) {
     let Some(open) = name.find('[') else {

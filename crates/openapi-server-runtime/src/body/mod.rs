@@ -13,6 +13,7 @@ use bytes::Bytes;
 use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 
+pub(crate) use form::decode_deep;
 pub use form::{FormField, FormShape, FormStyle, Shape, decode_form};
 pub use multipart::{FilePart, Multipart};
 pub use raw::{Binary, RawBody, text_response};

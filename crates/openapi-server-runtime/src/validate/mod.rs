@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-pub use params::{ParamShape, Scalar, convert, param};
+pub use params::{ParamShape, Scalar, convert, deep_object_param, param};
 pub use rules::{
     ArrayRules, IntRules, NumRules, StringRules, any_of, array, boolean, enumeration, integer, not,
     number, object, string,
@@ -77,12 +77,6 @@ impl Validator {
     }
 
     /// `Ok` when nothing was recorded, else every problem.
-    /// Whether any error has been reported so far.
-    pub fn has_errors(&self) -> bool {
-        !self.errors.is_empty()
-    }
-
-    /// Every error reported, or `Ok` when there are none.
     pub fn finish(self) -> Result<(), ValidationErrors> {
         if self.errors.is_empty() {
             Ok(())

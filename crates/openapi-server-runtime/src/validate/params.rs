@@ -33,6 +33,14 @@ pub enum ParamShape {
         /// Whether values are repeated (`a=1&a=2`) rather than comma-separated.
         explode: bool,
     },
+    /// An array in one value split by `separator` (`spaceDelimited`: `' '`, `pipeDelimited`:
+    /// `'|'`), or repeated.
+    Delimited {
+        /// Item type.
+        item: Scalar,
+        /// The separator.
+        separator: char,
+    },
 }
 
 fn scalar(text: &str, kind: Scalar, val: &mut Validator) -> Option<Value> {
@@ -110,11 +118,19 @@ pub fn param(
                 scalar(&raw[0], kind, val)
             }
         }
-        ParamShape::Array { item, explode } => {
-            let texts: Vec<&str> = if explode {
-                raw.iter().map(String::as_str).collect()
-            } else {
-                raw.iter().flat_map(|r| r.split(',')).collect()
+        ParamShape::Array { .. } | ParamShape::Delimited { .. } => {
+            let (item, texts): (Scalar, Vec<&str>) = match shape {
+                ParamShape::Array {
+                    item,
+                    explode: true,
+                } => (item, raw.iter().map(String::as_str).collect()),
+                ParamShape::Array { item, .. } => {
+                    (item, raw.iter().flat_map(|r| r.split(',')).collect())
+                }
+                ParamShape::Delimited { item, separator } => {
+                    (item, raw.iter().flat_map(|r| r.split(separator)).collect())
+                }
+                ParamShape::Scalar(item) => (item, Vec::new()),
             };
             let before = val.errors.len();
             let items: Vec<Value> = texts.iter().filter_map(|t| scalar(t, item, val)).collect();
@@ -123,6 +139,30 @@ pub fn param(
     };
     if let Some(v) = &value {
         check(v, val);
+    }
+    val.pop();
+    val.pop();
+    value.unwrap_or(Value::Null)
+}
+
+/// Reads `deepObject` query parameter `name` (`name[key]=value`, nested as deep as the brackets
+/// go) into an object per `shape`, validates it with `check`, and returns it (`null` when
+/// absent).
+pub fn deep_object_param(
+    name: &str,
+    query: &crate::extract::QueryParams,
+    shape: crate::body::Shape,
+    required: bool,
+    check: Branch,
+    val: &mut Validator,
+) -> Value {
+    val.push("query");
+    val.push(name);
+    let value = query.deep_object(name, shape);
+    match &value {
+        None if required => val.error("field required", "value_error.missing"),
+        None => {}
+        Some(v) => check(v, val),
     }
     val.pop();
     val.pop();
