@@ -116,6 +116,10 @@ enum Command {
         /// Exit 1 when fewer compiled workspaces than this percentage build without warnings.
         #[arg(long, value_name = "PERCENT")]
         min_compiled: Option<f64>,
+        /// Exit 1 when fewer operations of the generated documents than this percentage are
+        /// generated whole (operation coverage).
+        #[arg(long, value_name = "PERCENT")]
+        min_coverage: Option<f64>,
         /// Compile with `cargo clippy` (its warnings count too) instead of `cargo check`.
         #[arg(long)]
         clippy: bool,
@@ -238,6 +242,7 @@ fn main() -> ExitCode {
             progenitor,
             min_generated,
             min_compiled,
+            min_coverage,
             clippy,
             versus_cli,
         } => corpus::run(
@@ -252,6 +257,7 @@ fn main() -> ExitCode {
                 progenitor,
                 min_generated,
                 min_compiled,
+                min_coverage,
                 clippy,
                 versus_cli,
             },

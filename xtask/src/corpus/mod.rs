@@ -38,6 +38,8 @@ pub struct Args {
     pub min_generated: Option<f64>,
     /// Fail (exit 1) when fewer compiled workspaces build without warnings (percent).
     pub min_compiled: Option<f64>,
+    /// Fail when fewer operations than this percentage are generated whole.
+    pub min_coverage: Option<f64>,
     /// Compile with `cargo clippy` (its warnings count) instead of `cargo check`.
     pub clippy: bool,
     /// Instead of generating in workers: time whole processes of ours against this
@@ -235,6 +237,15 @@ fn run_inner(root: &Path, args: Args) -> Result<ExitCode, String> {
         eprintln!(
             "error: {:.1}% of documents generated, under the required {min}%",
             report.generate_percent
+        );
+        ok = false;
+    }
+    if let Some(min) = args.min_coverage
+        && report.coverage.percent < min
+    {
+        eprintln!(
+            "error: {:.1}% of operations generated whole, under the required {min}%",
+            report.coverage.percent
         );
         ok = false;
     }

@@ -327,9 +327,9 @@ impl Api {
             .filter(|s| s.kind != SchemeKind::MutualTls)
     }
 
-    /// The properties of a multipart body that are files: strings of `format: binary` or with a
-    /// `contentMediaType` (or a list of them), or parts whose `encoding.contentType` is neither
-    /// text nor JSON.
+    /// The properties of a multipart body that are files: strings of `format: binary` (3.1's
+    /// `contentMediaType`, lowered to it) or lists of them, or parts whose `encoding.contentType`
+    /// is neither text nor JSON.
     pub fn multipart_files(&self, body: &Body) -> Vec<String> {
         self.multipart_files_of(&body.schema, &body.encoding)
     }
@@ -360,7 +360,7 @@ impl Api {
                             MediaKind::Json | MediaKind::Text | MediaKind::Form
                         )
                     });
-                binary || by_encoding || item.json.get("contentMediaType").is_some()
+                binary || by_encoding
             })
             .map(|(name, _)| name.clone())
             .collect()

@@ -79,6 +79,23 @@ impl Normalizer<'_> {
                 }
             }
         }
+        // 3.1 writes binary strings as `contentMediaType` (3.0: `format: binary`) and base64 ones
+        // as `contentEncoding: base64` (3.0: `format: byte`).
+        if !out.contains_key("format") {
+            if out
+                .get("contentEncoding")
+                .and_then(Value::as_str)
+                .is_some_and(|e| e.eq_ignore_ascii_case("base64"))
+            {
+                out.insert("format".into(), Value::String("byte".into()));
+            } else if out.contains_key("contentMediaType") {
+                out.insert("format".into(), Value::String("binary".into()));
+            }
+        }
+        if out.contains_key("format") {
+            out.remove("contentMediaType");
+            out.remove("contentEncoding");
+        }
         for key in [
             "$schema",
             "$id",
