@@ -148,11 +148,23 @@ fn routes(api: &Api) -> (Vec<TokenStream>, Vec<TokenStream>) {
     (routes, dispatchers)
 }
 
-/// A handler that passes a request to the first of `ops` whose body takes its `Content-Type`
-/// (the first operation when none does: it answers 415 naming its own media types).
+/// A handler that passes a request on to one of `ops`, which share a route: the first whose
+/// path fragment `#Name=Value` names a header the request carries with that value (AWS's
+/// `#X-Amz-Target=…`), else the first whose body takes the request's `Content-Type` (Azure's
+/// `#overload=stream`), else the first operation (which answers 415 naming its media types).
 fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
     let name = format_ident!("dispatch_{}", handler_ident(ops[0]));
-    let arms = ops.iter().filter_map(|op| {
+    let by_header = ops.iter().filter_map(|op| {
+        let (header, value) = op.path.split_once('#')?.1.split_once('=')?;
+        let h = handler_ident(op);
+        let header = header.to_ascii_lowercase();
+        Some(quote! {
+            if request.headers().get(#header).is_some_and(|v| v.as_bytes() == #value.as_bytes()) {
+                return #h(state, raw_path, request).await;
+            }
+        })
+    });
+    let by_media = ops.iter().filter_map(|op| {
         let h = handler_ident(op);
         let media: Vec<&str> = op
             .body
@@ -168,15 +180,18 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
             return None;
         }
         Some(quote! {
-            if [#(#media),*].iter().any(|m| rt::media_matches(m, content_type)) {
+            if [#(#media),*].iter().any(|m| rt::media_matches(m, &content_type)) {
                 return #h(state, raw_path, request).await;
             }
         })
     });
     let first = handler_ident(ops[0]);
+    // Every handler is named here, reachable or not (an overload neither a header nor a media
+    // type tells apart is still generated).
+    let all: Vec<proc_macro2::Ident> = ops.iter().map(|op| handler_ident(op)).collect();
     let ids: Vec<&str> = ops.iter().map(|o| o.id.as_str()).collect();
     let doc = format!(
-        "Passes a request to `{}` by its `Content-Type`.",
+        "Passes a request to `{}` by its headers and `Content-Type`.",
         ids.join("`, `")
     );
     let code = quote! {
@@ -189,14 +204,15 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
             >,
             request: axum::extract::Request,
         ) -> Response {
+            let _ = (#(#all::<A>,)*);
+            #(#by_header)*
             let content_type = request
                 .headers()
                 .get(axum::http::header::CONTENT_TYPE)
                 .and_then(|v| v.to_str().ok())
                 .unwrap_or_default()
                 .to_owned();
-            let content_type = content_type.as_str();
-            #(#arms)*
+            #(#by_media)*
             #first(state, raw_path, request).await
         }
     };

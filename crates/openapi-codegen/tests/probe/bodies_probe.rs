@@ -92,6 +92,12 @@ impl Api for Recorder {
     async fn analyze_stream(&self, body: srt::Binary) -> AnalyzeStreamResponse {
         AnalyzeStreamResponse::Ok(echo(format!("stream:{}", hex(&body.bytes))))
     }
+    async fn list_things(&self, _params: ListThingsParams, body: models::Echo) -> ListThingsResponse {
+        ListThingsResponse::Ok(echo(format!("list:{}", body.summary)))
+    }
+    async fn put_thing(&self, _params: PutThingParams, body: models::Echo) -> PutThingResponse {
+        PutThingResponse::Ok(echo(format!("put:{}", body.summary)))
+    }
     async fn put_document(&self, body: Option<srt::Binary>) -> PutDocumentResponse {
         let summary = body.map_or("none".into(), |b| {
             format!("{}:{}", b.content_type.unwrap_or_default(), String::from_utf8_lossy(&b.bytes))
@@ -379,4 +385,15 @@ async fn overloads_of_one_path_reach_the_operation_whose_media_type_was_sent() {
     assert_eq!(c.analyze_stream(vec![1u8, 2, 3], None).await.unwrap().summary, "stream:010203");
     let (status, answer) = raw_post(&base, "/analyze", "text/plain", b"x").await;
     assert_eq!(status, 415, "{answer}");
+}
+
+#[tokio::test]
+async fn operations_sharing_a_path_are_told_apart_by_the_header_their_path_key_names() {
+    let base = serve().await;
+    let c = client(&base);
+    let body = echo("x".into());
+    let listed = c.list_things(models::ListThingsXAmzTarget::ThingsListThings, &body, None).await.unwrap();
+    assert_eq!(listed.summary, "list:x");
+    let put = c.put_thing(models::PutThingXAmzTarget::ThingsPutThing, &body, None).await.unwrap();
+    assert_eq!(put.summary, "put:x");
 }
