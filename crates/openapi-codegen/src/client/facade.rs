@@ -202,14 +202,6 @@ fn facade_names(api: &Api) -> Vec<String> {
         .collect()
 }
 
-/// Whether the facade sends parameter `p` itself rather than progenitor's builder: one whose
-/// Rust name another has, a cookie, a query parameter of a style other than `form`.
-pub(super) fn sent_by_facade(p: &crate::ir::Param) -> bool {
-    (p.shadowed && p.location != ParamLocation::Path)
-        || p.location == ParamLocation::Cookie
-        || (p.location == ParamLocation::Query && p.style != "form")
-}
-
 /// Whether a parameter is the `Idempotency-Key` header the policy fills in.
 fn is_idempotency_key(location: ParamLocation, name: &str) -> bool {
     location == ParamLocation::Header && name.eq_ignore_ascii_case("idempotency-key")
@@ -250,39 +242,14 @@ fn method(
         .iter()
         .filter(|p| !(p.shadowed && p.location == ParamLocation::Path))
     {
-        if sent_by_facade(p) {
-            let ident = format_ident!("{}", p.rust_name);
-            let ty = models.rust_type(
-                &p.schema,
-                &crate::models::TypePaths {
-                    chrono: quote! { ::chrono },
-                    json_value: quote! { ::serde_json::Value },
-                },
-            );
-            let name = p.name.as_str();
-            let value = if p.required {
-                args.push(quote! { #ident: #ty, });
-                quote! { Some(&#ident) }
-            } else {
-                let doc = doc_attrs(p.description.as_deref().unwrap_or(&format!(
-                    "The `{}` {} parameter.",
-                    p.name,
-                    p.location.as_str()
-                )));
-                fields.push(quote! { #doc pub #ident: Option<#ty>, });
-                field_setters.push(option_setter(&ident, &ty));
-                quote! { options.#ident.as_ref() }
-            };
-            let explode = p.explode;
-            extra.push(match (p.location, p.style.as_str()) {
-                (ParamLocation::Header, _) => quote! { .header(#name, #value)? },
-                (ParamLocation::Cookie, _) => quote! { .cookie(#name, #value)? },
-                (_, "deepObject") => quote! { .deep_object(#name, #value)? },
-                (_, "spaceDelimited") => quote! { .delimited(#name, #value, ' ', #explode)? },
-                (_, "pipeDelimited") => quote! { .delimited(#name, #value, '|', #explode)? },
-                _ => quote! { .query(#name, #value, #explode)? },
-            });
-
+        if super::extra::sent_by_facade(p) {
+            let sent = super::extra::extra_param(p, models);
+            args.extend(sent.arg);
+            if let Some((field, setter)) = sent.field {
+                fields.push(field);
+                field_setters.push(setter);
+            }
+            extra.push(sent.chain);
             continue;
         }
         let (ident, ty) = setter(&p.name)?;
@@ -303,7 +270,7 @@ fn method(
                     /// Sent comma-separated, as the `simple` style writes a list.
                     pub #ident: Option<#ty>,
                 });
-                field_setters.push(option_setter(&ident, &ty));
+                field_setters.push(super::extra::option_setter(&ident, &ty));
                 chain.push(quote! {
                     let request = match &options.#ident {
                         Some(values) => request.#ident(values.join(",")),
@@ -319,7 +286,7 @@ fn method(
                 /// When absent, one (`auto_<uuid>`) is made for the call and reused by its retries.
                 pub #ident: Option<#ty>,
             });
-            field_setters.push(option_setter(&ident, ty));
+            field_setters.push(super::extra::option_setter(&ident, ty));
             prepare.push(quote! { let key = self.core.idempotency_key(options.#ident.clone()); });
             chain.push(quote! { let request = request.#ident(key.clone()); });
         } else if p.required {
@@ -328,7 +295,7 @@ fn method(
             chain.push(quote! { let request = request.#ident(#ident.clone()); });
         } else {
             fields.push(quote! { #doc pub #ident: Option<#ty>, });
-            field_setters.push(option_setter(&ident, ty));
+            field_setters.push(super::extra::option_setter(&ident, ty));
             chain.push(quote! {
                 let request = match &options.#ident {
                     Some(value) => request.#ident(value.clone()),
@@ -362,7 +329,7 @@ fn method(
                     /// The request body (optional for this operation).
                     pub body: Option<#ty>,
                 });
-                field_setters.push(option_setter(&ident, ty));
+                field_setters.push(super::extra::option_setter(&ident, ty));
                 chain.push(quote! {
                     let request = match &options.body {
                         Some(value) => request.body(value.clone()),
@@ -488,17 +455,6 @@ fn method(
         }
     };
     Ok((method, options))
-}
-
-fn option_setter(ident: &Ident, ty: &TokenStream) -> TokenStream {
-    let doc = format!("Sets `{ident}`.");
-    quote! {
-        #[doc = #doc]
-        pub fn #ident(mut self, value: impl Into<#ty>) -> Self {
-            self.#ident = Some(value.into());
-            self
-        }
-    }
 }
 
 /// Reads progenitor's builders: `Client::<method>() -> builder::<Type>`, each builder's

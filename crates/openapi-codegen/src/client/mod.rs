@@ -5,6 +5,7 @@
 
 mod bodies;
 mod credentials;
+mod extra;
 mod facade;
 mod operations;
 
@@ -246,7 +247,7 @@ pub(crate) fn progenitor_view(api: &Api) -> Result<Value> {
         let params: Vec<Value> = op
             .params
             .iter()
-            .filter(|p| !p.shadowed && !facade::sent_by_facade(p))
+            .filter(|p| !p.shadowed && !extra::sent_by_facade(p))
             .map(|p| {
                 let mut schema = p.schema.json.clone();
                 if let Some(obj) = schema.as_object_mut() {

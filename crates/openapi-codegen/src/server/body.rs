@@ -6,7 +6,7 @@
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
-use super::operation::rust_type;
+use super::types::rust_type;
 use super::validators::ValidatorCompiler;
 use crate::ir::{Api, Body, Kind, MediaKind, Operation, Schema};
 use crate::media::essence;

@@ -6,6 +6,7 @@
 mod auth;
 mod body;
 mod operation;
+mod types;
 mod validators;
 
 use proc_macro2::TokenStream;

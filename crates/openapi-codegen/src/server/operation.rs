@@ -7,9 +7,10 @@ use quote::{format_ident, quote};
 
 use super::auth::{AuthCode, auth};
 use super::body::{BodyCode, body};
+use super::types::rust_type;
 use super::validators::ValidatorCompiler;
 use crate::ir::{Api, Kind, MediaKind, Operation, ParamLocation, Schema};
-use crate::models::{ModelNames, TypePaths};
+use crate::models::ModelNames;
 use crate::naming::{doc_attrs, field_ident, method_name, operation_doc, operation_type_prefix};
 use crate::status::Status;
 
@@ -85,17 +86,6 @@ pub(super) fn handler_ident(op: &Operation) -> Ident {
     format_ident!("handle_{}", method_name(&op.id).trim_start_matches('_'))
 }
 
-/// The Rust type of a parameter or body schema, as the server module names it.
-pub(super) fn rust_type(models: &ModelNames, schema: &Schema) -> TokenStream {
-    models.rust_type(
-        schema,
-        &TypePaths {
-            chrono: quote! { rt::reexports::chrono },
-            json_value: quote! { Value },
-        },
-    )
-}
-
 fn params(
     op: &Operation,
     api: &Api,
@@ -147,8 +137,7 @@ fn params(
             extract.push(quote! {
                 let #local = rt::deep_object_param(
                     #name,
-                    &query,
-                    #shape,
+                    query.deep_object(#name, #shape),
                     #required,
                     (|v: &Value, val: &mut rt::Validator| { #check }) as fn(&Value, &mut rt::Validator),
                     val,

@@ -145,20 +145,18 @@ pub fn param(
     value.unwrap_or(Value::Null)
 }
 
-/// Reads `deepObject` query parameter `name` (`name[key]=value`, nested as deep as the brackets
-/// go) into an object per `shape`, validates it with `check`, and returns it (`null` when
-/// absent).
+/// Validates `deepObject` query parameter `name`, read by
+/// [`QueryParams::deep_object`](crate::QueryParams::deep_object) into `value`, with `check`, and
+/// returns it (`null` when absent).
 pub fn deep_object_param(
     name: &str,
-    query: &crate::extract::QueryParams,
-    shape: crate::body::Shape,
+    value: Option<Value>,
     required: bool,
     check: Branch,
     val: &mut Validator,
 ) -> Value {
     val.push("query");
     val.push(name);
-    let value = query.deep_object(name, shape);
     match &value {
         None if required => val.error("field required", "value_error.missing"),
         None => {}
