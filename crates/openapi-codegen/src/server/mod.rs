@@ -104,11 +104,14 @@ fn route_path(op: &Operation) -> &str {
     op.path.split('#').next().unwrap_or(&op.path)
 }
 
+/// A method and the operations that have it on one route.
+type MethodOps<'a> = (&'a str, Vec<&'a Operation>);
+
 /// One `.route(path, method(handler).method(handler)…)` per path, in document order; a method
 /// several operations share on one route (overloads told apart by their bodies' media types)
 /// goes to a dispatcher that picks by `Content-Type`.
 fn routes(api: &Api) -> (Vec<TokenStream>, Vec<TokenStream>) {
-    let mut by_path: Vec<(&str, Vec<(&str, Vec<&Operation>)>)> = Vec::new();
+    let mut by_path: Vec<(&str, Vec<MethodOps<'_>>)> = Vec::new();
     for op in &api.operations {
         let path = route_path(op);
         let methods = match by_path.iter_mut().find(|(p, _)| *p == path) {
