@@ -25,26 +25,12 @@ impl ExtraParams {
     /// Query parameter `name` with `value` (absent: not sent); a list is repeated when
     /// `explode` (`a=1&a=2`), else comma-separated.
     pub fn query<T: serde::Serialize>(
-        mut self,
+        self,
         name: &str,
         value: Option<&T>,
         explode: bool,
     ) -> Result<Self, Error> {
-        let Some(value) = value else { return Ok(self) };
-        match json(name, value)? {
-            Value::Null => {}
-            Value::Array(items) if explode => {
-                for item in &items {
-                    self.query.push((name.to_owned(), text(item)));
-                }
-            }
-            Value::Array(items) => {
-                let joined: Vec<String> = items.iter().map(text).collect();
-                self.query.push((name.to_owned(), joined.join(",")));
-            }
-            other => self.query.push((name.to_owned(), text(&other))),
-        }
-        Ok(self)
+        self.delimited(name, value, ',', explode)
     }
 
     /// Header `name` with `value` (absent: not sent; a list comma-separated).

@@ -196,14 +196,7 @@ fn corpus_documents_with_form_multipart_and_binary_bodies_round_trip() {
         support::write_probe(
             &dir.join("probes"),
             &format!("{prefix}-probe"),
-            &format!(
-                "{prefix}-server = {{ path = \"../../../{prefix}/crates/{prefix}-server\" }}\n\
-                 {prefix}-client = {{ path = \"../../../{prefix}/crates/{prefix}-client\" }}\n\
-                 {prefix}-models = {{ path = \"../../../{prefix}/crates/{prefix}-models\" }}\n\
-                 openapi-server-runtime = {{ path = \"../../../runtime/openapi-server-runtime\" }}\n\
-                 openapi-client-runtime = {{ path = \"../../../runtime/openapi-client-runtime\" }}\n\
-                 tokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }}\n"
-            ),
+            &support::probe_dependencies(prefix),
             &probe_source(&case, &server),
         );
         members.push(prefix.to_owned());

@@ -174,14 +174,7 @@ fn corpus_documents_of_each_credential_kind_round_trip() {
         support::write_probe(
             &dir.join("probes"),
             &format!("{prefix}-probe"),
-            &format!(
-                "{prefix}-server = {{ path = \"../../../{prefix}/crates/{prefix}-server\" }}\n\
-                 {prefix}-client = {{ path = \"../../../{prefix}/crates/{prefix}-client\" }}\n\
-                 {prefix}-models = {{ path = \"../../../{prefix}/crates/{prefix}-models\" }}\n\
-                 openapi-server-runtime = {{ path = \"../../../runtime/openapi-server-runtime\" }}\n\
-                 openapi-client-runtime = {{ path = \"../../../runtime/openapi-client-runtime\" }}\n\
-                 tokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }}\n"
-            ),
+            &support::probe_dependencies(&prefix),
             &source,
         );
         members.push(prefix.clone());

@@ -40,31 +40,14 @@ pub(super) fn facade_body(models: &ModelNames, body: &Body) -> FacadeBody {
     let media = body.media_type.as_str();
     let required = body.required;
     match body.kind {
-        MediaKind::Form => {
-            let ty = model_type(models, body);
-            let fields = form_encodings(body);
-            let encode = quote! { rt::Outgoing::form(body, &[#(#fields),*])? };
-            if required {
-                FacadeBody {
-                    arg: Some(quote! { body: &#ty, }),
-                    field: None,
-                    prepare: quote! { let outgoing = Some(#encode); },
-                }
+        MediaKind::Form | MediaKind::Json => {
+            let encode = if body.kind == MediaKind::Form {
+                let fields = form_encodings(body);
+                quote! { rt::Outgoing::form(body, &[#(#fields),*])? }
             } else {
-                FacadeBody {
-                    arg: None,
-                    field: Some(option_field(
-                        quote! { #ty },
-                        "The form body (optional for this operation).",
-                    )),
-                    prepare: quote! {
-                        let outgoing = match &options.body {
-                            Some(body) => Some(#encode),
-                            None => None,
-                        };
-                    },
-                }
-            }
+                quote! { rt::Outgoing::json(body, #media)? }
+            };
+            model_body(model_type(models, body), encode, required)
         }
         MediaKind::Text => {
             if required {
@@ -129,30 +112,31 @@ pub(super) fn facade_body(models: &ModelNames, body: &Body) -> FacadeBody {
                 prepare,
             }
         }
-        MediaKind::Json => {
-            let ty = model_type(models, body);
-            let encode = quote! { rt::Outgoing::json(body, #media)? };
-            if required {
-                FacadeBody {
-                    arg: Some(quote! { body: &#ty, }),
-                    field: None,
-                    prepare: quote! { let outgoing = Some(#encode); },
-                }
-            } else {
-                FacadeBody {
-                    arg: None,
-                    field: Some(option_field(
-                        quote! { #ty },
-                        "The request body (optional for this operation).",
-                    )),
-                    prepare: quote! {
-                        let outgoing = match &options.body {
-                            Some(body) => Some(#encode),
-                            None => None,
-                        };
-                    },
-                }
-            }
+    }
+}
+
+/// A body that is a model (JSON or a form): `&Model` when required, an `…Options` field else;
+/// `encode` turns `body` into the outgoing bytes.
+fn model_body(ty: TokenStream, encode: TokenStream, required: bool) -> FacadeBody {
+    if required {
+        FacadeBody {
+            arg: Some(quote! { body: &#ty, }),
+            field: None,
+            prepare: quote! { let outgoing = Some(#encode); },
+        }
+    } else {
+        FacadeBody {
+            arg: None,
+            field: Some(option_field(
+                ty,
+                "The request body (optional for this operation).",
+            )),
+            prepare: quote! {
+                let outgoing = match &options.body {
+                    Some(body) => Some(#encode),
+                    None => None,
+                };
+            },
         }
     }
 }

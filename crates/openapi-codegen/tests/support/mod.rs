@@ -155,6 +155,19 @@ pub fn cargo_in(dir: &Path, members: &[String], args: &[&str]) {
     );
 }
 
+/// The dev-dependencies of a probe under `probes/crates/` of crates generated as `prefix` (a
+/// member beside it): the three generated crates, both runtimes and tokio.
+pub fn probe_dependencies(prefix: &str) -> String {
+    format!(
+        "{prefix}-server = {{ path = \"../../../{prefix}/crates/{prefix}-server\" }}\n\
+         {prefix}-client = {{ path = \"../../../{prefix}/crates/{prefix}-client\" }}\n\
+         {prefix}-models = {{ path = \"../../../{prefix}/crates/{prefix}-models\" }}\n\
+         openapi-server-runtime = {{ path = \"../../../runtime/openapi-server-runtime\" }}\n\
+         openapi-client-runtime = {{ path = \"../../../runtime/openapi-client-runtime\" }}\n\
+         tokio = {{ version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }}\n"
+    )
+}
+
 /// A test crate `name` under `dir/crates/` with `dev_dependencies` (TOML lines) and one test
 /// file (`tests/probe.rs`): probes of generated crates, run with `cargo test` in their workspace.
 pub fn write_probe(dir: &Path, name: &str, dev_dependencies: &str, test: &str) {
