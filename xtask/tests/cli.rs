@@ -304,3 +304,73 @@ fn out_crates_are_named_after_the_documents_title_unless_named() {
         );
     }
 }
+
+#[test]
+fn bundle_writes_one_document_and_api_diff_reads_many_files_at_a_revision() {
+    let fixture = Path::new(env!("CARGO_MANIFEST_DIR")).join("../tests/fixtures/multi_file");
+    let dir = temp_dir("bundle");
+    let out = dir.join("bundled.json");
+    let run = xtask()
+        .arg("bundle")
+        .arg(fixture.join("openapi.yaml"))
+        .arg("-o")
+        .arg(&out)
+        .output()
+        .unwrap();
+    assert!(run.status.success(), "{run:?}");
+    let err = String::from_utf8_lossy(&run.stderr);
+    assert!(err.contains("bundled 9 files"), "{err}");
+    assert!(err.contains("`Error_2`"), "the collision is named: {err}");
+    let bundled: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(&out).unwrap()).unwrap();
+    assert!(bundled["components"]["schemas"]["owner"].is_object());
+    assert!(
+        !std::fs::read_to_string(&out).unwrap().contains(".yaml"),
+        "no reference to another file is left"
+    );
+
+    // In a repository: the tree at a revision, its schema changed since.
+    let repo = temp_dir("bundle-git");
+    let copy = |from: &Path, to: &Path| {
+        for entry in walk(from) {
+            let target = to.join(entry.strip_prefix(from).unwrap());
+            std::fs::create_dir_all(target.parent().unwrap()).unwrap();
+            std::fs::copy(&entry, &target).unwrap();
+        }
+    };
+    copy(&fixture, &repo.join("api"));
+    git(&repo, &["init", "-q"]);
+    git(&repo, &["add", "."]);
+    git(&repo, &["commit", "-qm", "base"]);
+    let pet = repo.join("api/schemas/pet.yaml");
+    let edited = std::fs::read_to_string(&pet)
+        .unwrap()
+        .replace("required: [id, name]", "required: [id, name, tag]");
+    std::fs::write(&pet, edited).unwrap();
+    let same = api_diff(
+        &["git:HEAD:api/openapi.yaml", "git:HEAD:api/openapi.yaml"],
+        &repo,
+    );
+    assert_eq!(same.status.code(), Some(0), "{same:?}");
+    let changed = api_diff(&["git:HEAD:api/openapi.yaml", "api/openapi.yaml"], &repo);
+    let report = String::from_utf8_lossy(&changed.stdout).into_owned()
+        + &String::from_utf8_lossy(&changed.stderr);
+    assert!(
+        report.contains("tag"),
+        "the edit in another file is seen: {report}"
+    );
+}
+
+/// Every file under `dir`.
+fn walk(dir: &Path) -> Vec<PathBuf> {
+    let mut out = Vec::new();
+    for entry in std::fs::read_dir(dir).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_dir() {
+            out.extend(walk(&path));
+        } else {
+            out.push(path);
+        }
+    }
+    out
+}
