@@ -202,6 +202,18 @@ fn facade_names(api: &Api) -> Vec<String> {
         .collect()
 }
 
+/// The one value a required header parameter's `enum` allows (a string), which the facade
+/// sends itself rather than asking the caller for.
+fn fixed_header<'a>(api: &'a Api, p: &'a crate::ir::Param) -> Option<&'a str> {
+    if p.location != ParamLocation::Header || !p.required {
+        return None;
+    }
+    match api.resolve(&p.schema).enumeration.as_deref() {
+        Some([serde_json::Value::String(only)]) => Some(only.as_str()),
+        _ => None,
+    }
+}
+
 /// Whether a parameter is the `Idempotency-Key` header the policy fills in.
 fn is_idempotency_key(location: ParamLocation, name: &str) -> bool {
     location == ParamLocation::Header && name.eq_ignore_ascii_case("idempotency-key")
@@ -289,6 +301,9 @@ fn method(
             field_setters.push(super::extra::option_setter(&ident, ty));
             prepare.push(quote! { let key = self.core.idempotency_key(options.#ident.clone()); });
             chain.push(quote! { let request = request.#ident(key.clone()); });
+        } else if let Some(value) = fixed_header(api, p) {
+            // The document allows one value (AWS's `X-Amz-Target`): the call sends it.
+            chain.push(quote! { let request = request.#ident(#value); });
         } else if p.required {
             args.push(quote! { #ident: impl Into<#ty>, });
             prepare.push(quote! { let #ident: #ty = #ident.into(); });

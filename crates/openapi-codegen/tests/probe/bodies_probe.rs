@@ -392,8 +392,9 @@ async fn operations_sharing_a_path_are_told_apart_by_the_header_their_path_key_n
     let base = serve().await;
     let c = client(&base);
     let body = echo("x".into());
-    let listed = c.list_things(models::ListThingsXAmzTarget::ThingsListThings, &body, None).await.unwrap();
+    // The header the document fixes to one value is sent by the call itself.
+    let listed = c.list_things(&body, None).await.unwrap();
     assert_eq!(listed.summary, "list:x");
-    let put = c.put_thing(models::PutThingXAmzTarget::ThingsPutThing, &body, None).await.unwrap();
+    let put = c.put_thing(&body, None).await.unwrap();
     assert_eq!(put.summary, "put:x");
 }
