@@ -11,15 +11,7 @@
 
 mod support;
 
-use std::path::PathBuf;
-
 use quote::{format_ident, quote};
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("CORPUS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| support::workspace().join("target/corpus/package/api"))
-}
 
 /// One document: its file, the crate prefix, the implementation's overrides and the test body.
 struct Case {
@@ -176,15 +168,9 @@ fn probe_source(case: &Case, server_source: &str) -> String {
 #[test]
 #[ignore = "needs the corpus: run by CI after `cargo xtask corpus`"]
 fn corpus_documents_with_form_multipart_and_binary_bodies_round_trip() {
-    let corpus = corpus_dir();
-    assert!(
-        corpus.is_dir(),
-        "no corpus at {}: run `cargo xtask corpus` (or set CORPUS_DIR)",
-        corpus.display()
-    );
+    let corpus = support::corpus_dir();
     let dir = support::temp_dir("corpus-body-round-trips");
     let mut members = Vec::new();
-    let mut probes = Vec::new();
     for case in cases() {
         let prefix = case.prefix;
         support::generate_member(&dir, &corpus.join(case.file), prefix);
@@ -200,13 +186,6 @@ fn corpus_documents_with_form_multipart_and_binary_bodies_round_trip() {
             &probe_source(&case, &server),
         );
         members.push(prefix.to_owned());
-        probes.push(format!("{prefix}-probe"));
     }
-    members.push("probes".into());
-    let mut args = vec!["test", "--quiet", "--offline"];
-    for p in &probes {
-        args.extend(["-p", p.as_str()]);
-    }
-    support::cargo_in(&dir, &members, &args);
-    let _ = std::fs::remove_dir_all(&dir);
+    support::run_probes(&dir, &members);
 }

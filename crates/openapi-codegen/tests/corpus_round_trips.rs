@@ -12,7 +12,7 @@
 
 mod support;
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use openapi_codegen::{CredentialPlace, Document, OperationSummary};
 use quote::{format_ident, quote};
@@ -23,12 +23,6 @@ const DOCUMENTS: &[(&str, &str)] = &[
     ("query-key", "nasa.gov/apod.json"),
     ("oauth2", "xero.com/xero-identity.json"),
 ];
-
-fn corpus_dir() -> PathBuf {
-    std::env::var_os("CORPUS_DIR")
-        .map(PathBuf::from)
-        .unwrap_or_else(|| support::workspace().join("target/corpus/package/api"))
-}
 
 /// The facade method of each operation: read from the doc line `(operation `<id>`)`.
 fn facade_methods(facade_source: &str) -> Vec<(String, String)> {
@@ -156,15 +150,9 @@ fn probe_source(prefix: &str, member: &Path, document: &Document) -> String {
 #[test]
 #[ignore = "needs the corpus: run by CI after `cargo xtask corpus`"]
 fn corpus_documents_of_each_credential_kind_round_trip() {
-    let corpus = corpus_dir();
-    assert!(
-        corpus.is_dir(),
-        "no corpus at {}: run `cargo xtask corpus` (or set CORPUS_DIR)",
-        corpus.display()
-    );
+    let corpus = support::corpus_dir();
     let dir = support::temp_dir("corpus-round-trips");
     let mut members = Vec::new();
-    let mut probes = Vec::new();
     for (kind, file) in DOCUMENTS {
         let path = corpus.join(file);
         let prefix = format!("corpus-{kind}");
@@ -178,13 +166,6 @@ fn corpus_documents_of_each_credential_kind_round_trip() {
             &source,
         );
         members.push(prefix.clone());
-        probes.push(format!("{prefix}-probe"));
     }
-    members.push("probes".into());
-    let mut args = vec!["test", "--quiet", "--offline"];
-    for p in &probes {
-        args.extend(["-p", p.as_str()]);
-    }
-    support::cargo_in(&dir, &members, &args);
-    let _ = std::fs::remove_dir_all(&dir);
+    support::run_probes(&dir, &members);
 }

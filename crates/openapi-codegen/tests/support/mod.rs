@@ -155,6 +155,34 @@ pub fn cargo_in(dir: &Path, members: &[String], args: &[&str]) {
     );
 }
 
+/// The corpus's `api/` directory (`target/corpus/package/api`, or `CORPUS_DIR`); a missing one
+/// fails the test, naming the command that fetches it.
+pub fn corpus_dir() -> PathBuf {
+    let dir = std::env::var_os("CORPUS_DIR")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| workspace().join("target/corpus/package/api"));
+    assert!(
+        dir.is_dir(),
+        "no corpus at {}: run `cargo xtask corpus` (or set CORPUS_DIR)",
+        dir.display()
+    );
+    dir
+}
+
+/// Runs the probes written under `dir/probes` for the members `prefixes` (each probe named
+/// `<prefix>-probe`) with `cargo test`, then removes `dir`.
+pub fn run_probes(dir: &Path, prefixes: &[String]) {
+    let mut members: Vec<String> = prefixes.to_vec();
+    members.push("probes".into());
+    let probes: Vec<String> = prefixes.iter().map(|p| format!("{p}-probe")).collect();
+    let mut args = vec!["test", "--quiet", "--offline"];
+    for p in &probes {
+        args.extend(["-p", p.as_str()]);
+    }
+    cargo_in(dir, &members, &args);
+    let _ = std::fs::remove_dir_all(dir);
+}
+
 /// The dev-dependencies of a probe under `probes/crates/` of crates generated as `prefix` (a
 /// member beside it): the three generated crates, both runtimes and tokio.
 pub fn probe_dependencies(prefix: &str) -> String {
