@@ -195,11 +195,12 @@ fn content_code(
     } else {
         quote! {}
     };
-    match b.kind {
+    // Each kind: its Rust type, the runtime call reading it, its validation, its conversion.
+    let (inner, read, check, build) = match b.kind {
+        MediaKind::Multipart => {
+            return multipart(b, api, validators, &pointer, &accepted, unwrap);
+        }
         MediaKind::Json | MediaKind::Form => {
-            let check = validate(validators.emit(&b.schema, &pointer));
-            let inner = rust_type(models, &b.schema);
-            let ty = optional(inner.clone());
             let read = if b.accepted.iter().all(|(_, k)| *k == MediaKind::Json) {
                 quote! { rt::json_body(body, &parts.headers, #required, state.options.body_limit, val) }
             } else {
@@ -208,20 +209,10 @@ fn content_code(
                     rt::typed_body(body, &parts.headers, #required, state.options.body_limit, #accepted, &#shape, val)
                 }
             };
-            BodyCode {
-                item: quote! {},
-                ty: inner,
-                extract: quote! {
-                    let body = match #read.await {
-                        Ok(b) => b,
-                        Err(r) => return r,
-                    };
-                    #check
-                },
-                build: convert(&ty),
-                arg: quote! { body, },
-                ty_arg: quote! { body: #ty, },
-            }
+            let inner = rust_type(models, &b.schema);
+            let check = validate(validators.emit(&b.schema, &pointer));
+            let build = convert(&optional(inner.clone()));
+            (inner, read, check, build)
         }
         MediaKind::Text => {
             let is_string = matches!(api.resolve(&b.schema).kind, None | Some(Kind::String));
@@ -231,40 +222,33 @@ fn content_code(
                 quote! {}
             };
             let inner = quote! { String };
-            let ty = optional(inner.clone());
-            BodyCode {
-                item: quote! {},
-                ty: inner,
-                extract: quote! {
-                    let body = match rt::text_body(body, &parts.headers, #required, state.options.body_limit, #accepted, val).await {
-                        Ok(b) => b,
-                        Err(r) => return r,
-                    };
-                    #check
-                },
-                build: convert(&ty),
-                arg: quote! { body, },
-                ty_arg: quote! { body: #ty, },
-            }
+            let read = quote! {
+                rt::text_body(body, &parts.headers, #required, state.options.body_limit, #accepted, val)
+            };
+            let build = convert(&optional(inner.clone()));
+            (inner, read, check, build)
         }
         MediaKind::Binary | MediaKind::Other => {
-            let inner = quote! { rt::Binary };
-            let ty = optional(inner.clone());
-            BodyCode {
-                item: quote! {},
-                ty: inner,
-                extract: quote! {
-                    let body = match rt::binary_body(body, &parts.headers, #required, state.options.body_limit, #accepted, val).await {
-                        Ok(b) => b,
-                        Err(r) => return r,
-                    };
-                },
-                build: unwrap,
-                arg: quote! { body, },
-                ty_arg: quote! { body: #ty, },
-            }
+            let read = quote! {
+                rt::binary_body(body, &parts.headers, #required, state.options.body_limit, #accepted, val)
+            };
+            (quote! { rt::Binary }, read, quote! {}, unwrap)
         }
-        MediaKind::Multipart => multipart(b, api, validators, &pointer, &accepted, unwrap),
+    };
+    let ty = optional(inner.clone());
+    BodyCode {
+        item: quote! {},
+        ty: inner,
+        extract: quote! {
+            let body = match #read.await {
+                Ok(b) => b,
+                Err(r) => return r,
+            };
+            #check
+        },
+        build,
+        arg: quote! { body, },
+        ty_arg: quote! { body: #ty, },
     }
 }
 
