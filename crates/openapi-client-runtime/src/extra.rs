@@ -40,10 +40,8 @@ impl ExtraParams {
         value: Option<&T>,
     ) -> Result<Self, Error> {
         let Some(value) = value else { return Ok(self) };
-        let value = match json(name, value)? {
-            Value::Null => return Ok(self),
-            Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
-            other => text(&other),
+        let Some(value) = simple(name, value)? else {
+            return Ok(self);
         };
         let invalid = || Error::InvalidRequest(format!("header `{name}` cannot carry its value"));
         let header_name = HeaderName::from_bytes(name.as_bytes()).map_err(|_| invalid())?;
@@ -117,10 +115,8 @@ impl ExtraParams {
         value: Option<&T>,
     ) -> Result<Self, Error> {
         let Some(value) = value else { return Ok(self) };
-        let value = match json(name, value)? {
-            Value::Null => return Ok(self),
-            Value::Array(items) => items.iter().map(text).collect::<Vec<_>>().join(","),
-            other => text(&other),
+        let Some(value) = simple(name, value)? else {
+            return Ok(self);
         };
         let fits = |s: &str| {
             !s.is_empty()
@@ -140,6 +136,15 @@ impl ExtraParams {
         self.cookies.push(format!("{name}={value}"));
         Ok(self)
     }
+}
+
+/// A header's or cookie's text: a scalar as itself, a list comma-separated (`None`: null).
+fn simple<T: serde::Serialize>(name: &str, value: &T) -> Result<Option<String>, Error> {
+    Ok(match json(name, value)? {
+        Value::Null => None,
+        Value::Array(items) => Some(items.iter().map(text).collect::<Vec<_>>().join(",")),
+        other => Some(text(&other)),
+    })
 }
 
 fn json<T: serde::Serialize>(name: &str, value: &T) -> Result<Value, Error> {
