@@ -138,12 +138,12 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
                 warnings: code.warnings,
             })
         });
-        let server = spawn(scope, || -> Result<(String, Vec<Diagnostic>)> {
-            let (tokens, warnings) =
-                server::generate(api, &models.names, &models_ident, &runtime_ident);
+        let server = spawn(scope, || -> Result<(String, String, Vec<Diagnostic>)> {
+            let code = server::generate(api, &models.names, &models_ident, &runtime_ident, cmd);
             Ok((
-                write::format_rust(document_lints(tokens), cmd, "server")?,
-                warnings,
+                write::format_rust(document_lints(code.tokens), cmd, "server")?,
+                code.mock_answers,
+                code.warnings,
             ))
         });
         let models_text = models.tokens().and_then(|tokens| {
@@ -156,7 +156,7 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
         )
     });
     let mut client = client?;
-    let (server_text, mut server_warnings) = server?;
+    let (server_text, mock_answers, mut server_warnings) = server?;
     document.locate(&mut client.warnings);
     document.locate(&mut server_warnings);
     warnings.extend(client.warnings);
@@ -186,6 +186,10 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
         OutputFile {
             path: crate_dir(&server_crate).join("src/generated.rs"),
             contents: server_text,
+        },
+        OutputFile {
+            path: crate_dir(&server_crate).join("src/mock.json"),
+            contents: mock_answers,
         },
     ];
     files.push(OutputFile {

@@ -283,9 +283,10 @@ pub(crate) fn files(
         manifest(
             &server,
             format!(
-                "{}{models_dep}{}",
+                "{}{models_dep}{}\n[features]\n# The mock implementation (`mock::Mock`, `mock::serve`).\nmock = [\"{}/mock\"]\n",
                 deps(&[], &server_code.replace("rt::reexports::", "")),
-                runtime_dep(crate::RUNTIME_CRATE)
+                runtime_dep(crate::RUNTIME_CRATE),
+                crate::RUNTIME_CRATE
             ),
         ),
         lib(

@@ -13,6 +13,8 @@ mod body;
 mod credentials;
 mod extract;
 mod media;
+#[cfg(feature = "mock")]
+pub mod mock;
 mod response;
 mod validate;
 

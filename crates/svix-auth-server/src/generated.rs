@@ -1531,3 +1531,799 @@ fn validate_one_time_token_in(v: &Value, val: &mut rt::Validator) {
 static PATTERN_0: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^[a-zA-Z0-9\\-_.]+$").expect("pattern was compiled at generation time")
 });
+/// A mock of this API (feature `mock`): every operation answers the document's example,
+/// or a value synthesized from its schema and checked against it, through the same
+/// router (requests are validated and credentials required as the document says).
+///
+/// The response is the lowest documented 2xx unless the request's `Prefer` header asks
+/// for another: `Prefer: code=404`, `Prefer: example=<name>`, `Prefer: dynamic=true`
+/// (a fresh random value). A test serves it in one line with [`mock::serve`].
+#[cfg(feature = "mock")]
+pub mod mock {
+    use super::*;
+    /// The document's answers: each operation's responses, schemas and examples.
+    pub const ANSWERS: &str = include_str!("mock.json");
+    static ENGINE: ::std::sync::LazyLock<rt::mock::Engine> = ::std::sync::LazyLock::new(||
+    rt::mock::Engine::new(ANSWERS, 0));
+    /// The mock implementation of [`Api`].
+    #[derive(Debug, Clone)]
+    pub struct Mock {
+        engine: rt::mock::Engine,
+    }
+    impl Mock {
+        /// A mock whose synthesized answers come from seed 0.
+        pub fn new() -> Self {
+            Self::with_seed(0)
+        }
+        /// A mock whose synthesized answers come from `seed` (the same seed, the same
+        /// answers).
+        pub fn with_seed(seed: u64) -> Self {
+            Self {
+                engine: ENGINE.with_seed(seed),
+            }
+        }
+    }
+    impl Default for Mock {
+        fn default() -> Self {
+            Self::new()
+        }
+    }
+    /// The router serving `mock`, with the mock's layer around it (`Prefer`, CORS, a log
+    /// line per request).
+    pub fn router(mock: Mock) -> axum::Router {
+        rt::mock::layer(super::router(Arc::new(mock)))
+    }
+    /// [`router`] with `options`.
+    pub fn router_with_options(mock: Mock, options: rt::RouterOptions) -> axum::Router {
+        rt::mock::layer(super::router_with_options(Arc::new(mock), options))
+    }
+    /// The mock served on a free port of 127.0.0.1 until the returned server is dropped;
+    /// point a client at its [`url`](rt::mock::MockServer::url).
+    pub async fn serve() -> ::std::io::Result<rt::mock::MockServer> {
+        rt::mock::MockServer::start(router(Mock::new()), "127.0.0.1:0").await
+    }
+    impl Api for Mock {
+        #[allow(unused_variables, clippy::match_single_binding)]
+        async fn v1_authentication_app_portal_access(
+            &self,
+            auth: rt::Bearer,
+            params: V1AuthenticationAppPortalAccessParams,
+            body: models::AppPortalAccessIn,
+        ) -> V1AuthenticationAppPortalAccessResponse {
+            let choice = match self.engine.choose(0usize) {
+                Ok(choice) => choice,
+                Err(r) => {
+                    return V1AuthenticationAppPortalAccessResponse::Undocumented(
+                        r.status(),
+                        r.into_body(),
+                    );
+                }
+            };
+            match choice.response() {
+                0usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationAppPortalAccessResponse::Ok(body),
+                        Err(r) => {
+                            V1AuthenticationAppPortalAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                1usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationAppPortalAccessResponse::BadRequest(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationAppPortalAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                2usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationAppPortalAccessResponse::Unauthorized(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationAppPortalAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                3usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationAppPortalAccessResponse::Forbidden(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationAppPortalAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                4usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationAppPortalAccessResponse::NotFound(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationAppPortalAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                5usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationAppPortalAccessResponse::Conflict(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationAppPortalAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                6usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationAppPortalAccessResponse::UnprocessableEntity(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationAppPortalAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                7usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationAppPortalAccessResponse::TooManyRequests(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationAppPortalAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    V1AuthenticationAppPortalAccessResponse::Undocumented(
+                        choice.status(),
+                        Value::Null,
+                    )
+                }
+            }
+        }
+        #[allow(unused_variables, clippy::match_single_binding)]
+        async fn v1_authentication_create_message_token(
+            &self,
+            auth: rt::Bearer,
+            params: V1AuthenticationCreateMessageTokenParams,
+            body: models::CreateMessageTokenIn,
+        ) -> V1AuthenticationCreateMessageTokenResponse {
+            let choice = match self.engine.choose(1usize) {
+                Ok(choice) => choice,
+                Err(r) => {
+                    return V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                        r.status(),
+                        r.into_body(),
+                    );
+                }
+            };
+            match choice.response() {
+                0usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationCreateMessageTokenResponse::Ok(body),
+                        Err(r) => {
+                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                1usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationCreateMessageTokenResponse::BadRequest(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                2usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationCreateMessageTokenResponse::Unauthorized(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                3usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationCreateMessageTokenResponse::Forbidden(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                4usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationCreateMessageTokenResponse::NotFound(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                5usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationCreateMessageTokenResponse::Conflict(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                6usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationCreateMessageTokenResponse::UnprocessableEntity(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                7usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationCreateMessageTokenResponse::TooManyRequests(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    V1AuthenticationCreateMessageTokenResponse::Undocumented(
+                        choice.status(),
+                        Value::Null,
+                    )
+                }
+            }
+        }
+        #[allow(unused_variables, clippy::match_single_binding)]
+        async fn v1_authentication_expire_all(
+            &self,
+            auth: rt::Bearer,
+            params: V1AuthenticationExpireAllParams,
+            body: models::ApplicationTokenExpireIn,
+        ) -> V1AuthenticationExpireAllResponse {
+            let choice = match self.engine.choose(2usize) {
+                Ok(choice) => choice,
+                Err(r) => {
+                    return V1AuthenticationExpireAllResponse::Undocumented(
+                        r.status(),
+                        r.into_body(),
+                    );
+                }
+            };
+            match choice.response() {
+                0usize => V1AuthenticationExpireAllResponse::NoContent,
+                1usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationExpireAllResponse::BadRequest(body),
+                        Err(r) => {
+                            V1AuthenticationExpireAllResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                2usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationExpireAllResponse::Unauthorized(body),
+                        Err(r) => {
+                            V1AuthenticationExpireAllResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                3usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationExpireAllResponse::Forbidden(body),
+                        Err(r) => {
+                            V1AuthenticationExpireAllResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                4usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationExpireAllResponse::NotFound(body),
+                        Err(r) => {
+                            V1AuthenticationExpireAllResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                5usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationExpireAllResponse::Conflict(body),
+                        Err(r) => {
+                            V1AuthenticationExpireAllResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                6usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExpireAllResponse::UnprocessableEntity(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationExpireAllResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                7usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExpireAllResponse::TooManyRequests(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationExpireAllResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    V1AuthenticationExpireAllResponse::Undocumented(
+                        choice.status(),
+                        Value::Null,
+                    )
+                }
+            }
+        }
+        #[allow(unused_variables, clippy::match_single_binding)]
+        async fn v1_authentication_dashboard_access(
+            &self,
+            auth: rt::Bearer,
+            params: V1AuthenticationDashboardAccessParams,
+        ) -> V1AuthenticationDashboardAccessResponse {
+            let choice = match self.engine.choose(3usize) {
+                Ok(choice) => choice,
+                Err(r) => {
+                    return V1AuthenticationDashboardAccessResponse::Undocumented(
+                        r.status(),
+                        r.into_body(),
+                    );
+                }
+            };
+            match choice.response() {
+                0usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationDashboardAccessResponse::Ok(body),
+                        Err(r) => {
+                            V1AuthenticationDashboardAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                1usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationDashboardAccessResponse::BadRequest(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationDashboardAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                2usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationDashboardAccessResponse::Unauthorized(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationDashboardAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                3usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationDashboardAccessResponse::Forbidden(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationDashboardAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                4usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationDashboardAccessResponse::NotFound(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationDashboardAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                5usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationDashboardAccessResponse::Conflict(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationDashboardAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                6usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationDashboardAccessResponse::UnprocessableEntity(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationDashboardAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                7usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationDashboardAccessResponse::TooManyRequests(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationDashboardAccessResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    V1AuthenticationDashboardAccessResponse::Undocumented(
+                        choice.status(),
+                        Value::Null,
+                    )
+                }
+            }
+        }
+        #[allow(unused_variables, clippy::match_single_binding)]
+        async fn v1_authentication_logout(
+            &self,
+            auth: rt::Bearer,
+            params: V1AuthenticationLogoutParams,
+        ) -> V1AuthenticationLogoutResponse {
+            let choice = match self.engine.choose(4usize) {
+                Ok(choice) => choice,
+                Err(r) => {
+                    return V1AuthenticationLogoutResponse::Undocumented(
+                        r.status(),
+                        r.into_body(),
+                    );
+                }
+            };
+            match choice.response() {
+                0usize => V1AuthenticationLogoutResponse::NoContent,
+                1usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationLogoutResponse::BadRequest(body),
+                        Err(r) => {
+                            V1AuthenticationLogoutResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                2usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationLogoutResponse::Unauthorized(body),
+                        Err(r) => {
+                            V1AuthenticationLogoutResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                3usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationLogoutResponse::Forbidden(body),
+                        Err(r) => {
+                            V1AuthenticationLogoutResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                4usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationLogoutResponse::NotFound(body),
+                        Err(r) => {
+                            V1AuthenticationLogoutResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                5usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationLogoutResponse::Conflict(body),
+                        Err(r) => {
+                            V1AuthenticationLogoutResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                6usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationLogoutResponse::UnprocessableEntity(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationLogoutResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                7usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => V1AuthenticationLogoutResponse::TooManyRequests(body),
+                        Err(r) => {
+                            V1AuthenticationLogoutResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    V1AuthenticationLogoutResponse::Undocumented(
+                        choice.status(),
+                        Value::Null,
+                    )
+                }
+            }
+        }
+        #[allow(unused_variables, clippy::match_single_binding)]
+        async fn v1_authentication_exchange_one_time_token(
+            &self,
+            auth: rt::Bearer,
+            params: V1AuthenticationExchangeOneTimeTokenParams,
+            body: models::OneTimeTokenIn,
+        ) -> V1AuthenticationExchangeOneTimeTokenResponse {
+            let choice = match self.engine.choose(5usize) {
+                Ok(choice) => choice,
+                Err(r) => {
+                    return V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                        r.status(),
+                        r.into_body(),
+                    );
+                }
+            };
+            match choice.response() {
+                0usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Ok(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                1usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::BadRequest(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                2usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Unauthorized(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                3usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Forbidden(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                4usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::NotFound(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                5usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Conflict(body)
+                        }
+                        Err(r) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                6usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::UnprocessableEntity(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                7usize => {
+                    match self.engine.json(&choice) {
+                        Ok(body) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::TooManyRequests(
+                                body,
+                            )
+                        }
+                        Err(r) => {
+                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                                r.status(),
+                                r.into_body(),
+                            )
+                        }
+                    }
+                }
+                _ => {
+                    V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
+                        choice.status(),
+                        Value::Null,
+                    )
+                }
+            }
+        }
+    }
+}

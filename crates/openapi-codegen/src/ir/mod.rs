@@ -6,6 +6,7 @@ mod schema;
 mod security;
 
 use indexmap::IndexMap;
+use serde_json::Value;
 
 pub(crate) use schema::{Additional, Kind, Schema};
 
@@ -131,6 +132,8 @@ pub(crate) struct ResponseBody {
     pub media_type: String,
     /// How it is carried.
     pub kind: MediaKind,
+    /// The examples of its media type, named (`example` is named `example`).
+    pub examples: Vec<(String, Value)>,
 }
 
 impl Body {

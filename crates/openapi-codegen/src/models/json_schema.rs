@@ -108,18 +108,24 @@ fn rename_in(
 
 /// Converts a normalized (OpenAPI 3.0 flavoured) schema into JSON Schema (draft 7) for typify.
 pub(super) fn to_json_schema(schema: &Value) -> Value {
-    convert(schema, false)
+    convert(schema, false, false)
+}
+
+/// [`to_json_schema`] for validating and synthesizing values rather than naming types: every
+/// `enum` kept and `discriminator` kept (an annotation validators ignore).
+pub(crate) fn to_value_schema(schema: &Value) -> Value {
+    convert(schema, false, true)
 }
 
 /// [`to_json_schema`] of a schema, or (`nested`) of a subschema: typify names an inline type
 /// after its `title`, and two inline types with one title (`"title": "Type"` on the `type`
 /// property of every variant) become one type, which the other's values then do not fit. Inline
 /// types are named after their place instead.
-fn convert(schema: &Value, nested: bool) -> Value {
+fn convert(schema: &Value, nested: bool, values: bool) -> Value {
     let Value::Object(src) = schema else {
         return schema.clone();
     };
-    let to_json_schema = |v: &Value| convert(v, true);
+    let to_json_schema = |v: &Value| convert(v, true, values);
     let mut out = Map::new();
     for (key, value) in src {
         let converted = match key.as_str() {
@@ -141,6 +147,7 @@ fn convert(schema: &Value, nested: bool) -> Value {
                 Value::Array(list) => Value::Array(list.iter().map(to_json_schema).collect()),
                 other => other.clone(),
             },
+            "discriminator" if values => value.clone(),
             "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => continue,
             _ => value.clone(),
         };
@@ -161,7 +168,7 @@ fn convert(schema: &Value, nested: bool) -> Value {
     if let Some(example) = src.get("example") {
         out.insert("examples".into(), json!([example]));
     }
-    if enum_names_collide(out.get("enum")) {
+    if !values && enum_names_collide(out.get("enum")) {
         // typify cannot name these variants apart (`>=`/`>`, `reactions-+1`/`reactions--1`,
         // emoji): it gets a plain string; the server still checks the enumeration.
         out.remove("enum");

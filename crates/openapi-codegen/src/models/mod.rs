@@ -2,6 +2,7 @@
 //! and shared by the client (progenitor replacements) and the server (trait signatures).
 
 mod json_schema;
+pub(crate) use json_schema::to_value_schema;
 mod repair;
 
 use proc_macro2::TokenStream;

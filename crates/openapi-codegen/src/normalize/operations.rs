@@ -14,8 +14,8 @@ use crate::naming::rust_type_name;
 use crate::status::Status;
 
 use super::paths::{
-    content_schema_pointer, media_types, path_template_names, pick_media, read_encoding,
-    security_requirements, split_route, synthesize_operation_id,
+    content_schema_pointer, media_examples, media_types, path_template_names, pick_media,
+    read_encoding, security_requirements, split_route, synthesize_operation_id,
 };
 
 /// The HTTP methods an OpenAPI path item may hold, in the order operations are generated.
@@ -474,6 +474,7 @@ impl<'a> Normalizer<'a> {
                 schema_pointer,
                 media_type: media.clone(),
                 kind,
+                examples: media_examples(entry, self.root),
             }
         });
         if spec == Status::Code(204) && body.is_some() {

@@ -21,6 +21,36 @@ pub(super) fn pick_media(content: &Map<String, Value>) -> Option<(&String, &Valu
         .or_else(|| content.iter().next())
 }
 
+/// The examples of a media type entry, named: `example` as `example`, each of `examples` by its
+/// key (a `$ref` to `components.examples` followed; one with only an `externalValue` skipped).
+pub(super) fn media_examples(entry: &Value, root: &Value) -> Vec<(String, Value)> {
+    let mut out = Vec::new();
+    if let Some(example) = entry.get("example") {
+        out.push(("example".to_owned(), example.clone()));
+    }
+    let Some(examples) = entry.get("examples").and_then(Value::as_object) else {
+        return out;
+    };
+    for (name, example) in examples {
+        let mut current = example;
+        for _ in 0..8 {
+            let Some(target) = current
+                .get("$ref")
+                .and_then(Value::as_str)
+                .and_then(|r| r.strip_prefix('#'))
+                .and_then(|p| root.pointer(&crate::error::decode_fragment(p)))
+            else {
+                break;
+            };
+            current = target;
+        }
+        if let Some(value) = current.get("value") {
+            out.push((name.clone(), value.clone()));
+        }
+    }
+    out
+}
+
 /// An `encoding` entry of a form or multipart body.
 pub(super) fn read_encoding(value: &Value) -> Encoding {
     let style = value

@@ -5,6 +5,7 @@
 
 mod auth;
 mod body;
+mod mock;
 mod operation;
 mod types;
 mod validators;
@@ -19,14 +20,22 @@ use crate::naming::doc_attrs;
 use operation::handler_ident;
 use validators::ValidatorCompiler;
 
+/// The server module, the mock's answers (`mock.json`) and what the server could not express.
+pub(crate) struct ServerCode {
+    pub tokens: TokenStream,
+    pub mock_answers: String,
+    pub warnings: Vec<Diagnostic>,
+}
+
 /// Generates the server module for `api`; models live in crate `models_crate`, the runtime in
-/// `runtime_crate`. Returns the code and what it could not express.
+/// `runtime_crate`; `command` is named in the header of `mock.json`.
 pub(crate) fn generate(
     api: &Api,
     models: &ModelNames,
     models_crate: &str,
     runtime_crate: &str,
-) -> (TokenStream, Vec<Diagnostic>) {
+    command: &str,
+) -> ServerCode {
     let mut compiler = ValidatorCompiler::new(api, models);
     let models_ident = format_ident!("{}", models_crate);
     let runtime_ident = format_ident!("{}", runtime_crate);
@@ -34,12 +43,16 @@ pub(crate) fn generate(
     let mut items = Vec::new();
     let mut trait_methods = Vec::new();
     let mut handlers = Vec::new();
+    let mut signatures = Vec::new();
     for op in &api.operations {
         let code = operation::generate(op, api, models, &mut compiler);
         items.push(code.items);
         trait_methods.push(code.trait_method);
         handlers.push(code.handler);
+        signatures.push(code.signature);
     }
+    let mock = mock::generate(api, &signatures, command);
+    let mock_module = mock.module;
     // Validators for every component reachable from request inputs.
     let validators = compiler.component_validators();
     let (pattern_imports, patterns) = compiler.pattern_statics();
@@ -94,8 +107,14 @@ pub(crate) fn generate(
         #(#validators)*
 
         #(#patterns)*
+
+        #mock_module
     };
-    (tokens, compiler.diags)
+    ServerCode {
+        tokens,
+        mock_answers: mock.answers,
+        warnings: compiler.diags,
+    }
 }
 
 /// The route of an operation: its path without a `#fragment` (Azure's `#overload=stream` keys

@@ -22,6 +22,8 @@ pub(super) struct OperationCode {
     pub trait_method: TokenStream,
     /// Its axum handler.
     pub handler: TokenStream,
+    /// Its trait method's arguments after `&self` (`auth: …, params: …, body: …,`).
+    pub signature: TokenStream,
 }
 
 /// The Rust names of one operation's generated items.
@@ -74,10 +76,15 @@ pub(super) fn generate(
             #response
         }
     };
+    let signature = {
+        let (a, p, b) = (&auth.ty_arg, &params.ty_arg, &body.ty_arg);
+        quote! { #a #p #b }
+    };
     OperationCode {
         items,
         trait_method: trait_method(op, &names, &auth, &params, &body),
         handler: handler(op, &names, &auth, &params, &body),
+        signature,
     }
 }
 

@@ -1,0 +1,201 @@
+//! The mock of a generated server (feature `mock` of the server crate): `Mock`, an implementation
+//! of the `Api` trait answering from the document through the runtime's `rt::mock::Engine`, and
+//! `mock.json`, the answers it embeds — each operation's responses with their schemas (as JSON
+//! Schema, components beside them) and their media types' named examples.
+//!
+//! Operation `i`'s response `j` has its schema at `#/definitions/op{i}r{j}`; the generated code
+//! and the engine agree on those numbers (document order).
+
+use proc_macro2::TokenStream;
+use quote::{format_ident, quote};
+use serde_json::{Map, Value, json};
+
+use crate::ir::{Api, MediaKind, Operation};
+use crate::models::to_value_schema;
+use crate::naming::{method_name, operation_type_prefix};
+use crate::status::Status;
+
+/// The mock module's code and its answers file.
+pub(crate) struct MockCode {
+    /// `pub mod mock { … }`, compiled only with the crate's `mock` feature.
+    pub module: TokenStream,
+    /// `mock.json`, beside the generated code.
+    pub answers: String,
+}
+
+/// The mock of `api`; `signatures[i]` is operation `i`'s trait method arguments (after `&self`).
+pub(crate) fn generate(api: &Api, signatures: &[TokenStream], command: &str) -> MockCode {
+    let methods = api
+        .operations
+        .iter()
+        .zip(signatures)
+        .enumerate()
+        .map(|(i, (op, signature))| method(i, op, signature));
+    let module = quote! {
+        /// A mock of this API (feature `mock`): every operation answers the document's example,
+        /// or a value synthesized from its schema and checked against it, through the same
+        /// router (requests are validated and credentials required as the document says).
+        ///
+        /// The response is the lowest documented 2xx unless the request's `Prefer` header asks
+        /// for another: `Prefer: code=404`, `Prefer: example=<name>`, `Prefer: dynamic=true`
+        /// (a fresh random value). A test serves it in one line with [`mock::serve`].
+        #[cfg(feature = "mock")]
+        pub mod mock {
+            use super::*;
+
+            /// The document's answers: each operation's responses, schemas and examples.
+            pub const ANSWERS: &str = include_str!("mock.json");
+
+            static ENGINE: ::std::sync::LazyLock<rt::mock::Engine> =
+                ::std::sync::LazyLock::new(|| rt::mock::Engine::new(ANSWERS, 0));
+
+            /// The mock implementation of [`Api`].
+            #[derive(Debug, Clone)]
+            pub struct Mock {
+                engine: rt::mock::Engine,
+            }
+
+            impl Mock {
+                /// A mock whose synthesized answers come from seed 0.
+                pub fn new() -> Self {
+                    Self::with_seed(0)
+                }
+
+                /// A mock whose synthesized answers come from `seed` (the same seed, the same
+                /// answers).
+                pub fn with_seed(seed: u64) -> Self {
+                    Self { engine: ENGINE.with_seed(seed) }
+                }
+            }
+
+            impl Default for Mock {
+                fn default() -> Self {
+                    Self::new()
+                }
+            }
+
+            /// The router serving `mock`, with the mock's layer around it (`Prefer`, CORS, a log
+            /// line per request).
+            pub fn router(mock: Mock) -> axum::Router {
+                rt::mock::layer(super::router(Arc::new(mock)))
+            }
+
+            /// [`router`] with `options`.
+            pub fn router_with_options(mock: Mock, options: rt::RouterOptions) -> axum::Router {
+                rt::mock::layer(super::router_with_options(Arc::new(mock), options))
+            }
+
+            /// The mock served on a free port of 127.0.0.1 until the returned server is dropped;
+            /// point a client at its [`url`](rt::mock::MockServer::url).
+            pub async fn serve() -> ::std::io::Result<rt::mock::MockServer> {
+                rt::mock::MockServer::start(router(Mock::new()), "127.0.0.1:0").await
+            }
+
+            impl Api for Mock {
+                #(#methods)*
+            }
+        }
+    };
+    MockCode {
+        module,
+        answers: answers(api, command),
+    }
+}
+
+/// `op`'s method: choose a response, then build its variant from the engine's body.
+fn method(index: usize, op: &Operation, signature: &TokenStream) -> TokenStream {
+    let method = format_ident!("{}", method_name(&op.id));
+    let response_ty = format_ident!("{}Response", operation_type_prefix(&op.id));
+    let refused = quote! { #response_ty::Undocumented(r.status(), r.into_body()) };
+    let arms = op.responses.iter().enumerate().map(|(j, r)| {
+        let variant = format_ident!("{}", r.status.word());
+        let ranged = !matches!(r.status, Status::Code(_));
+        let status = if ranged {
+            quote! { choice.status(), }
+        } else {
+            quote! {}
+        };
+        let body = match &r.body {
+            Some(b) if b.kind == MediaKind::Text => Some(quote! { self.engine.text(&choice) }),
+            Some(b) if !b.is_json() => {
+                Some(quote! { Ok::<_, rt::mock::Refusal>(self.engine.raw(&choice)) })
+            }
+            Some(_) => Some(quote! { self.engine.json(&choice) }),
+            None => None,
+        };
+        match (body, ranged) {
+            (Some(body), _) => quote! {
+                #j => match #body {
+                    Ok(body) => #response_ty::#variant(#status body),
+                    Err(r) => #refused,
+                },
+            },
+            (None, true) => quote! { #j => #response_ty::#variant(choice.status()), },
+            (None, false) => quote! { #j => #response_ty::#variant, },
+        }
+    });
+    quote! {
+        #[allow(unused_variables, clippy::match_single_binding)]
+        async fn #method(&self, #signature) -> #response_ty {
+            let choice = match self.engine.choose(#index) {
+                Ok(choice) => choice,
+                Err(r) => return #refused,
+            };
+            match choice.response() {
+                #(#arms)*
+                _ => #response_ty::Undocumented(choice.status(), Value::Null),
+            }
+        }
+    }
+}
+
+/// `mock.json`: the components, each response's schema and each operation's responses.
+fn answers(api: &Api, command: &str) -> String {
+    let mut definitions = Map::new();
+    let mut operations = Vec::new();
+    for (i, op) in api.operations.iter().enumerate() {
+        let mut responses = Vec::new();
+        for (j, r) in op.responses.iter().enumerate() {
+            let (kind, media, examples) = match &r.body {
+                Some(b) => {
+                    let kind = match b.kind {
+                        MediaKind::Json => "json",
+                        MediaKind::Text => "text",
+                        _ => "binary",
+                    };
+                    let schema = if b.is_json() || b.kind == MediaKind::Text {
+                        to_value_schema(&b.schema.json)
+                    } else {
+                        json!({})
+                    };
+                    definitions.insert(format!("op{i}r{j}"), schema);
+                    let examples: Vec<Value> =
+                        b.examples.iter().map(|(n, v)| json!([n, v])).collect();
+                    (kind, b.media_type.as_str(), examples)
+                }
+                None => ("empty", "", Vec::new()),
+            };
+            responses.push(json!({
+                "status": r.status.key(),
+                "kind": kind,
+                "media": media,
+                "examples": examples,
+            }));
+        }
+        operations.push(json!({ "id": op.id, "responses": responses }));
+    }
+    let components: Map<String, Value> = api
+        .schemas
+        .iter()
+        .map(|(name, schema)| (name.clone(), to_value_schema(&schema.json)))
+        .collect();
+    let document = json!({
+        "@generated": format!("by `{command}`. Do not edit by hand: change the OpenAPI document or the generator and run it again."),
+        "definitions": definitions,
+        "components": { "schemas": components },
+        "operations": operations,
+    });
+    let mut text = document.to_string();
+    text.push('\n');
+    text
+}

@@ -1,0 +1,476 @@
+//! The engine: the embedded answers of a document, the choice of a response for a request, and
+//! the body of that response (an example, or a synthesized value that a validator accepts).
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
+
+use axum::http::StatusCode;
+use serde::de::DeserializeOwned;
+use serde_json::{Value, json};
+
+use super::serve;
+use super::synth::Synth;
+use crate::RawBody;
+
+/// Candidates tried for one answer before the engine gives up on a schema.
+const ATTEMPTS: u64 = 12;
+
+/// One documented response of an operation, as embedded.
+#[derive(Debug)]
+struct ResponseSpec {
+    /// `200`, `2XX` or `default`.
+    status: String,
+    /// Named examples of its media type (`example` is named `default`).
+    examples: Vec<(String, Value)>,
+}
+
+#[derive(Debug)]
+struct OperationSpec {
+    id: String,
+    responses: Vec<ResponseSpec>,
+}
+
+/// A document's embedded answers, parsed once.
+struct Spec {
+    root: Value,
+    operations: Vec<OperationSpec>,
+    validators: OnceLock<Option<jsonschema::ValidatorMap>>,
+    /// Compiled `pattern` generators.
+    patterns: Mutex<HashMap<String, Option<rand_regex::Regex>>>,
+    /// The answer found for each static choice (operation, response): the same every time.
+    settled: Mutex<HashMap<(usize, usize), Value>>,
+}
+
+/// Answers of one document's operations. Cheap to clone (shared).
+#[derive(Clone)]
+pub struct Engine {
+    spec: Arc<Result<Spec, String>>,
+    seed: u64,
+    requests: Arc<AtomicU64>,
+}
+
+impl std::fmt::Debug for Engine {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Engine")
+            .field("seed", &self.seed)
+            .finish_non_exhaustive()
+    }
+}
+
+/// The response picked for one request.
+#[derive(Debug, Clone)]
+pub struct Choice {
+    operation: usize,
+    response: usize,
+    status: StatusCode,
+    /// The example asked for by name (`Prefer: example=…`).
+    example: Option<usize>,
+    dynamic: bool,
+    seed: u64,
+}
+
+impl Choice {
+    /// Index of the chosen response among the operation's documented ones (document order).
+    pub fn response(&self) -> usize {
+        self.response
+    }
+
+    /// The status to answer with (a range or `default` response gets a concrete code).
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+}
+
+/// Why the mock cannot answer as asked: an answer of its own, `{"code", "detail"}`.
+#[derive(Debug, Clone)]
+pub struct Refusal {
+    status: StatusCode,
+    code: &'static str,
+    detail: String,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, code: &'static str, detail: String) -> Self {
+        serve::note(format!("refused: {detail}"));
+        Self {
+            status,
+            code,
+            detail,
+        }
+    }
+
+    /// Its status.
+    pub fn status(&self) -> StatusCode {
+        self.status
+    }
+
+    /// Its body, `{"code", "detail"}`.
+    pub fn into_body(self) -> Value {
+        json!({ "code": self.code, "detail": self.detail })
+    }
+}
+
+impl Engine {
+    /// An engine over `answers` (the generated `mock.json`) with `seed`. A malformed text gives
+    /// an engine whose every answer is a 500 naming the problem.
+    pub fn new(answers: &str, seed: u64) -> Self {
+        Self {
+            spec: Arc::new(Spec::parse(answers)),
+            seed,
+            requests: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    /// The same answers with another seed.
+    pub fn with_seed(&self, seed: u64) -> Self {
+        Self {
+            spec: self.spec.clone(),
+            seed,
+            requests: Arc::new(AtomicU64::new(0)),
+        }
+    }
+
+    fn spec(&self) -> Result<&Spec, Refusal> {
+        self.spec.as_ref().as_ref().map_err(|e| {
+            Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "mock_unavailable",
+                format!("the mock's embedded answers are unreadable: {e}"),
+            )
+        })
+    }
+
+    /// Picks the response operation number `operation` answers this request with: the one the
+    /// request's `Prefer` header names (`code=`, `example=`), else the lowest 2xx (a `2XX` range,
+    /// then `default`, then the first documented).
+    pub fn choose(&self, operation: usize) -> Result<Choice, Refusal> {
+        let spec = self.spec()?;
+        let Some(op) = spec.operations.get(operation) else {
+            return Err(Refusal::new(
+                StatusCode::INTERNAL_SERVER_ERROR,
+                "mock_unavailable",
+                format!("the mock has no operation number {operation}"),
+            ));
+        };
+        let prefer = serve::current_prefer();
+        let (response, status) = match prefer.code {
+            Some(code) => pick_code(op, code).ok_or_else(|| {
+                Refusal::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "mock_no_such_response",
+                    format!(
+                        "`Prefer: code={code}` asks for a response the document does not define for `{}` (it defines {})",
+                        op.id,
+                        list(op.responses.iter().map(|r| r.status.as_str()))
+                    ),
+                )
+            })?,
+            None => match &prefer.example {
+                // An example asked for by name without a code: the response that has it.
+                Some(name) => op
+                    .responses
+                    .iter()
+                    .position(|r| r.examples.iter().any(|(n, _)| n == name))
+                    .map(|i| (i, concrete_status(&op.responses[i].status, None)))
+                    .or_else(|| pick_default(op))
+                    .ok_or_else(|| no_responses(&op.id))?,
+                None => pick_default(op).ok_or_else(|| no_responses(&op.id))?,
+            },
+        };
+        let example = match &prefer.example {
+            Some(name) => {
+                let examples = &op.responses[response].examples;
+                let Some(i) = examples.iter().position(|(n, _)| n == name) else {
+                    return Err(Refusal::new(
+                        StatusCode::INTERNAL_SERVER_ERROR,
+                        "mock_no_such_example",
+                        format!(
+                            "`Prefer: example={name}`: the {} answer of `{}` has no example of that name (it has {})",
+                            op.responses[response].status,
+                            op.id,
+                            list(examples.iter().map(|(n, _)| n.as_str()))
+                        ),
+                    ));
+                };
+                Some(i)
+            }
+            None => None,
+        };
+        let dynamic = prefer.dynamic.unwrap_or(false);
+        let seed = if dynamic {
+            self.seed
+                ^ self
+                    .requests
+                    .fetch_add(1, Ordering::Relaxed)
+                    .wrapping_mul(0x9e37_79b9_7f4a_7c15)
+        } else {
+            self.seed
+        };
+        Ok(Choice {
+            operation,
+            response,
+            status,
+            example,
+            dynamic,
+            seed,
+        })
+    }
+
+    /// The JSON body of `choice`, as the response's type `T`.
+    pub fn json<T: DeserializeOwned>(&self, choice: &Choice) -> Result<T, Refusal> {
+        let value = self.body(choice, |v| serde_json::from_value::<T>(v.clone()).is_ok())?;
+        serde_json::from_value(value).map_err(|e| self.unfit(choice, &e.to_string()))
+    }
+
+    /// The text body of `choice`.
+    pub fn text(&self, choice: &Choice) -> Result<String, Refusal> {
+        match self.body(choice, Value::is_string)? {
+            Value::String(s) => Ok(s),
+            other => Ok(other.to_string()),
+        }
+    }
+
+    /// The body of `choice` as bytes with its media type: a string example's bytes, else a
+    /// string synthesized from the schema.
+    pub fn raw(&self, choice: &Choice) -> RawBody {
+        let bytes = match self.body(choice, |_| true) {
+            Ok(Value::String(s)) => s.into_bytes(),
+            Ok(Value::Null) | Err(_) => b"mock".to_vec(),
+            Ok(other) => other.to_string().into_bytes(),
+        };
+        RawBody::bytes(bytes)
+    }
+
+    /// A body for `choice` that its schema's validator accepts and `fits` (the Rust type takes).
+    fn body(&self, choice: &Choice, fits: impl Fn(&Value) -> bool) -> Result<Value, Refusal> {
+        let spec = self.spec()?;
+        let key = (choice.operation, choice.response);
+        let response = &spec.operations[choice.operation].responses[choice.response];
+        let pointer = format!("/definitions/op{}r{}", choice.operation, choice.response);
+        if let Some(i) = choice.example {
+            let (name, value) = &response.examples[i];
+            if !spec.valid(&pointer, value) {
+                serve::note(format!(
+                    "violation: example `{name}` does not match its schema"
+                ));
+            } else {
+                serve::note(format!("example `{name}`"));
+            }
+            return Ok(value.clone());
+        }
+        if !choice.dynamic
+            && let Some(value) = spec.settled.lock().ok().and_then(|s| s.get(&key).cloned())
+        {
+            serve::note("synthesized".to_owned());
+            return Ok(value);
+        }
+        let schema = spec.root.pointer(&pointer).cloned().unwrap_or(json!({}));
+        for attempt in 0..ATTEMPTS {
+            let (candidate, how) = if attempt == 0
+                && !choice.dynamic
+                && let Some((name, value)) = response.examples.first()
+            {
+                (value.clone(), format!("example `{name}`"))
+            } else {
+                let dynamic = choice.dynamic || attempt > 1;
+                let seed = choice.seed.wrapping_add(attempt);
+                let examples = attempt == 0 || (choice.dynamic && attempt == 1);
+                let mut patterns = match spec.patterns.lock() {
+                    Ok(p) => p,
+                    Err(poisoned) => poisoned.into_inner(),
+                };
+                let value =
+                    Synth::new(&spec.root, seed, dynamic, examples, &mut patterns).value(&schema);
+                (value, format!("synthesized (seed {seed})"))
+            };
+            if spec.valid(&pointer, &candidate) && fits(&candidate) {
+                serve::note(how);
+                if !choice.dynamic
+                    && let Ok(mut settled) = spec.settled.lock()
+                {
+                    settled.insert(key, candidate.clone());
+                }
+                return Ok(candidate);
+            }
+        }
+        Err(self.unfit(choice, "no candidate was valid against the schema"))
+    }
+
+    fn unfit(&self, choice: &Choice, why: &str) -> Refusal {
+        let id = self
+            .spec
+            .as_ref()
+            .as_ref()
+            .ok()
+            .and_then(|s| s.operations.get(choice.operation))
+            .map_or("?", |o| o.id.as_str())
+            .to_owned();
+        Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "mock_no_valid_answer",
+            format!(
+                "the mock found no valid {} answer for `{id}`: {why}",
+                choice.status.as_u16()
+            ),
+        )
+    }
+}
+
+impl Spec {
+    fn parse(text: &str) -> Result<Self, String> {
+        let root: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let operations = root
+            .get("operations")
+            .and_then(Value::as_array)
+            .ok_or("no `operations` list")?
+            .iter()
+            .map(|op| OperationSpec {
+                id: op
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
+                responses: op
+                    .get("responses")
+                    .and_then(Value::as_array)
+                    .map(|list| list.iter().map(ResponseSpec::parse).collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Ok(Self {
+            root,
+            operations,
+            validators: OnceLock::new(),
+            patterns: Mutex::new(HashMap::new()),
+            settled: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Whether `value` is valid against the schema at `pointer` (true when the schemas could
+    /// not be compiled: the answer is then only as good as the synthesizer).
+    fn valid(&self, pointer: &str, value: &Value) -> bool {
+        let map = self.validators.get_or_init(|| {
+            jsonschema::options()
+                .with_draft(jsonschema::Draft::Draft201909)
+                .should_validate_formats(true)
+                .build_map(&self.root)
+                .map_err(|e| {
+                    tracing::warn!(target: "mock", "answers are not validated: the schemas do not compile: {e}");
+                })
+                .ok()
+        });
+        match map.as_ref().and_then(|m| m.get(&format!("#{pointer}"))) {
+            Some(validator) => validator.is_valid(value),
+            None => true,
+        }
+    }
+}
+
+impl ResponseSpec {
+    fn parse(value: &Value) -> Self {
+        let text = |k: &str| {
+            value
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        Self {
+            status: text("status"),
+            examples: value
+                .get("examples")
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|pair| {
+                            Some((pair.get(0)?.as_str()?.to_owned(), pair.get(1)?.clone()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// The response for status `code`: the exact code, else its range, else `default`.
+fn pick_code(op: &OperationSpec, code: u16) -> Option<(usize, StatusCode)> {
+    let status = StatusCode::from_u16(code).ok()?;
+    let exact = op
+        .responses
+        .iter()
+        .position(|r| r.status == code.to_string());
+    let range = format!("{}XX", code / 100);
+    let ranged = || {
+        op.responses
+            .iter()
+            .position(|r| r.status.eq_ignore_ascii_case(&range))
+    };
+    let default = || op.responses.iter().position(|r| r.status == "default");
+    exact.or_else(ranged).or_else(default).map(|i| (i, status))
+}
+
+/// The lowest documented 2xx, else a `2XX` range, else `default`, else the first response.
+fn pick_default(op: &OperationSpec) -> Option<(usize, StatusCode)> {
+    let codes = op.responses.iter().enumerate().filter_map(|(i, r)| {
+        let code: u16 = r.status.parse().ok()?;
+        Some((i, code))
+    });
+    if let Some((i, code)) = codes
+        .clone()
+        .filter(|(_, c)| (200..300).contains(c))
+        .min_by_key(|(_, c)| *c)
+    {
+        return Some((i, StatusCode::from_u16(code).ok()?));
+    }
+    if let Some(i) = op
+        .responses
+        .iter()
+        .position(|r| r.status.eq_ignore_ascii_case("2XX"))
+    {
+        return Some((i, StatusCode::OK));
+    }
+    if let Some(i) = op.responses.iter().position(|r| r.status == "default") {
+        return Some((i, StatusCode::OK));
+    }
+    if let Some((i, code)) = codes.min_by_key(|(_, c)| *c) {
+        return Some((i, StatusCode::from_u16(code).ok()?));
+    }
+    let first = op.responses.first()?;
+    Some((0, concrete_status(&first.status, None)))
+}
+
+/// A concrete status for a documented one (`4XX` → 400, `default` → 200).
+fn concrete_status(status: &str, asked: Option<u16>) -> StatusCode {
+    if let Some(code) = asked.and_then(|c| StatusCode::from_u16(c).ok()) {
+        return code;
+    }
+    if let Ok(code) = status.parse::<u16>()
+        && let Ok(code) = StatusCode::from_u16(code)
+    {
+        return code;
+    }
+    match status.as_bytes().first() {
+        Some(d @ b'1'..=b'5') if status.len() == 3 => {
+            StatusCode::from_u16(u16::from(d - b'0') * 100).unwrap_or(StatusCode::OK)
+        }
+        _ => StatusCode::OK,
+    }
+}
+
+fn no_responses(id: &str) -> Refusal {
+    Refusal::new(
+        StatusCode::INTERNAL_SERVER_ERROR,
+        "mock_no_such_response",
+        format!("the document defines no response for `{id}`"),
+    )
+}
+
+fn list<'a>(items: impl Iterator<Item = &'a str>) -> String {
+    let items: Vec<String> = items.map(|i| format!("`{i}`")).collect();
+    if items.is_empty() {
+        "none".to_owned()
+    } else {
+        items.join(", ")
+    }
+}

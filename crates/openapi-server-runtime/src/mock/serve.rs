@@ -1,0 +1,166 @@
+//! Around a mock's router: the `Prefer` header each request carries (read by the engine through a
+//! task-local), CORS (preflights answered), a log line per request with the answer chosen or the
+//! violation refused, and [`MockServer`], a mock on a local port in one line.
+
+use std::net::SocketAddr;
+use std::sync::Mutex;
+
+use axum::extract::Request;
+use axum::http::HeaderMap;
+use axum::middleware::Next;
+use axum::response::Response;
+
+/// Violation text kept in a log line at most (a router's error body).
+const LOGGED_BODY: usize = 16 * 1024;
+
+/// What a request's `Prefer` header asks of the mock (Prism's conventions).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Prefer {
+    /// `code=404`: answer the response documented for that status.
+    pub code: Option<u16>,
+    /// `example=name`: answer that named example.
+    pub example: Option<String>,
+    /// `dynamic=true`: a value synthesized afresh (random) rather than the fixed one.
+    pub dynamic: Option<bool>,
+}
+
+impl Prefer {
+    /// Reads every `Prefer` header (preferences separated by `,` or `;`); unknown preferences
+    /// and unreadable values are ignored, as RFC 7240 asks.
+    pub fn from_headers(headers: &HeaderMap) -> Self {
+        let mut prefer = Self::default();
+        for value in headers.get_all("prefer") {
+            let Ok(text) = value.to_str() else { continue };
+            for item in text.split([',', ';']) {
+                let Some((key, value)) = item.split_once('=') else {
+                    continue;
+                };
+                let value = value.trim().trim_matches('"');
+                match key.trim().to_ascii_lowercase().as_str() {
+                    "code" => prefer.code = value.parse().ok().filter(|c| (100..600).contains(c)),
+                    "example" if !value.is_empty() => prefer.example = Some(value.to_owned()),
+                    "dynamic" => prefer.dynamic = value.parse().ok(),
+                    _ => {}
+                }
+            }
+        }
+        prefer
+    }
+}
+
+/// The request being answered: its preferences and what the engine chose.
+struct Current {
+    prefer: Prefer,
+    note: Mutex<Vec<String>>,
+}
+
+tokio::task_local! {
+    static CURRENT: Current;
+}
+
+/// The `Prefer` header of the request being answered (none outside [`layer`]).
+pub(super) fn current_prefer() -> Prefer {
+    CURRENT.try_with(|c| c.prefer.clone()).unwrap_or_default()
+}
+
+/// Records what the engine did for the request being answered (for its log line).
+pub(super) fn note(text: String) {
+    let _ = CURRENT.try_with(|c| {
+        if let Ok(mut notes) = c.note.lock() {
+            notes.push(text);
+        }
+    });
+}
+
+/// `router` with what a mock needs around it: each request's `Prefer` header handed to the
+/// engine, CORS for any origin (preflights answered before routing), and a `tracing` line per
+/// request (target `mock`) with the status and the answer chosen, or the violation refused.
+pub fn layer(router: axum::Router) -> axum::Router {
+    router
+        .layer(axum::middleware::from_fn(observe))
+        .layer(tower_http::cors::CorsLayer::very_permissive())
+}
+
+async fn observe(request: Request, next: Next) -> Response {
+    let prefer = Prefer::from_headers(request.headers());
+    let method = request.method().clone();
+    let path = request.uri().path().to_owned();
+    let current = Current {
+        prefer,
+        note: Mutex::new(Vec::new()),
+    };
+    let (response, notes) = CURRENT
+        .scope(current, async move {
+            let response = next.run(request).await;
+            let notes = CURRENT
+                .try_with(|c| c.note.lock().map(|n| n.join("; ")).unwrap_or_default())
+                .unwrap_or_default();
+            (response, notes)
+        })
+        .await;
+    let status = response.status();
+    if !notes.is_empty() {
+        tracing::info!(target: "mock", "{method} {path} -> {} {notes}", status.as_u16());
+        return response;
+    }
+    // Not answered by the mock: the router refused the request (a violation) or found no route.
+    let (parts, body) = response.into_parts();
+    let bytes = match axum::body::to_bytes(body, 1 << 20).await {
+        Ok(b) => b,
+        Err(_) => axum::body::Bytes::new(),
+    };
+    let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(LOGGED_BODY)]).into_owned();
+    tracing::info!(target: "mock", "{method} {path} -> {} violation: {shown}", status.as_u16());
+    Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// A mock served on a local port until dropped.
+#[derive(Debug)]
+pub struct MockServer {
+    addr: SocketAddr,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+}
+
+impl MockServer {
+    /// Serves `router` (a mock's, already [`layer`]ed) on `addr` (`127.0.0.1:0` for a free
+    /// port) from a background task; it stops when this value is dropped.
+    pub async fn start(
+        router: axum::Router,
+        addr: impl tokio::net::ToSocketAddrs,
+    ) -> std::io::Result<Self> {
+        let listener = tokio::net::TcpListener::bind(addr).await?;
+        let addr = listener.local_addr()?;
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        tokio::spawn(async move {
+            let serve = axum::serve(listener, router).with_graceful_shutdown(async move {
+                let _ = stopped.await;
+            });
+            if let Err(e) = serve.await {
+                tracing::warn!(target: "mock", "the mock server stopped: {e}");
+            }
+        });
+        Ok(Self {
+            addr,
+            stop: Some(stop),
+        })
+    }
+
+    /// Where it listens.
+    pub fn addr(&self) -> SocketAddr {
+        self.addr
+    }
+
+    /// Its base URL, `http://127.0.0.1:<port>`.
+    pub fn url(&self) -> String {
+        format!("http://{}", self.addr)
+    }
+}
+
+impl Drop for MockServer {
+    fn drop(&mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+    }
+}
