@@ -217,6 +217,55 @@ impl Engine {
         })
     }
 
+    /// A choice made without a request (for tests and tools): response number `response` of
+    /// operation number `operation`, its fixed answer or (`dynamic`) the one of `seed`.
+    pub fn choice(
+        &self,
+        operation: usize,
+        response: usize,
+        dynamic: bool,
+        seed: u64,
+    ) -> Result<Choice, Refusal> {
+        let spec = self.spec()?;
+        let status = spec
+            .operations
+            .get(operation)
+            .and_then(|op| op.responses.get(response))
+            .map(|r| concrete_status(&r.status, None))
+            .ok_or_else(|| {
+                Refusal::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "mock_no_such_response",
+                    format!("the mock has no response {response} of operation {operation}"),
+                )
+            })?;
+        Ok(Choice {
+            operation,
+            response,
+            status,
+            example: None,
+            dynamic,
+            seed: if dynamic { seed } else { self.seed },
+        })
+    }
+
+    /// How many operations the answers hold, and how many responses each.
+    pub fn shape(&self) -> Vec<(String, Vec<String>)> {
+        match self.spec.as_ref() {
+            Ok(spec) => spec
+                .operations
+                .iter()
+                .map(|op| {
+                    (
+                        op.id.clone(),
+                        op.responses.iter().map(|r| r.status.clone()).collect(),
+                    )
+                })
+                .collect(),
+            Err(_) => Vec::new(),
+        }
+    }
+
     /// The JSON body of `choice`, as the response's type `T`.
     pub fn json<T: DeserializeOwned>(&self, choice: &Choice) -> Result<T, Refusal> {
         let value = self.body(choice, |v| serde_json::from_value::<T>(v.clone()).is_ok())?;

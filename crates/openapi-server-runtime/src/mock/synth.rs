@@ -103,15 +103,15 @@ impl<'a> Synth<'a> {
             return self.pick_enum(values);
         }
         if self.examples && !self.dynamic {
-            if let Some(first) = obj
+            // A null example or default is skipped like a null type (see `pick_type`).
+            let example = obj
                 .get("examples")
                 .and_then(Value::as_array)
                 .and_then(|e| e.first())
-            {
-                return first.clone();
-            }
-            if let Some(default) = obj.get("default") {
-                return default.clone();
+                .or_else(|| obj.get("default"))
+                .filter(|v| !v.is_null());
+            if let Some(value) = example {
+                return value.clone();
             }
         }
         if let Some(Value::Array(branches)) = obj.get("allOf") {
@@ -158,9 +158,13 @@ impl<'a> Synth<'a> {
         branches: &[Value],
         name: Option<&str>,
     ) -> Value {
-        // Null branches last: a value says more than a null.
-        let mut order: Vec<usize> = (0..branches.len()).collect();
-        order.sort_by_key(|&i| is_null_schema(&branches[i]));
+        // A null branch only when there is no other: a value says more than a null.
+        let mut order: Vec<usize> = (0..branches.len())
+            .filter(|&i| !is_null_schema(&branches[i]))
+            .collect();
+        if order.is_empty() {
+            order.push(0);
+        }
         let index = if self.dynamic {
             order[self.rng.random_range(0..order.len())]
         } else {
@@ -257,10 +261,9 @@ impl<'a> Synth<'a> {
         if values.is_empty() || (deep && declared.contains(&Type::Null)) {
             return Type::Null;
         }
+        // Null only when nothing else is allowed (or to end a deep recursion): a document that
+        // writes `nullable` into a 3.1 schema means null, but a strict reader does not.
         if self.dynamic {
-            if declared.contains(&Type::Null) && self.rng.random_range(0..8) == 0 {
-                return Type::Null;
-            }
             values[self.rng.random_range(0..values.len())]
         } else {
             values[0]
