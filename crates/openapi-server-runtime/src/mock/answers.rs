@@ -39,7 +39,7 @@ struct Spec {
     /// Compiled `pattern` generators.
     patterns: Mutex<HashMap<String, Option<rand_regex::Regex>>>,
     /// The answer found for each static choice (operation, response): the same every time.
-    settled: Mutex<HashMap<(usize, usize), Value>>,
+    settled: Mutex<HashMap<(usize, usize), (Value, Option<String>)>>,
 }
 
 /// Answers of one document's operations. Cheap to clone (shared).
@@ -268,13 +268,20 @@ impl Engine {
 
     /// The JSON body of `choice`, as the response's type `T`.
     pub fn json<T: DeserializeOwned>(&self, choice: &Choice) -> Result<T, Refusal> {
-        let value = self.body(choice, |v| serde_json::from_value::<T>(v.clone()).is_ok())?;
+        let (value, _) = self.body(choice, |v| serde_json::from_value::<T>(v.clone()).is_ok())?;
         serde_json::from_value(value).map_err(|e| self.unfit(choice, &e.to_string()))
     }
 
-    /// The text body of `choice`.
+    /// The JSON body of `choice` and, when no value valid against its schema was found (a
+    /// schema no value satisfies, an example that breaks it), why the one given is not.
+    pub fn checked(&self, choice: &Choice) -> Result<(Value, Option<String>), Refusal> {
+        self.body(choice, |_| true)
+    }
+
+    /// The text body of `choice` (a value of a schema that is not a string, such as an XML
+    /// document's structure, as JSON text).
     pub fn text(&self, choice: &Choice) -> Result<String, Refusal> {
-        match self.body(choice, Value::is_string)? {
+        match self.body(choice, |_| true)?.0 {
             Value::String(s) => Ok(s),
             other => Ok(other.to_string()),
         }
@@ -284,37 +291,48 @@ impl Engine {
     /// string synthesized from the schema.
     pub fn raw(&self, choice: &Choice) -> RawBody {
         let bytes = match self.body(choice, |_| true) {
-            Ok(Value::String(s)) => s.into_bytes(),
-            Ok(Value::Null) | Err(_) => b"mock".to_vec(),
-            Ok(other) => other.to_string().into_bytes(),
+            Ok((Value::String(s), _)) => s.into_bytes(),
+            Ok((Value::Null, _)) | Err(_) => b"mock".to_vec(),
+            Ok((other, _)) => other.to_string().into_bytes(),
         };
         RawBody::bytes(bytes)
     }
 
-    /// A body for `choice` that its schema's validator accepts and `fits` (the Rust type takes).
-    fn body(&self, choice: &Choice, fits: impl Fn(&Value) -> bool) -> Result<Value, Refusal> {
+    /// A body for `choice` that its schema's validator accepts and `fits` (the Rust type takes);
+    /// failing that, the last candidate that fits, with the violation (noted in the log line).
+    fn body(
+        &self,
+        choice: &Choice,
+        fits: impl Fn(&Value) -> bool,
+    ) -> Result<(Value, Option<String>), Refusal> {
         let spec = self.spec()?;
         let key = (choice.operation, choice.response);
         let response = &spec.operations[choice.operation].responses[choice.response];
         let pointer = format!("/definitions/op{}r{}", choice.operation, choice.response);
         if let Some(i) = choice.example {
             let (name, value) = &response.examples[i];
-            if !spec.valid(&pointer, value) {
-                serve::note(format!(
-                    "violation: example `{name}` does not match its schema"
-                ));
-            } else {
-                serve::note(format!("example `{name}`"));
+            let violation = spec.first_error(&pointer, value);
+            match &violation {
+                Some(error) => serve::note(format!(
+                    "violation: example `{name}` does not match its schema ({error})"
+                )),
+                None => serve::note(format!("example `{name}`")),
             }
-            return Ok(value.clone());
+            return Ok((value.clone(), violation));
         }
         if !choice.dynamic
-            && let Some(value) = spec.settled.lock().ok().and_then(|s| s.get(&key).cloned())
+            && let Some((value, violation)) =
+                spec.settled.lock().ok().and_then(|s| s.get(&key).cloned())
         {
-            serve::note("synthesized".to_owned());
-            return Ok(value);
+            serve::note(match &violation {
+                Some(error) => format!("violation: no valid value was found ({error})"),
+                None => "synthesized".to_owned(),
+            });
+            return Ok((value, violation));
         }
         let schema = spec.root.pointer(&pointer).cloned().unwrap_or(json!({}));
+        let mut fallback = None;
+        let mut answer = None;
         for attempt in 0..ATTEMPTS {
             let (candidate, how) = if attempt == 0
                 && !choice.dynamic
@@ -333,17 +351,35 @@ impl Engine {
                     Synth::new(&spec.root, seed, dynamic, examples, &mut patterns).value(&schema);
                 (value, format!("synthesized (seed {seed})"))
             };
-            if spec.valid(&pointer, &candidate) && fits(&candidate) {
-                serve::note(how);
-                if !choice.dynamic
-                    && let Ok(mut settled) = spec.settled.lock()
-                {
-                    settled.insert(key, candidate.clone());
-                }
-                return Ok(candidate);
+            if !fits(&candidate) {
+                continue;
             }
+            if spec.valid(&pointer, &candidate) {
+                serve::note(how);
+                answer = Some((candidate, None));
+                break;
+            }
+            fallback = Some(candidate);
         }
-        Err(self.unfit(choice, "no candidate was valid against the schema"))
+        let answer = match (answer, fallback) {
+            (Some(answer), _) => answer,
+            (None, Some(candidate)) => {
+                let error = spec
+                    .first_error(&pointer, &candidate)
+                    .unwrap_or_else(|| "no candidate was valid".to_owned());
+                serve::note(format!("violation: no valid value was found ({error})"));
+                (candidate, Some(error))
+            }
+            (None, None) => {
+                return Err(self.unfit(choice, "no candidate fits the answer's Rust type"));
+            }
+        };
+        if !choice.dynamic
+            && let Ok(mut settled) = spec.settled.lock()
+        {
+            settled.insert(key, answer.clone());
+        }
+        Ok(answer)
     }
 
     fn unfit(&self, choice: &Choice, why: &str) -> Refusal {
@@ -396,20 +432,47 @@ impl Spec {
         })
     }
 
+    /// Why `value` is not valid against the schema at `pointer` (its first error), if it is not.
+    fn first_error(&self, pointer: &str, value: &Value) -> Option<String> {
+        let validator = self
+            .validators()
+            .and_then(|m| m.get(&format!("#{pointer}")))?;
+        validator.iter_errors(value).next().map(|e| {
+            let at = e.instance_path().to_string();
+            // The message starts with the value, which can be long; what it breaks is at the end.
+            let text = e.to_string();
+            let chars: Vec<char> = text.chars().collect();
+            let shown: String = if chars.len() > 240 {
+                format!("…{}", chars[chars.len() - 240..].iter().collect::<String>())
+            } else {
+                text
+            };
+            format!("at `{}`: {shown}", if at.is_empty() { "/" } else { &at })
+        })
+    }
+
+    fn validators(&self) -> Option<&jsonschema::ValidatorMap> {
+        self.validators
+            .get_or_init(|| {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft201909)
+                    .should_validate_formats(true)
+                    .build_map(&self.root)
+                    .map_err(|e| {
+                        tracing::warn!(target: "mock", "answers are not validated: the schemas do not compile: {e}");
+                    })
+                    .ok()
+            })
+            .as_ref()
+    }
+
     /// Whether `value` is valid against the schema at `pointer` (true when the schemas could
     /// not be compiled: the answer is then only as good as the synthesizer).
     fn valid(&self, pointer: &str, value: &Value) -> bool {
-        let map = self.validators.get_or_init(|| {
-            jsonschema::options()
-                .with_draft(jsonschema::Draft::Draft201909)
-                .should_validate_formats(true)
-                .build_map(&self.root)
-                .map_err(|e| {
-                    tracing::warn!(target: "mock", "answers are not validated: the schemas do not compile: {e}");
-                })
-                .ok()
-        });
-        match map.as_ref().and_then(|m| m.get(&format!("#{pointer}"))) {
+        match self
+            .validators()
+            .and_then(|m| m.get(&format!("#{pointer}")))
+        {
             Some(validator) => validator.is_valid(value),
             None => true,
         }

@@ -153,9 +153,68 @@ pub(crate) fn string_of_format(format: &str, rng: &mut StdRng, dynamic: bool) ->
 pub(crate) fn pattern_generator(pattern: &str) -> Option<rand_regex::Regex> {
     let hir = regex_syntax::ParserBuilder::new()
         .build()
-        .parse(&ascii_classes(pattern))
+        .parse(&ascii_classes(&without_lookarounds(pattern)))
         .ok()?;
     rand_regex::Regex::with_hir(without_looks(hir), 8).ok()
+}
+
+/// `pattern` without its look-around groups (`(?!…)`, `(?=…)`, `(?<!…)`, `(?<=…)`), which
+/// the generator cannot read: what it generates then may break one, and the engine's validator
+/// sends it back for another try.
+fn without_lookarounds(pattern: &str) -> String {
+    let chars: Vec<char> = pattern.chars().collect();
+    let mut out = String::with_capacity(pattern.len());
+    let mut i = 0;
+    let mut in_class = false;
+    while i < chars.len() {
+        let c = chars[i];
+        if c == '\\' {
+            out.push(c);
+            if let Some(next) = chars.get(i + 1) {
+                out.push(*next);
+            }
+            i += 2;
+            continue;
+        }
+        if in_class {
+            in_class = c != ']';
+            out.push(c);
+            i += 1;
+            continue;
+        }
+        let rest: String = chars[i..chars.len().min(i + 4)].iter().collect();
+        let look = ["(?!", "(?=", "(?<!", "(?<="]
+            .iter()
+            .any(|p| rest.starts_with(p));
+        if look {
+            // Skip to the matching close parenthesis.
+            let mut depth = 0usize;
+            let mut j = i;
+            let mut class = false;
+            while j < chars.len() {
+                match chars[j] {
+                    '\\' => j += 1,
+                    '[' if !class => class = true,
+                    ']' if class => class = false,
+                    '(' if !class => depth += 1,
+                    ')' if !class => {
+                        depth -= 1;
+                        if depth == 0 {
+                            break;
+                        }
+                    }
+                    _ => {}
+                }
+                j += 1;
+            }
+            i = j + 1;
+            continue;
+        }
+        in_class = c == '[';
+        out.push(c);
+        i += 1;
+    }
+    out
 }
 
 /// `pattern` with `\d`, `\w`, `\s` (and their negations) as ASCII classes.
@@ -206,12 +265,15 @@ fn ascii_classes(pattern: &str) -> String {
     out
 }
 
-/// `hir` with every assertion (`^`, `$`, `\b`) replaced by the empty match.
+/// `hir` with every assertion (`^`, `$`, `\b`) replaced by the empty match, and repetitions
+/// capped at four beyond their minimum.
 fn without_looks(hir: Hir) -> Hir {
     match hir.into_kind() {
         HirKind::Look(_) => Hir::empty(),
         HirKind::Repetition(mut r) => {
             r.sub = Box::new(without_looks(*r.sub));
+            // A few repeats beyond the least: `{0,62}` stays short enough for a `maxLength`.
+            r.max = Some(r.max.map_or(r.min + 4, |max| max.min(r.min + 4)));
             Hir::repetition(r)
         }
         HirKind::Capture(mut c) => {

@@ -255,3 +255,28 @@ fn the_validator_these_tests_use_rejects_an_invalid_value() {
     assert!(!validator.is_valid(&json!(3)));
     assert!(validator.is_valid(&json!("3fa85f64-5717-4562-b3fc-2c963f66afa6")));
 }
+
+#[test]
+fn patterns_with_look_arounds_are_answered_valid_after_retries() {
+    for pattern in [
+        "^(((?!-)[A-Za-z0-9-]{0,62}[A-Za-z0-9])\\.)+((?!-)[A-Za-z0-9-]{1,62}[A-Za-z0-9])(\\.)?$",
+        "^(?=.*[a-z])[a-z0-9]+$",
+    ] {
+        let schema = json!({ "type": "string", "pattern": pattern, "maxLength": 64 });
+        let answers = json!({
+            "definitions": { "op0r0": schema },
+            "components": { "schemas": {} },
+            "operations": [{ "id": "op", "responses": [{ "status": "200", "examples": [] }] }]
+        });
+        let engine = Engine::new(&answers.to_string(), 3);
+        let validator = jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft201909)
+            .build(&schema)
+            .expect("compiles");
+        for seed in 0..40 {
+            let choice = engine.choice(0, 0, seed > 0, seed).expect("a choice");
+            let value: Value = engine.json(&choice).expect("a valid answer");
+            assert!(validator.is_valid(&value), "{pattern}: {value}");
+        }
+    }
+}
