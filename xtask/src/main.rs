@@ -26,6 +26,7 @@ fn keep_freed_memory() {
 mod api_diff;
 mod bench;
 mod corpus;
+mod mock;
 mod test;
 mod versus;
 
@@ -62,6 +63,28 @@ enum Command {
         /// Do not refresh the insta snapshots after generated code changed.
         #[arg(long)]
         no_snapshots: bool,
+    },
+    /// Serve a mock of any document: generate its crates and a mock server into
+    /// target/mock/, build it (cached between runs) and run it. Every operation answers the
+    /// document's examples or values synthesized from its schemas; `Prefer: code=…`,
+    /// `example=…`, `dynamic=true` choose another answer.
+    Mock {
+        /// The document (JSON or YAML, one file or the root of many).
+        #[arg(long)]
+        spec: PathBuf,
+        /// Where to listen.
+        #[arg(long, default_value = "127.0.0.1:4010")]
+        listen: String,
+        /// The seed of synthesized answers (the same seed, the same answers).
+        #[arg(long, default_value_t = 0)]
+        seed: u64,
+        /// Build only, and print the binary's path (run it with `--listen ADDR --seed N`).
+        #[arg(long)]
+        build_only: bool,
+        /// Accept only this credential secret (bearer token, API key, Basic password); others
+        /// get the operation's documented 401. Repeatable; without it any credential passes.
+        #[arg(long, value_name = "SECRET")]
+        credential: Vec<String>,
     },
     /// Follow the document's `$ref`s into other files and write it as one self-contained
     /// document (JSON).
@@ -226,6 +249,22 @@ fn main() -> ExitCode {
             no_snapshots,
         } => codegen(check, spec, out, name, strict, no_snapshots),
         Command::Bundle { root, output } => bundle(&root, output.as_deref()),
+        Command::Mock {
+            spec,
+            listen,
+            seed,
+            build_only,
+            credential,
+        } => mock::run(
+            &workspace_root(),
+            mock::Args {
+                spec,
+                listen,
+                seed,
+                build_only,
+                credentials: credential,
+            },
+        ),
         Command::ApiDiff {
             old,
             new,

@@ -16,6 +16,7 @@ mod load;
 #[path = "../../openapi-server-runtime/src/media.rs"]
 #[allow(dead_code)] // `media_matches` is the runtime's half of the rule
 mod media;
+mod mock_server;
 mod models;
 mod naming;
 mod normalize;
@@ -32,6 +33,7 @@ pub use document::{Document, SecurityCoverage};
 #[doc(hidden)]
 pub use error::catch_backend_for_tests;
 pub use error::{Degradation, Diagnostic, Error, Result, Severity};
+pub use mock_server::{generate_mock_server, mock_server_name};
 pub use standalone::{Runtime, runtime_crates};
 pub use summary::{CredentialPlace, CredentialUse, OperationSummary};
 pub use write::{Drift, FileStatus, OutputFile, check_all, write_all};

@@ -1562,6 +1562,19 @@ pub mod mock {
                 engine: ENGINE.with_seed(seed),
             }
         }
+        /// This mock accepting only these credential secrets (bearer tokens, API keys,
+        /// Basic passwords); another gets the operation's documented 401. Without it,
+        /// any credential is accepted (the router still requires one where the document
+        /// does).
+        pub fn with_credentials<I, S>(self, secrets: I) -> Self
+        where
+            I: IntoIterator<Item = S>,
+            S: Into<String>,
+        {
+            Self {
+                engine: self.engine.with_credentials(secrets),
+            }
+        }
     }
     impl Default for Mock {
         fn default() -> Self {
@@ -1590,7 +1603,7 @@ pub mod mock {
             params: V1AuthenticationAppPortalAccessParams,
             body: models::AppPortalAccessIn,
         ) -> V1AuthenticationAppPortalAccessResponse {
-            let choice = match self.engine.choose(0usize) {
+            let choice = match self.engine.choose_for(0usize, &auth) {
                 Ok(choice) => choice,
                 Err(r) => {
                     return V1AuthenticationAppPortalAccessResponse::Undocumented(
@@ -1721,7 +1734,7 @@ pub mod mock {
             params: V1AuthenticationCreateMessageTokenParams,
             body: models::CreateMessageTokenIn,
         ) -> V1AuthenticationCreateMessageTokenResponse {
-            let choice = match self.engine.choose(1usize) {
+            let choice = match self.engine.choose_for(1usize, &auth) {
                 Ok(choice) => choice,
                 Err(r) => {
                     return V1AuthenticationCreateMessageTokenResponse::Undocumented(
@@ -1854,7 +1867,7 @@ pub mod mock {
             params: V1AuthenticationExpireAllParams,
             body: models::ApplicationTokenExpireIn,
         ) -> V1AuthenticationExpireAllResponse {
-            let choice = match self.engine.choose(2usize) {
+            let choice = match self.engine.choose_for(2usize, &auth) {
                 Ok(choice) => choice,
                 Err(r) => {
                     return V1AuthenticationExpireAllResponse::Undocumented(
@@ -1960,7 +1973,7 @@ pub mod mock {
             auth: rt::Bearer,
             params: V1AuthenticationDashboardAccessParams,
         ) -> V1AuthenticationDashboardAccessResponse {
-            let choice = match self.engine.choose(3usize) {
+            let choice = match self.engine.choose_for(3usize, &auth) {
                 Ok(choice) => choice,
                 Err(r) => {
                     return V1AuthenticationDashboardAccessResponse::Undocumented(
@@ -2090,7 +2103,7 @@ pub mod mock {
             auth: rt::Bearer,
             params: V1AuthenticationLogoutParams,
         ) -> V1AuthenticationLogoutResponse {
-            let choice = match self.engine.choose(4usize) {
+            let choice = match self.engine.choose_for(4usize, &auth) {
                 Ok(choice) => choice,
                 Err(r) => {
                     return V1AuthenticationLogoutResponse::Undocumented(
@@ -2195,7 +2208,7 @@ pub mod mock {
             params: V1AuthenticationExchangeOneTimeTokenParams,
             body: models::OneTimeTokenIn,
         ) -> V1AuthenticationExchangeOneTimeTokenResponse {
-            let choice = match self.engine.choose(5usize) {
+            let choice = match self.engine.choose_for(5usize, &auth) {
                 Ok(choice) => choice,
                 Err(r) => {
                     return V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(

@@ -23,14 +23,15 @@ pub(crate) struct MockCode {
     pub answers: String,
 }
 
-/// The mock of `api`; `signatures[i]` is operation `i`'s trait method arguments (after `&self`).
-pub(crate) fn generate(api: &Api, signatures: &[TokenStream], command: &str) -> MockCode {
+/// The mock of `api`; `signatures[i]` is operation `i`'s trait method arguments (after `&self`)
+/// and whether they hold credentials (`auth`).
+pub(crate) fn generate(api: &Api, signatures: &[(TokenStream, bool)], command: &str) -> MockCode {
     let methods = api
         .operations
         .iter()
         .zip(signatures)
         .enumerate()
-        .map(|(i, (op, signature))| method(i, op, signature));
+        .map(|(i, (op, (signature, has_auth)))| method(i, op, signature, *has_auth));
     let module = quote! {
         /// A mock of this API (feature `mock`): every operation answers the document's example,
         /// or a value synthesized from its schema and checked against it, through the same
@@ -65,6 +66,18 @@ pub(crate) fn generate(api: &Api, signatures: &[TokenStream], command: &str) -> 
                 /// answers).
                 pub fn with_seed(seed: u64) -> Self {
                     Self { engine: ENGINE.with_seed(seed) }
+                }
+
+                /// This mock accepting only these credential secrets (bearer tokens, API keys,
+                /// Basic passwords); another gets the operation's documented 401. Without it,
+                /// any credential is accepted (the router still requires one where the document
+                /// does).
+                pub fn with_credentials<I, S>(self, secrets: I) -> Self
+                where
+                    I: IntoIterator<Item = S>,
+                    S: Into<String>,
+                {
+                    Self { engine: self.engine.with_credentials(secrets) }
                 }
             }
 
@@ -103,10 +116,15 @@ pub(crate) fn generate(api: &Api, signatures: &[TokenStream], command: &str) -> 
 }
 
 /// `op`'s method: choose a response, then build its variant from the engine's body.
-fn method(index: usize, op: &Operation, signature: &TokenStream) -> TokenStream {
+fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool) -> TokenStream {
     let method = format_ident!("{}", method_name(&op.id));
     let response_ty = format_ident!("{}Response", operation_type_prefix(&op.id));
     let refused = quote! { #response_ty::Undocumented(r.status(), r.into_body()) };
+    let choose = if has_auth {
+        quote! { self.engine.choose_for(#index, &auth) }
+    } else {
+        quote! { self.engine.choose(#index) }
+    };
     let arms = op.responses.iter().enumerate().map(|(j, r)| {
         let variant = format_ident!("{}", r.status.word());
         let ranged = !matches!(r.status, Status::Code(_));
@@ -137,7 +155,7 @@ fn method(index: usize, op: &Operation, signature: &TokenStream) -> TokenStream 
     quote! {
         #[allow(unused_variables, clippy::match_single_binding)]
         async fn #method(&self, #signature) -> #response_ty {
-            let choice = match self.engine.choose(#index) {
+            let choice = match #choose {
                 Ok(choice) => choice,
                 Err(r) => return #refused,
             };

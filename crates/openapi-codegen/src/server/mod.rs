@@ -49,7 +49,7 @@ pub(crate) fn generate(
         items.push(code.items);
         trait_methods.push(code.trait_method);
         handlers.push(code.handler);
-        signatures.push(code.signature);
+        signatures.push((code.signature, code.has_auth));
     }
     let mock = mock::generate(api, &signatures, command);
     let mock_module = mock.module;

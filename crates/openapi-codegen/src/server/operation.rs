@@ -24,6 +24,8 @@ pub(super) struct OperationCode {
     pub handler: TokenStream,
     /// Its trait method's arguments after `&self` (`auth: …, params: …, body: …,`).
     pub signature: TokenStream,
+    /// Whether they include credentials (`auth`).
+    pub has_auth: bool,
 }
 
 /// The Rust names of one operation's generated items.
@@ -85,6 +87,7 @@ pub(super) fn generate(
         trait_method: trait_method(op, &names, &auth, &params, &body),
         handler: handler(op, &names, &auth, &params, &body),
         signature,
+        has_auth: !auth.ty_arg.is_empty(),
     }
 }
 

@@ -9,6 +9,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::secrets::Secrets;
 use super::serve;
 use super::synth::Synth;
 use crate::RawBody;
@@ -48,6 +49,8 @@ pub struct Engine {
     spec: Arc<Result<Spec, String>>,
     seed: u64,
     requests: Arc<AtomicU64>,
+    /// The only credentials accepted (any, when `None`).
+    accepted: Option<Arc<Vec<String>>>,
 }
 
 impl std::fmt::Debug for Engine {
@@ -119,6 +122,56 @@ impl Engine {
             spec: Arc::new(Spec::parse(answers)),
             seed,
             requests: Arc::new(AtomicU64::new(0)),
+            accepted: None,
+        }
+    }
+
+    /// The same answers, accepting only these credential secrets (bearer tokens, API keys,
+    /// Basic passwords): a request presenting another gets the operation's documented 401.
+    pub fn with_credentials<I, S>(&self, secrets: I) -> Self
+    where
+        I: IntoIterator<Item = S>,
+        S: Into<String>,
+    {
+        Self {
+            accepted: Some(Arc::new(secrets.into_iter().map(Into::into).collect())),
+            ..self.clone()
+        }
+    }
+
+    /// [`Self::choose`] for a request that presented `auth`: when the engine accepts only some
+    /// credentials and `auth` is none of them, the operation's documented 401 (a `4XX` or
+    /// `default` response, else the engine's own 401).
+    pub fn choose_for(&self, operation: usize, auth: &impl Secrets) -> Result<Choice, Refusal> {
+        let presented = auth.secrets();
+        let refused = match &self.accepted {
+            Some(accepted) if !presented.is_empty() => {
+                !presented.iter().any(|s| accepted.iter().any(|a| a == s))
+            }
+            _ => false,
+        };
+        if !refused {
+            return self.choose(operation);
+        }
+        let spec = self.spec()?;
+        let op = spec.operations.get(operation).ok_or_else(|| no_responses("?"))?;
+        match pick_code(op, 401) {
+            Some((response, status)) => {
+                serve::note("refused: the credential is not one the mock accepts".to_owned());
+                Ok(Choice {
+                    operation,
+                    response,
+                    status,
+                    example: None,
+                    dynamic: false,
+                    seed: self.seed,
+                })
+            }
+            None => Err(Refusal::new(
+                StatusCode::UNAUTHORIZED,
+                "authentication_failed",
+                "the credential presented is not one the mock accepts".to_owned(),
+            )),
         }
     }
 
@@ -128,6 +181,7 @@ impl Engine {
             spec: self.spec.clone(),
             seed,
             requests: Arc::new(AtomicU64::new(0)),
+            accepted: self.accepted.clone(),
         }
     }
 
@@ -197,6 +251,7 @@ impl Engine {
             }
             None => None,
         };
+        serve::note(format!("documented {}", op.responses[response].status));
         let dynamic = prefer.dynamic.unwrap_or(false);
         let seed = if dynamic {
             self.seed

@@ -12,11 +12,13 @@
 
 mod answers;
 mod formats;
+mod secrets;
 mod serve;
 mod synth;
 
 pub use answers::{Choice, Engine, Refusal};
-pub use serve::{MockServer, Prefer, layer};
+pub use secrets::Secrets;
+pub use serve::{MockServer, Prefer, layer, run};
 
 #[cfg(test)]
 mod tests;

@@ -115,6 +115,39 @@ async fn observe(request: Request, next: Next) -> Response {
     Response::from_parts(parts, axum::body::Body::from(bytes))
 }
 
+/// Serves `router` (a mock's) on `addr` until Ctrl-C or SIGTERM, announcing where (for a
+/// standalone mock process).
+pub async fn run(router: axum::Router, addr: &str, title: &str) -> std::io::Result<()> {
+    let listener = tokio::net::TcpListener::bind(addr).await?;
+    let local = listener.local_addr()?;
+    tracing::info!(target: "mock", "mock of {title} listening on http://{local}");
+    axum::serve(listener, router)
+        .with_graceful_shutdown(async {
+            let interrupt = tokio::signal::ctrl_c();
+            #[cfg(unix)]
+            {
+                let mut terminate =
+                    match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate())
+                    {
+                        Ok(s) => s,
+                        Err(_) => {
+                            let _ = interrupt.await;
+                            return;
+                        }
+                    };
+                tokio::select! {
+                    _ = interrupt => {}
+                    _ = terminate.recv() => {}
+                }
+            }
+            #[cfg(not(unix))]
+            {
+                let _ = interrupt.await;
+            }
+        })
+        .await
+}
+
 /// A mock served on a local port until dropped.
 #[derive(Debug)]
 pub struct MockServer {
