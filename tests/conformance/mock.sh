@@ -21,7 +21,7 @@ if [ "$#" -eq 0 ]; then
   # openapi.json (bearer), and corpus documents of other vendors and credential kinds.
   set -- openapi.json "Authorization: Bearer testsk_mock" \
     "$corpus/apis.guru.json" "" \
-    "$corpus/nexmo.com/number-insight.json" "" \
+    "$corpus/nexmo.com/account.json" "Authorization: Basic $(printf 'key123:secret456' | base64)" \
     "$corpus/exchangerate-api.com.json" ""
 fi
 
@@ -34,7 +34,12 @@ while [ "$#" -gt 0 ]; do
   log="$root/target/mock-$(basename "$doc").log"
   # The credential sent is the only one the mock accepts: schemathesis's invalid ones get 401.
   secret=""
-  [ -n "$header" ] && secret=$(printf '%s' "$header" | sed -E 's/^[^:]*:[[:space:]]*//; s/^(Bearer|Basic)[[:space:]]+//')
+  if [ -n "$header" ]; then
+    secret=$(printf '%s' "$header" | sed -E 's/^[^:]*:[[:space:]]*//; s/^Bearer[[:space:]]+//')
+    case "$secret" in
+      Basic\ *) secret=$(printf '%s' "${secret#Basic }" | base64 -d | cut -d: -f2-) ;;
+    esac
+  fi
   credential=()
   [ -n "$secret" ] && credential=(--credential "$secret")
   "$binary" --listen "127.0.0.1:$port" --seed 7 "${credential[@]}" >"$log" 2>&1 &

@@ -65,13 +65,9 @@ pub fn build(root: &Path, spec: &Path) -> Result<PathBuf, String> {
         hasher.finish() as u32
     );
     let dir = root.join("target/mock").join(&prefix);
-    let generated = generate_mock_server(
-        &document,
-        &prefix,
-        "cargo xtask mock",
-        &root.join("crates"),
-    )
-    .map_err(|e| format!("{}: {e}", spec.display()))?;
+    let generated =
+        generate_mock_server(&document, &prefix, "cargo xtask mock", &root.join("crates"))
+            .map_err(|e| format!("{}: {e}", spec.display()))?;
     let warnings = generated
         .warnings
         .iter()

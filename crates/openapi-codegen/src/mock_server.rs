@@ -31,12 +31,9 @@ pub fn generate_mock_server(
         runtime: Runtime::At(runtime.to_owned()),
     };
     let mut generated = generate(document, &options)?;
-    generated.files.extend(binary_crate(
-        prefix,
-        command,
-        runtime,
-        &document.api.title,
-    ));
+    generated
+        .files
+        .extend(binary_crate(prefix, command, runtime, &document.api.title));
     Ok(generated)
 }
 

@@ -3,7 +3,9 @@
 //! then probe crates run what was generated: the server from `params.json` (parameter handling),
 //! and the client and server from `security_schemes.json` calling each other with every scheme
 //! kind (credentials sent, enforced and handed over), and from `bodies_beyond_json.json` with
-//! every body kind (form, multipart, bytes, text, XML: encoded, decoded, validated, read back).
+//! every body kind (form, multipart, bytes, text, XML: encoded, decoded, validated, read back);
+//! and every fixture's mock router is built and served (`corpus_path_segments_axum_cannot_take`:
+//! requests reach the operation whose path template they fit).
 
 mod support;
 
@@ -53,6 +55,31 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
          serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\"] }\n",
         include_str!("probe/bodies_probe.rs"),
     );
+    // Every fixture's mock router is built (routes axum refuses panic there), then requests.
+    let mut mocks_dependencies = String::from(
+        "openapi-server-runtime = { path = \"../../../runtime/openapi-server-runtime\", features = [\"mock\"] }\n\
+         axum = { version = \"0.8\", default-features = false }\n\
+         reqwest = { version = \"0.13\", default-features = false }\n\
+         tokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",
+    );
+    let mut mocks_test = String::from(include_str!("probe/mocks_probe.rs"));
+    for member in &members {
+        let server = format!("{member}-server");
+        mocks_dependencies.push_str(&format!(
+            "{server} = {{ path = \"../../../{member}/crates/{server}\", features = [\"mock\"] }}\n"
+        ));
+        let krate = server.replace('-', "_");
+        let test = member.replace('-', "_");
+        mocks_test.push_str(&format!(
+            "\n#[test]\nfn {test}_mock_router_builds() {{\n    let _ = {krate}::mock::router({krate}::mock::Mock::new());\n}}\n"
+        ));
+    }
+    support::write_probe(
+        &dir.join("probe"),
+        "mocks-probe",
+        &mocks_dependencies,
+        &mocks_test,
+    );
     members.push("probe".into());
     support::cargo_in(
         &dir,
@@ -67,6 +94,8 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
             "security-probe",
             "-p",
             "bodies-probe",
+            "-p",
+            "mocks-probe",
         ],
     );
     let _ = std::fs::remove_dir_all(&dir);

@@ -159,6 +159,39 @@ impl PathParams {
         }
     }
 
+    /// Parameters read from a canonical route's segments (`{sN}`) by their templates: for each
+    /// segment key, its literal and parameter parts (`{api}.json`). A segment that does not fit
+    /// its template (the literal missing) is answered 404, as no route of the document matches.
+    pub fn templated(
+        raw: Result<RawPathParams, RawPathParamsRejection>,
+        template: &[(&str, &[PathPart])],
+        val: &mut Validator,
+    ) -> Result<Self, Response> {
+        let segments = Self::new(raw, val);
+        let mut out = Vec::new();
+        for (key, parts) in template {
+            let Some(value) = segments.get(key).into_iter().next() else {
+                continue;
+            };
+            match split_segment(&value, parts) {
+                Some(params) => out.extend(params),
+                None => return Err(not_found_response()),
+            }
+        }
+        Ok(Self(out))
+    }
+
+    /// Whether the request's segments fit `template` (for a dispatcher choosing among
+    /// operations that share a canonical route).
+    pub fn matches(raw: Option<&RawPathParams>, template: &[(&str, &[PathPart])]) -> bool {
+        let Some(raw) = raw else { return false };
+        template.iter().all(|(key, parts)| {
+            raw.iter()
+                .find(|(k, _)| k == key)
+                .is_some_and(|(_, v)| split_segment(v, parts).is_some())
+        })
+    }
+
     /// The values of parameter `name` (zero or one).
     pub fn get(&self, name: &str) -> Vec<String> {
         self.0
@@ -167,6 +200,48 @@ impl PathParams {
             .map(|(_, v)| v.clone())
             .collect()
     }
+}
+
+/// One part of a path segment's template: literal text, or a parameter's value.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathPart {
+    /// Text the segment holds as written.
+    Literal(&'static str),
+    /// A parameter, by its name in the document.
+    Param(&'static str),
+}
+
+/// Splits a segment's `value` by `parts`: each parameter takes the text up to the next literal
+/// (the last literal from the end); `None` when a literal is missing or a parameter is empty.
+fn split_segment(value: &str, parts: &[PathPart]) -> Option<Vec<(String, String)>> {
+    let mut out = Vec::new();
+    let mut rest = value;
+    let mut i = 0;
+    while i < parts.len() {
+        match parts[i] {
+            PathPart::Literal(l) => rest = rest.strip_prefix(l)?,
+            PathPart::Param(name) => {
+                let (taken, after) = match parts.get(i + 1) {
+                    Some(PathPart::Literal(l)) if i + 2 == parts.len() => {
+                        (rest.strip_suffix(l)?, "")
+                    }
+                    Some(PathPart::Literal(l)) => {
+                        let at = rest.find(l)?;
+                        (&rest[..at], &rest[at + l.len()..])
+                    }
+                    _ => (rest, ""),
+                };
+                if taken.is_empty() {
+                    return None;
+                }
+                out.push((name.to_owned(), taken.to_owned()));
+                rest = after;
+                i += usize::from(matches!(parts.get(i + 1), Some(PathPart::Literal(_))));
+            }
+        }
+        i += 1;
+    }
+    rest.is_empty().then_some(out)
 }
 
 /// The decoded query string.
@@ -281,6 +356,10 @@ pub async fn json_body(
 
 /// Fallback for paths no operation has: 404 in `HttpErrorOut` shape.
 pub async fn not_found() -> Response {
+    not_found_response()
+}
+
+fn not_found_response() -> Response {
     error_response_static(
         StatusCode::NOT_FOUND,
         "not_found",

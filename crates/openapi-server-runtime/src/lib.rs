@@ -27,7 +27,7 @@ pub use credentials::{
     optional_one, present, require, require_one,
 };
 pub use extract::{
-    Bearer, PathParams, QueryParams, RouterOptions, ServerState, bearer, cookie_values,
+    Bearer, PathParams, PathPart, QueryParams, RouterOptions, ServerState, bearer, cookie_values,
     header_values, json_body, method_not_allowed, not_found, optional_bearer,
 };
 pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};

@@ -198,3 +198,25 @@ async fn a_cors_preflight_is_answered_for_any_origin() {
         .and_then(|v| v.to_str().ok());
     assert_eq!(allow, Some("https://app.example"));
 }
+
+#[tokio::test]
+async fn a_refused_request_keeps_the_routers_explanation_when_the_document_shape_takes_it() {
+    let mock = svix_auth_server::mock::serve()
+        .await
+        .expect("the mock starts");
+    let url = format!("{}/api/v1/auth/app/app_1/create-message-token", mock.url());
+    let invalid = reqwest::Client::new()
+        .post(&url)
+        .bearer_auth("testsk_mock")
+        .json(&serde_json::json!({ "name": 3 }))
+        .send()
+        .await
+        .expect("an answer");
+    assert_eq!(invalid.status(), 422);
+    let body: serde_json::Value = invalid.json().await.expect("JSON");
+    assert_eq!(
+        body["detail"][0]["loc"],
+        serde_json::json!(["body", "name"]),
+        "{body}"
+    );
+}

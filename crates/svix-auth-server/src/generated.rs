@@ -1584,11 +1584,13 @@ pub mod mock {
     /// The router serving `mock`, with the mock's layer around it (`Prefer`, CORS, a log
     /// line per request).
     pub fn router(mock: Mock) -> axum::Router {
-        rt::mock::layer(super::router(Arc::new(mock)))
+        let engine = mock.engine.clone();
+        rt::mock::layer(super::router(Arc::new(mock)), engine)
     }
     /// [`router`] with `options`.
     pub fn router_with_options(mock: Mock, options: rt::RouterOptions) -> axum::Router {
-        rt::mock::layer(super::router_with_options(Arc::new(mock), options))
+        let engine = mock.engine.clone();
+        rt::mock::layer(super::router_with_options(Arc::new(mock), options), engine)
     }
     /// The mock served on a free port of 127.0.0.1 until the returned server is dropped;
     /// point a client at its [`url`](rt::mock::MockServer::url).

@@ -90,12 +90,14 @@ pub(crate) fn generate(api: &Api, signatures: &[(TokenStream, bool)], command: &
             /// The router serving `mock`, with the mock's layer around it (`Prefer`, CORS, a log
             /// line per request).
             pub fn router(mock: Mock) -> axum::Router {
-                rt::mock::layer(super::router(Arc::new(mock)))
+                let engine = mock.engine.clone();
+                rt::mock::layer(super::router(Arc::new(mock)), engine)
             }
 
             /// [`router`] with `options`.
             pub fn router_with_options(mock: Mock, options: rt::RouterOptions) -> axum::Router {
-                rt::mock::layer(super::router_with_options(Arc::new(mock), options))
+                let engine = mock.engine.clone();
+                rt::mock::layer(super::router_with_options(Arc::new(mock), options), engine)
             }
 
             /// The mock served on a free port of 127.0.0.1 until the returned server is dropped;
@@ -200,7 +202,12 @@ fn answers(api: &Api, command: &str) -> String {
                 "examples": examples,
             }));
         }
-        operations.push(json!({ "id": op.id, "responses": responses }));
+        operations.push(json!({
+            "id": op.id,
+            "method": op.method,
+            "path": op.path,
+            "responses": responses,
+        }));
     }
     let components: Map<String, Value> = api
         .schemas

@@ -7,6 +7,7 @@ mod auth;
 mod body;
 mod mock;
 mod operation;
+mod routes;
 mod types;
 mod validators;
 
@@ -44,8 +45,9 @@ pub(crate) fn generate(
     let mut trait_methods = Vec::new();
     let mut handlers = Vec::new();
     let mut signatures = Vec::new();
+    let canonical = routes::needs_canonical(api);
     for op in &api.operations {
-        let code = operation::generate(op, api, models, &mut compiler);
+        let code = operation::generate(op, api, models, &mut compiler, canonical);
         items.push(code.items);
         trait_methods.push(code.trait_method);
         handlers.push(code.handler);
@@ -57,7 +59,7 @@ pub(crate) fn generate(
     let validators = compiler.component_validators();
     let (pattern_imports, patterns) = compiler.pattern_statics();
 
-    let (routes, dispatchers) = routes(api);
+    let (routes, dispatchers) = routes(api, canonical);
     let schemes = auth::schemes_table(api);
     let title_doc = doc_attrs(&format!(
         "The operations of {}, one method each, for a server to implement.\n\nServe an implementation with [`router`]: it routes, extracts and validates every request before calling the method.",
@@ -117,22 +119,16 @@ pub(crate) fn generate(
     }
 }
 
-/// The route of an operation: its path without a `#fragment` (Azure's `#overload=stream` keys
-/// several operations to one path; no request carries a fragment).
-fn route_path(op: &Operation) -> &str {
-    op.path.split('#').next().unwrap_or(&op.path)
-}
-
 /// A method and the operations that have it on one route.
 type MethodOps<'a> = (&'a str, Vec<&'a Operation>);
 
 /// One `.route(path, method(handler).method(handler)…)` per path, in document order; a method
 /// several operations share on one route (overloads told apart by their bodies' media types)
 /// goes to a dispatcher that picks by `Content-Type`.
-fn routes(api: &Api) -> (Vec<TokenStream>, Vec<TokenStream>) {
-    let mut by_path: Vec<(&str, Vec<MethodOps<'_>>)> = Vec::new();
+fn routes(api: &Api, canonical: bool) -> (Vec<TokenStream>, Vec<TokenStream>) {
+    let mut by_path: Vec<(String, Vec<MethodOps<'_>>)> = Vec::new();
     for op in &api.operations {
-        let path = route_path(op);
+        let path = routes::route(op, canonical);
         let methods = match by_path.iter_mut().find(|(p, _)| *p == path) {
             Some((_, methods)) => methods,
             None => {
@@ -208,6 +204,31 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
             }
         })
     });
+    // Operations whose paths differ only in a segment's literal text (`{api}.json` and
+    // `{api}.yaml`) share a canonical route: the first whose literals the path holds.
+    let by_segments = ops.iter().filter_map(|op| {
+        let test = routes::dispatch_test(op)?;
+        let h = handler_ident(op);
+        Some(quote! {
+            if #test {
+                return #h(state, raw_path, request).await;
+            }
+        })
+    });
+    let by_media: Vec<TokenStream> = by_media.collect();
+    let media_dispatch = if by_media.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            let content_type = request
+                .headers()
+                .get(axum::http::header::CONTENT_TYPE)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned();
+            #(#by_media)*
+        }
+    };
     let first = handler_ident(ops[0]);
     // Every handler is named here, reachable or not (an overload neither a header nor a media
     // type tells apart is still generated).
@@ -228,14 +249,9 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
             request: axum::extract::Request,
         ) -> Response {
             let _ = (#(#all::<A>,)*);
+            #(#by_segments)*
             #(#by_header)*
-            let content_type = request
-                .headers()
-                .get(axum::http::header::CONTENT_TYPE)
-                .and_then(|v| v.to_str().ok())
-                .unwrap_or_default()
-                .to_owned();
-            #(#by_media)*
+            #media_dispatch
             #first(state, raw_path, request).await
         }
     };

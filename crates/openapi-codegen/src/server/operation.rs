@@ -56,6 +56,7 @@ pub(super) fn generate(
     api: &Api,
     models: &ModelNames,
     validators: &mut ValidatorCompiler<'_>,
+    canonical: bool,
 ) -> OperationCode {
     let prefix = operation_type_prefix(&op.id);
     let names = Names {
@@ -85,7 +86,7 @@ pub(super) fn generate(
     OperationCode {
         items,
         trait_method: trait_method(op, &names, &auth, &params, &body),
-        handler: handler(op, &names, &auth, &params, &body),
+        handler: handler(op, &names, &auth, &params, &body, canonical),
         signature,
         has_auth: !auth.ty_arg.is_empty(),
     }
@@ -381,10 +382,19 @@ fn handler(
     auth: &AuthCode,
     params: &ParamsCode,
     body: &BodyCode,
+    canonical: bool,
 ) -> TokenStream {
     let needs_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
     let needs_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
-    let path_setup = if needs_path {
+    let path_setup = if needs_path && canonical {
+        let template = super::routes::template(op);
+        quote! {
+            let path = match rt::PathParams::templated(raw_path, #template, val) {
+                Ok(path) => path,
+                Err(r) => return r,
+            };
+        }
+    } else if needs_path {
         quote! { let path = rt::PathParams::new(raw_path, val); }
     } else {
         quote! { drop(raw_path); }

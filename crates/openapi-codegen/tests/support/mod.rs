@@ -112,6 +112,7 @@ pub fn clippy_clean(dir: &Path, members: &[String]) {
             "--quiet",
             "--offline",
             "--workspace",
+            "--all-features",
             "--",
             "-D",
             "warnings",

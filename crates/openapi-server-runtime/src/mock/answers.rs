@@ -22,6 +22,8 @@ const ATTEMPTS: u64 = 12;
 struct ResponseSpec {
     /// `200`, `2XX` or `default`.
     status: String,
+    /// Whether its body is JSON.
+    json: bool,
     /// Named examples of its media type (`example` is named `default`).
     examples: Vec<(String, Value)>,
 }
@@ -29,8 +31,14 @@ struct ResponseSpec {
 #[derive(Debug)]
 struct OperationSpec {
     id: String,
+    /// Its method, upper case, and path template.
+    method: String,
+    path: String,
     responses: Vec<ResponseSpec>,
 }
+
+/// A body and, when it is not valid against its schema, why.
+type Answer = (Value, Option<String>);
 
 /// A document's embedded answers, parsed once.
 struct Spec {
@@ -40,7 +48,7 @@ struct Spec {
     /// Compiled `pattern` generators.
     patterns: Mutex<HashMap<String, Option<rand_regex::Regex>>>,
     /// The answer found for each static choice (operation, response): the same every time.
-    settled: Mutex<HashMap<(usize, usize), (Value, Option<String>)>>,
+    settled: Mutex<HashMap<(usize, usize), Answer>>,
 }
 
 /// Answers of one document's operations. Cheap to clone (shared).
@@ -154,7 +162,10 @@ impl Engine {
             return self.choose(operation);
         }
         let spec = self.spec()?;
-        let op = spec.operations.get(operation).ok_or_else(|| no_responses("?"))?;
+        let op = spec
+            .operations
+            .get(operation)
+            .ok_or_else(|| no_responses("?"))?;
         match pick_code(op, 401) {
             Some((response, status)) => {
                 serve::note("refused: the credential is not one the mock accepts".to_owned());
@@ -321,6 +332,35 @@ impl Engine {
         }
     }
 
+    /// The operation answering `method` `path` (by its template), with each response's status
+    /// and whether its body is JSON.
+    pub(super) fn operation_at(
+        &self,
+        method: &str,
+        path: &str,
+    ) -> Option<(usize, Vec<(String, bool)>)> {
+        let spec = self.spec.as_ref().as_ref().ok()?;
+        let i = spec
+            .operations
+            .iter()
+            .position(|op| op.method == method && super::refusals::path_fits(&op.path, path))?;
+        let responses = spec.operations[i]
+            .responses
+            .iter()
+            .map(|r| (r.status.clone(), r.json))
+            .collect();
+        Some((i, responses))
+    }
+
+    /// Whether `value` is valid for the response of `choice`.
+    pub(super) fn is_valid(&self, choice: &Choice, value: &Value) -> bool {
+        let pointer = format!("/definitions/op{}r{}", choice.operation, choice.response);
+        self.spec
+            .as_ref()
+            .as_ref()
+            .is_ok_and(|spec| spec.valid(&pointer, value))
+    }
+
     /// The JSON body of `choice`, as the response's type `T`.
     pub fn json<T: DeserializeOwned>(&self, choice: &Choice) -> Result<T, Refusal> {
         let (value, _) = self.body(choice, |v| serde_json::from_value::<T>(v.clone()).is_ok())?;
@@ -471,6 +511,16 @@ impl Spec {
                     .and_then(Value::as_str)
                     .unwrap_or("?")
                     .to_owned(),
+                method: op
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_ascii_uppercase(),
+                path: op
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
                 responses: op
                     .get("responses")
                     .and_then(Value::as_array)
@@ -545,6 +595,7 @@ impl ResponseSpec {
         };
         Self {
             status: text("status"),
+            json: text("kind") == "json",
             examples: value
                 .get("examples")
                 .and_then(Value::as_array)

@@ -12,6 +12,7 @@
 
 mod answers;
 mod formats;
+mod refusals;
 mod secrets;
 mod serve;
 mod synth;

@@ -47,7 +47,10 @@ impl Secrets for Credential {
 
 impl Secrets for Presented {
     fn secrets(&self) -> Vec<&str> {
-        self.credentials.iter().flat_map(|(_, c)| c.secrets()).collect()
+        self.credentials
+            .iter()
+            .flat_map(|(_, c)| c.secrets())
+            .collect()
     }
 }
 

@@ -5,10 +5,12 @@
 use std::net::SocketAddr;
 use std::sync::Mutex;
 
-use axum::extract::Request;
+use axum::extract::{Request, State};
 use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
+
+use super::answers::Engine;
 
 /// Violation text kept in a log line at most (a router's error body).
 const LOGGED_BODY: usize = 16 * 1024;
@@ -76,13 +78,16 @@ pub(super) fn note(text: String) {
 /// `router` with what a mock needs around it: each request's `Prefer` header handed to the
 /// engine, CORS for any origin (preflights answered before routing), and a `tracing` line per
 /// request (target `mock`) with the status and the answer chosen, or the violation refused.
-pub fn layer(router: axum::Router) -> axum::Router {
+///
+/// A request the router refuses is answered in the document's error shape where `engine`'s
+/// operation documents one (the router's explanation in its message field).
+pub fn layer(router: axum::Router, engine: Engine) -> axum::Router {
     router
-        .layer(axum::middleware::from_fn(observe))
+        .layer(axum::middleware::from_fn_with_state(engine, observe))
         .layer(tower_http::cors::CorsLayer::very_permissive())
 }
 
-async fn observe(request: Request, next: Next) -> Response {
+async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> Response {
     let prefer = Prefer::from_headers(request.headers());
     let method = request.method().clone();
     let path = request.uri().path().to_owned();
@@ -111,8 +116,68 @@ async fn observe(request: Request, next: Next) -> Response {
         Err(_) => axum::body::Bytes::new(),
     };
     let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(LOGGED_BODY)]).into_owned();
+    let detail = explanation(&bytes).unwrap_or_else(|| shown.clone());
+    if status.is_client_error()
+        && let Some((documented, body)) = engine.refusal(
+            &method,
+            &path,
+            status,
+            &detail,
+            serde_json::from_slice(&bytes).ok().as_ref(),
+        )
+    {
+        tracing::info!(
+            target: "mock",
+            "{method} {path} -> {} (documented for the refusal) violation: {shown}",
+            documented.as_u16()
+        );
+        let mut response = crate::json_response(documented, &body);
+        for name in [
+            axum::http::header::WWW_AUTHENTICATE,
+            axum::http::header::ALLOW,
+        ] {
+            if let Some(value) = parts.headers.get(&name) {
+                response.headers_mut().insert(name, value.clone());
+            }
+        }
+        return response;
+    }
     tracing::info!(target: "mock", "{method} {path} -> {} violation: {shown}", status.as_u16());
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// The text of a router error body: `detail` of `{"code", "detail"}`, or each problem of a
+/// validation error (`body.expiry: …`).
+fn explanation(bytes: &[u8]) -> Option<String> {
+    let value: serde_json::Value = serde_json::from_slice(bytes).ok()?;
+    match value.get("detail")? {
+        serde_json::Value::String(s) => Some(s.clone()),
+        serde_json::Value::Array(problems) => Some(
+            problems
+                .iter()
+                .map(|p| {
+                    let at: Vec<String> = p
+                        .get("loc")
+                        .and_then(serde_json::Value::as_array)
+                        .map(|l| {
+                            l.iter()
+                                .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned))
+                                .collect()
+                        })
+                        .unwrap_or_default();
+                    format!(
+                        "{}: {}",
+                        at.join("."),
+                        p.get("msg")
+                            .and_then(serde_json::Value::as_str)
+                            .unwrap_or("")
+                    )
+                })
+                .collect::<Vec<_>>()
+                .join("; "),
+        ),
+        _ => None,
+    }
 }
 
 /// Serves `router` (a mock's) on `addr` until Ctrl-C or SIGTERM, announcing where (for a

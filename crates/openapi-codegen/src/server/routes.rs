@@ -1,0 +1,133 @@
+//! Path templates as axum routes. axum takes a parameter only as a whole segment and one name
+//! per position among routes sharing a prefix; documents write `/specs/{provider}/{api}.json`
+//! and name one position `{id}` in one path and `{name}` in another. Such a document's routes
+//! are written in a canonical form instead — every parameter segment `{sN}` (N its position) —
+//! and each handler reads its parameters back from the segments by its own template.
+
+use std::collections::HashMap;
+
+use proc_macro2::TokenStream;
+use quote::quote;
+
+use crate::ir::{Api, Operation};
+
+/// One part of a path segment's template.
+enum Part<'a> {
+    Literal(&'a str),
+    Param(&'a str),
+}
+
+/// The route of an operation as the document writes it: its path without a `#fragment`
+/// (Azure's `#overload=stream` keys several operations to one path; no request carries one).
+pub(super) fn document_path(op: &Operation) -> &str {
+    op.path.split('#').next().unwrap_or(&op.path)
+}
+
+/// The parts of `segment` (`{api}.json` → `Param("api")`, `Literal(".json")`).
+fn parts(segment: &str) -> Vec<Part<'_>> {
+    let mut out = Vec::new();
+    let mut rest = segment;
+    while !rest.is_empty() {
+        match (rest.find('{'), rest.find('}')) {
+            (Some(0), Some(close)) => {
+                out.push(Part::Param(&rest[1..close]));
+                rest = &rest[close + 1..];
+            }
+            (Some(open), _) => {
+                out.push(Part::Literal(&rest[..open]));
+                rest = &rest[open..];
+            }
+            (None, _) => {
+                out.push(Part::Literal(rest));
+                rest = "";
+            }
+        }
+    }
+    out
+}
+
+fn is_whole_param(segment: &str) -> bool {
+    matches!(parts(segment).as_slice(), [Part::Param(_)])
+}
+
+fn has_param(segment: &str) -> bool {
+    segment.contains('{')
+}
+
+/// Whether `api`'s routes must be canonical: a parameter that is not a whole segment, or two
+/// names for one position after a shared prefix.
+pub(super) fn needs_canonical(api: &Api) -> bool {
+    let mut names: HashMap<String, &str> = HashMap::new();
+    for op in &api.operations {
+        let path = document_path(op);
+        let mut prefix = String::new();
+        for segment in path.split('/') {
+            if has_param(segment) {
+                if !is_whole_param(segment) {
+                    return true;
+                }
+                match names.get(&prefix) {
+                    Some(name) if *name != segment => return true,
+                    Some(_) => {}
+                    None => {
+                        names.insert(prefix.clone(), segment);
+                    }
+                }
+                prefix.push_str("/{}");
+            } else {
+                prefix.push('/');
+                prefix.push_str(segment);
+            }
+        }
+    }
+    false
+}
+
+/// The axum route of `op` (canonical: every parameter segment `{sN}`).
+pub(super) fn route(op: &Operation, canonical: bool) -> String {
+    let path = document_path(op);
+    if !canonical {
+        return path.to_owned();
+    }
+    path.split('/')
+        .enumerate()
+        .map(|(i, segment)| {
+            if has_param(segment) {
+                format!("{{s{i}}}")
+            } else {
+                segment.to_owned()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("/")
+}
+
+/// `&[("sN", &[rt::PathPart::…]), …]`: the template of each parameter segment of `op`.
+pub(super) fn template(op: &Operation) -> TokenStream {
+    let segments = document_path(op)
+        .split('/')
+        .enumerate()
+        .filter(|(_, s)| has_param(s))
+        .map(|(i, segment)| {
+            let key = format!("s{i}");
+            let parts = parts(segment).into_iter().map(|p| match p {
+                Part::Literal(l) => quote! { rt::PathPart::Literal(#l) },
+                Part::Param(n) => quote! { rt::PathPart::Param(#n) },
+            });
+            quote! { (#key, &[#(#parts),*]) }
+        });
+    quote! { &[#(#segments),*] }
+}
+
+/// The condition a dispatcher tests to send a request to `op` among operations sharing its
+/// canonical route: its literal parts are in the request's path. `None` when it has none.
+pub(super) fn dispatch_test(op: &Operation) -> Option<TokenStream> {
+    let has_affix = document_path(op)
+        .split('/')
+        .any(|s| has_param(s) && !is_whole_param(s));
+    if !has_affix {
+        return None;
+    }
+    let template = template(op);
+    Some(quote! { rt::PathParams::matches(raw_path.as_ref().ok(), #template) })
+}
