@@ -18,10 +18,12 @@ corpus="$root/target/corpus/package/api"
 
 if [ "$#" -eq 0 ]; then
   [ -d "$corpus" ] || { echo "no corpus at $corpus: run \`cargo xtask corpus --sample 1\` first" >&2; exit 1; }
-  # openapi.json (bearer), and corpus documents of other vendors and credential kinds.
+  # openapi.json (bearer), and corpus documents of other vendors: Azure (OAuth2, sent as a
+  # bearer token), Mastercard, a geo API, a currency API (no credentials).
   set -- openapi.json "Authorization: Bearer testsk_mock" \
-    "$corpus/apis.guru.json" "" \
-    "$corpus/nexmo.com/account.json" "Authorization: Basic $(printf 'key123:secret456' | base64)" \
+    "$corpus/azure.com/hdinsight-locations.json" "Authorization: Bearer tok123" \
+    "$corpus/mastercard.com/SpendingPulse.json" "" \
+    "$corpus/wyjyt-geo-calculate.azurewebsites.net.json" "" \
     "$corpus/exchangerate-api.com.json" ""
 fi
 

@@ -368,20 +368,17 @@ fn every_corpus_sample_mock_answer_validates_against_the_document_schema() {
             .unwrap_or(&spec)
             .display()
             .to_string();
-        match check_document(&spec, 3) {
-            Ok(found) => {
-                documents += 1;
-                total += found.answers;
-                unanswerable += found.unanswerable.len();
-                if !found.unanswerable.is_empty() {
-                    eprintln!("{name}: no valid value for {}", found.unanswerable[0]);
-                }
-                if !found.failures.is_empty() {
-                    problems.push_str(&report(&name, &found));
-                }
+        // Documents the generator refuses are counted by `cargo xtask corpus`, not here.
+        if let Ok(found) = check_document(&spec, 3) {
+            documents += 1;
+            total += found.answers;
+            unanswerable += found.unanswerable.len();
+            if !found.unanswerable.is_empty() {
+                eprintln!("{name}: no valid value for {}", found.unanswerable[0]);
             }
-            // Documents the generator refuses are counted by `cargo xtask corpus`, not here.
-            Err(_) => {}
+            if !found.failures.is_empty() {
+                problems.push_str(&report(&name, &found));
+            }
         }
     }
     eprintln!(

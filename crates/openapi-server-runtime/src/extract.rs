@@ -284,26 +284,18 @@ impl QueryParams {
     }
 }
 
-/// Every value of header `name`; values that are not visible ASCII are reported at
-/// `["header", name]`.
-pub fn header_values(headers: &HeaderMap, name: &str, val: &mut Validator) -> Vec<String> {
-    let mut out = Vec::new();
-    for value in headers.get_all(name) {
-        match value.to_str() {
-            Ok(s) => out.push(s.to_owned()),
-            Err(_) => {
-                val.push("header");
-                val.push(name);
-                val.error(
-                    "header value is not valid visible ASCII",
-                    "value_error.header",
-                );
-                val.pop();
-                val.pop();
-            }
-        }
+/// Every value of header `name`, as text: bytes beyond ASCII (obs-text) read as Latin-1, as
+/// HTTP/1.1 has always carried them.
+pub fn header_values(headers: &HeaderMap, name: &str, _val: &mut Validator) -> Vec<String> {
+    headers.get_all(name).iter().map(header_text).collect()
+}
+
+/// A header value as text (bytes beyond ASCII read as Latin-1).
+pub(crate) fn header_text(value: &axum::http::HeaderValue) -> String {
+    match value.to_str() {
+        Ok(s) => s.to_owned(),
+        Err(_) => value.as_bytes().iter().map(|&b| char::from(b)).collect(),
     }
-    out
 }
 
 /// Every value of cookie `name` in the request's `Cookie` headers.

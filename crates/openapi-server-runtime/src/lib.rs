@@ -31,7 +31,7 @@ pub use extract::{
     header_values, json_body, method_not_allowed, not_found, optional_bearer,
 };
 pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
-pub use response::{error_response, json_response};
+pub use response::{error_response, json_response, json_response_as};
 pub use validate::{
     ArrayRules, IntRules, NumRules, ParamShape, Scalar, StringRules, ValidationError,
     ValidationErrors, Validator, any_of, array, boolean, convert, deep_object_param, enumeration,

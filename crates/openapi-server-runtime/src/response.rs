@@ -27,6 +27,22 @@ pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Res
     }
 }
 
+/// [`json_response`] with the document's JSON media type (`application/vnd.api+json`, …) as its
+/// `Content-Type`.
+pub fn json_response_as<T: Serialize + ?Sized>(
+    status: StatusCode,
+    media_type: &'static str,
+    body: &T,
+) -> Response {
+    let mut response = json_response(status, body);
+    if response.status() == status
+        && let Ok(value) = header::HeaderValue::from_str(media_type)
+    {
+        response.headers_mut().insert(header::CONTENT_TYPE, value);
+    }
+    response
+}
+
 pub(crate) fn error_response_static(
     status: StatusCode,
     code: &'static str,

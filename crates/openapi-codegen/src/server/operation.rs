@@ -294,8 +294,13 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
                     quote! { body.into_response_with(#status, #media) }
                 })
             }
-            Some(b) => (rust_type(models, &b.schema), |status, _| {
-                quote! { rt::json_response(#status, &body) }
+            Some(b) => (rust_type(models, &b.schema), |status, media| {
+                // The document's JSON media type (`application/vnd.amadeus+json`) as written.
+                if crate::media::essence(media) == "application/json" {
+                    quote! { rt::json_response(#status, &body) }
+                } else {
+                    quote! { rt::json_response_as(#status, #media, &body) }
+                }
             }),
             None => (quote! {}, |_, _| quote! {}),
         };

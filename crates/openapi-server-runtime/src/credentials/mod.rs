@@ -317,10 +317,10 @@ pub fn present(parts: &Parts, spec: &SchemeSpec) -> Result<Option<Credential>, S
             name,
         } => match parts.headers.get(name) {
             None => Ok(None),
-            Some(v) => match v.to_str() {
-                Ok(v) => Ok(non_empty(v.trim()).map(|k| Credential::ApiKey(ApiKey(k)))),
-                Err(_) => Err(format!("the `{name}` header is not valid text")),
-            },
+            Some(v) => {
+                let v = crate::extract::header_text(v);
+                Ok(non_empty(v.trim()).map(|k| Credential::ApiKey(ApiKey(k))))
+            }
         },
         Scheme::ApiKey {
             location: KeyIn::Query,

@@ -1,55 +1,21 @@
 //! The engine: the embedded answers of a document, the choice of a response for a request, and
 //! the body of that response (an example, or a synthesized value that a validator accepts).
 
-use std::collections::HashMap;
+use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Arc, Mutex, OnceLock};
 
 use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
+use super::request as serve;
 use super::secrets::Secrets;
-use super::serve;
+use super::spec::{Documented, OperationSpec, Spec};
 use super::synth::Synth;
 use crate::RawBody;
 
 /// Candidates tried for one answer before the engine gives up on a schema.
 const ATTEMPTS: u64 = 12;
-
-/// One documented response of an operation, as embedded.
-#[derive(Debug)]
-struct ResponseSpec {
-    /// `200`, `2XX` or `default`.
-    status: String,
-    /// Whether its body is JSON.
-    json: bool,
-    /// Named examples of its media type (`example` is named `default`).
-    examples: Vec<(String, Value)>,
-}
-
-#[derive(Debug)]
-struct OperationSpec {
-    id: String,
-    /// Its method, upper case, and path template.
-    method: String,
-    path: String,
-    responses: Vec<ResponseSpec>,
-}
-
-/// A body and, when it is not valid against its schema, why.
-type Answer = (Value, Option<String>);
-
-/// A document's embedded answers, parsed once.
-struct Spec {
-    root: Value,
-    operations: Vec<OperationSpec>,
-    validators: OnceLock<Option<jsonschema::ValidatorMap>>,
-    /// Compiled `pattern` generators.
-    patterns: Mutex<HashMap<String, Option<rand_regex::Regex>>>,
-    /// The answer found for each static choice (operation, response): the same every time.
-    settled: Mutex<HashMap<(usize, usize), Answer>>,
-}
 
 /// Answers of one document's operations. Cheap to clone (shared).
 #[derive(Clone)]
@@ -333,21 +299,21 @@ impl Engine {
     }
 
     /// The operation answering `method` `path` (by its template), with each response's status
-    /// and whether its body is JSON.
+    /// body kind and media type.
     pub(super) fn operation_at(
         &self,
         method: &str,
         path: &str,
-    ) -> Option<(usize, Vec<(String, bool)>)> {
+    ) -> Option<(usize, Vec<Documented>)> {
         let spec = self.spec.as_ref().as_ref().ok()?;
         let i = spec
             .operations
             .iter()
-            .position(|op| op.method == method && super::refusals::path_fits(&op.path, path))?;
+            .position(|op| op.method == method && super::spec::path_fits(&op.path, path))?;
         let responses = spec.operations[i]
             .responses
             .iter()
-            .map(|r| (r.status.clone(), r.json))
+            .map(|r| (r.status.clone(), r.kind.clone(), r.media.clone()))
             .collect();
         Some((i, responses))
     }
@@ -494,120 +460,6 @@ impl Engine {
                 choice.status.as_u16()
             ),
         )
-    }
-}
-
-impl Spec {
-    fn parse(text: &str) -> Result<Self, String> {
-        let root: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
-        let operations = root
-            .get("operations")
-            .and_then(Value::as_array)
-            .ok_or("no `operations` list")?
-            .iter()
-            .map(|op| OperationSpec {
-                id: op
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-                    .to_owned(),
-                method: op
-                    .get("method")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_ascii_uppercase(),
-                path: op
-                    .get("path")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-                responses: op
-                    .get("responses")
-                    .and_then(Value::as_array)
-                    .map(|list| list.iter().map(ResponseSpec::parse).collect())
-                    .unwrap_or_default(),
-            })
-            .collect();
-        Ok(Self {
-            root,
-            operations,
-            validators: OnceLock::new(),
-            patterns: Mutex::new(HashMap::new()),
-            settled: Mutex::new(HashMap::new()),
-        })
-    }
-
-    /// Why `value` is not valid against the schema at `pointer` (its first error), if it is not.
-    fn first_error(&self, pointer: &str, value: &Value) -> Option<String> {
-        let validator = self
-            .validators()
-            .and_then(|m| m.get(&format!("#{pointer}")))?;
-        validator.iter_errors(value).next().map(|e| {
-            let at = e.instance_path().to_string();
-            // The message starts with the value, which can be long; what it breaks is at the end.
-            let text = e.to_string();
-            let chars: Vec<char> = text.chars().collect();
-            let shown: String = if chars.len() > 240 {
-                format!("…{}", chars[chars.len() - 240..].iter().collect::<String>())
-            } else {
-                text
-            };
-            format!("at `{}`: {shown}", if at.is_empty() { "/" } else { &at })
-        })
-    }
-
-    fn validators(&self) -> Option<&jsonschema::ValidatorMap> {
-        self.validators
-            .get_or_init(|| {
-                jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft201909)
-                    .should_validate_formats(true)
-                    .build_map(&self.root)
-                    .map_err(|e| {
-                        tracing::warn!(target: "mock", "answers are not validated: the schemas do not compile: {e}");
-                    })
-                    .ok()
-            })
-            .as_ref()
-    }
-
-    /// Whether `value` is valid against the schema at `pointer` (true when the schemas could
-    /// not be compiled: the answer is then only as good as the synthesizer).
-    fn valid(&self, pointer: &str, value: &Value) -> bool {
-        match self
-            .validators()
-            .and_then(|m| m.get(&format!("#{pointer}")))
-        {
-            Some(validator) => validator.is_valid(value),
-            None => true,
-        }
-    }
-}
-
-impl ResponseSpec {
-    fn parse(value: &Value) -> Self {
-        let text = |k: &str| {
-            value
-                .get(k)
-                .and_then(Value::as_str)
-                .unwrap_or("")
-                .to_owned()
-        };
-        Self {
-            status: text("status"),
-            json: text("kind") == "json",
-            examples: value
-                .get("examples")
-                .and_then(Value::as_array)
-                .map(|list| {
-                    list.iter()
-                        .filter_map(|pair| {
-                            Some((pair.get(0)?.as_str()?.to_owned(), pair.get(1)?.clone()))
-                        })
-                        .collect()
-                })
-                .unwrap_or_default(),
-        }
     }
 }
 

@@ -12,14 +12,18 @@
 
 mod answers;
 mod formats;
+mod keywords;
 mod refusals;
+mod request;
 mod secrets;
 mod serve;
+mod spec;
 mod synth;
 
 pub use answers::{Choice, Engine, Refusal};
+pub use request::Prefer;
 pub use secrets::Secrets;
-pub use serve::{MockServer, Prefer, layer, run};
+pub use serve::{MockServer, layer, run};
 
 #[cfg(test)]
 mod tests;

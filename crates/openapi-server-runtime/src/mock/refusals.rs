@@ -9,6 +9,15 @@ use serde_json::Value;
 
 use super::answers::Engine;
 
+/// The document's answer to a refused request.
+pub(super) struct Refused {
+    pub status: StatusCode,
+    /// Its JSON body (none when the documented response has none).
+    pub body: Option<Value>,
+    /// The media type the document gives that body.
+    pub media: String,
+}
+
 /// Fields an error schema names for its human-readable text, in the order they are tried.
 const MESSAGE_FIELDS: &[&str] = &[
     "message",
@@ -19,56 +28,6 @@ const MESSAGE_FIELDS: &[&str] = &[
     "title",
     "msg",
 ];
-
-/// Whether a path `segment` fits a template segment (`{id}`, `{api}.json`, `v{a}-{b}`).
-fn segment_fits(template: &str, segment: &str) -> bool {
-    if !template.contains('{') {
-        return template == segment;
-    }
-    // Literal text outside the braces must appear in order; parameters take anything non-empty.
-    let mut rest = segment;
-    let mut template = template;
-    while !template.is_empty() {
-        match template.find('{') {
-            Some(0) => {
-                let Some(close) = template.find('}') else {
-                    return false;
-                };
-                template = &template[close + 1..];
-                let next = template.find('{').map_or(template, |i| &template[..i]);
-                if next.is_empty() {
-                    return !rest.is_empty() && template.is_empty();
-                }
-                let found = if template.len() == next.len() {
-                    rest.rfind(next)
-                } else {
-                    rest.find(next)
-                };
-                match found {
-                    Some(at) if at > 0 => rest = &rest[at..],
-                    _ => return false,
-                }
-            }
-            Some(open) => {
-                let Some(after) = rest.strip_prefix(&template[..open]) else {
-                    return false;
-                };
-                rest = after;
-                template = &template[open..];
-            }
-            None => return rest == template,
-        }
-    }
-    rest.is_empty()
-}
-
-/// Whether `path` fits the template `template`.
-pub(super) fn path_fits(template: &str, path: &str) -> bool {
-    let template = template.split('#').next().unwrap_or(template);
-    let t: Vec<&str> = template.split('/').collect();
-    let p: Vec<&str> = path.split('/').collect();
-    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| segment_fits(t, p))
-}
 
 /// The documented statuses tried, in order, for a refusal with `status`.
 fn preferred(status: StatusCode) -> Vec<String> {
@@ -84,7 +43,7 @@ fn preferred(status: StatusCode) -> Vec<String> {
 impl Engine {
     /// The document's answer for a request to `method` `path` that the router refused with
     /// `status` and `detail`: its status and JSON body, or `None` (no operation has the path, or
-    /// it documents no error with a JSON body).
+    /// the one it documents for this failure has a text or bytes body).
     pub(super) fn refusal(
         &self,
         method: &Method,
@@ -92,20 +51,20 @@ impl Engine {
         status: StatusCode,
         detail: &str,
         original: Option<&Value>,
-    ) -> Option<(StatusCode, Value)> {
+    ) -> Option<Refused> {
         let (operation, responses) = self.operation_at(method.as_str(), path)?;
         let pick = preferred(status)
             .iter()
             .find_map(|want| {
                 responses
                     .iter()
-                    .position(|(s, _)| s.eq_ignore_ascii_case(want))
+                    .position(|(s, _, _)| s.eq_ignore_ascii_case(want))
             })
             .or_else(|| {
                 responses
                     .iter()
                     .enumerate()
-                    .filter_map(|(i, (s, _))| {
+                    .filter_map(|(i, (s, _, _))| {
                         s.parse::<u16>()
                             .ok()
                             .filter(|c| (400..500).contains(c))
@@ -114,10 +73,7 @@ impl Engine {
                     .min_by_key(|(_, c)| *c)
                     .map(|(i, _)| i)
             })?;
-        let (documented, json) = &responses[pick];
-        if !json {
-            return None;
-        }
+        let (documented, kind, media) = &responses[pick];
         let answer_status = match documented.parse::<u16>() {
             Ok(code) => StatusCode::from_u16(code).ok()?,
             // A range or `default`: the router's own status when the range holds it.
@@ -131,12 +87,29 @@ impl Engine {
                 StatusCode::from_u16(u16::from(documented.as_bytes()[0] - b'0') * 100).ok()?
             }
         };
+        match kind.as_str() {
+            "json" => {}
+            // A documented error without a body: its status alone.
+            "empty" => {
+                return Some(Refused {
+                    status: answer_status,
+                    body: None,
+                    media: String::new(),
+                });
+            }
+            // Text or bytes: the router's answer stays.
+            _ => return None,
+        }
         let choice = self.choice(operation, pick, false, 0).ok()?;
         // The router's own body when the document's schema takes it (Svix's shapes).
         if let Some(original) = original
             && self.is_valid(&choice, original)
         {
-            return Some((answer_status, original.clone()));
+            return Some(Refused {
+                status: answer_status,
+                body: Some(original.clone()),
+                media: media.clone(),
+            });
         }
         let (mut body, violation) = self.checked(&choice).ok()?;
         if violation.is_none()
@@ -152,13 +125,17 @@ impl Engine {
                 map.insert((*field).to_owned(), original);
             }
         }
-        Some((answer_status, body))
+        Some(Refused {
+            status: answer_status,
+            body: Some(body),
+            media: media.clone(),
+        })
     }
 }
 
 #[cfg(test)]
 mod tests {
-    use super::*;
+    use super::super::spec::path_fits;
 
     #[test]
     fn paths_fit_templates_with_parameters_inside_segments() {

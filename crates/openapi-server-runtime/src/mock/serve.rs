@@ -6,74 +6,14 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use axum::extract::{Request, State};
-use axum::http::HeaderMap;
 use axum::middleware::Next;
 use axum::response::Response;
 
 use super::answers::Engine;
+use super::request::{CURRENT, Current, Prefer};
 
 /// Violation text kept in a log line at most (a router's error body).
 const LOGGED_BODY: usize = 16 * 1024;
-
-/// What a request's `Prefer` header asks of the mock (Prism's conventions).
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
-#[non_exhaustive]
-pub struct Prefer {
-    /// `code=404`: answer the response documented for that status.
-    pub code: Option<u16>,
-    /// `example=name`: answer that named example.
-    pub example: Option<String>,
-    /// `dynamic=true`: a value synthesized afresh (random) rather than the fixed one.
-    pub dynamic: Option<bool>,
-}
-
-impl Prefer {
-    /// Reads every `Prefer` header (preferences separated by `,` or `;`); unknown preferences
-    /// and unreadable values are ignored, as RFC 7240 asks.
-    pub fn from_headers(headers: &HeaderMap) -> Self {
-        let mut prefer = Self::default();
-        for value in headers.get_all("prefer") {
-            let Ok(text) = value.to_str() else { continue };
-            for item in text.split([',', ';']) {
-                let Some((key, value)) = item.split_once('=') else {
-                    continue;
-                };
-                let value = value.trim().trim_matches('"');
-                match key.trim().to_ascii_lowercase().as_str() {
-                    "code" => prefer.code = value.parse().ok().filter(|c| (100..600).contains(c)),
-                    "example" if !value.is_empty() => prefer.example = Some(value.to_owned()),
-                    "dynamic" => prefer.dynamic = value.parse().ok(),
-                    _ => {}
-                }
-            }
-        }
-        prefer
-    }
-}
-
-/// The request being answered: its preferences and what the engine chose.
-struct Current {
-    prefer: Prefer,
-    note: Mutex<Vec<String>>,
-}
-
-tokio::task_local! {
-    static CURRENT: Current;
-}
-
-/// The `Prefer` header of the request being answered (none outside [`layer`]).
-pub(super) fn current_prefer() -> Prefer {
-    CURRENT.try_with(|c| c.prefer.clone()).unwrap_or_default()
-}
-
-/// Records what the engine did for the request being answered (for its log line).
-pub(super) fn note(text: String) {
-    let _ = CURRENT.try_with(|c| {
-        if let Ok(mut notes) = c.note.lock() {
-            notes.push(text);
-        }
-    });
-}
 
 /// `router` with what a mock needs around it: each request's `Prefer` header handed to the
 /// engine, CORS for any origin (preflights answered before routing), and a `tracing` line per
@@ -118,7 +58,7 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
     let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(LOGGED_BODY)]).into_owned();
     let detail = explanation(&bytes).unwrap_or_else(|| shown.clone());
     if status.is_client_error()
-        && let Some((documented, body)) = engine.refusal(
+        && let Some(refused) = engine.refusal(
             &method,
             &path,
             status,
@@ -129,9 +69,19 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
         tracing::info!(
             target: "mock",
             "{method} {path} -> {} (documented for the refusal) violation: {shown}",
-            documented.as_u16()
+            refused.status.as_u16()
         );
-        let mut response = crate::json_response(documented, &body);
+        let mut response = match &refused.body {
+            Some(body) => crate::json_response(refused.status, body),
+            None => axum::response::IntoResponse::into_response(refused.status),
+        };
+        if refused.body.is_some()
+            && let Ok(media) = axum::http::HeaderValue::from_str(&refused.media)
+        {
+            response
+                .headers_mut()
+                .insert(axum::http::header::CONTENT_TYPE, media);
+        }
         for name in [
             axum::http::header::WWW_AUTHENTICATE,
             axum::http::header::ALLOW,

@@ -1,0 +1,211 @@
+//! A document's embedded answers (`mock.json`) as the engine reads them: each operation's
+//! responses with their examples, and the validators of their schemas.
+
+use std::collections::HashMap;
+use std::sync::{Mutex, OnceLock};
+
+use serde_json::Value;
+
+/// One documented response of an operation, as embedded.
+#[derive(Debug)]
+pub(super) struct ResponseSpec {
+    /// `200`, `2XX` or `default`.
+    pub status: String,
+    /// `json`, `text`, `binary` or `empty`.
+    pub kind: String,
+    /// Its media type (empty without a body).
+    pub media: String,
+    /// Named examples of its media type (`example` is named `default`).
+    pub examples: Vec<(String, Value)>,
+}
+
+#[derive(Debug)]
+pub(super) struct OperationSpec {
+    pub id: String,
+    /// Its method, upper case, and path template.
+    pub method: String,
+    pub path: String,
+    pub responses: Vec<ResponseSpec>,
+}
+
+/// A documented response in short: its status, body kind and media type.
+pub(super) type Documented = (String, String, String);
+
+/// A body and, when it is not valid against its schema, why.
+pub(super) type Answer = (Value, Option<String>);
+
+/// A document's embedded answers, parsed once.
+pub(super) struct Spec {
+    pub root: Value,
+    pub operations: Vec<OperationSpec>,
+    pub validators: OnceLock<Option<jsonschema::ValidatorMap>>,
+    /// Compiled `pattern` generators.
+    pub patterns: Mutex<HashMap<String, Option<rand_regex::Regex>>>,
+    /// The answer found for each static choice (operation, response): the same every time.
+    pub settled: Mutex<HashMap<(usize, usize), Answer>>,
+}
+
+impl Spec {
+    pub(super) fn parse(text: &str) -> Result<Self, String> {
+        let root: Value = serde_json::from_str(text).map_err(|e| e.to_string())?;
+        let operations = root
+            .get("operations")
+            .and_then(Value::as_array)
+            .ok_or("no `operations` list")?
+            .iter()
+            .map(|op| OperationSpec {
+                id: op
+                    .get("id")
+                    .and_then(Value::as_str)
+                    .unwrap_or("?")
+                    .to_owned(),
+                method: op
+                    .get("method")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_ascii_uppercase(),
+                path: op
+                    .get("path")
+                    .and_then(Value::as_str)
+                    .unwrap_or("")
+                    .to_owned(),
+                responses: op
+                    .get("responses")
+                    .and_then(Value::as_array)
+                    .map(|list| list.iter().map(ResponseSpec::parse).collect())
+                    .unwrap_or_default(),
+            })
+            .collect();
+        Ok(Self {
+            root,
+            operations,
+            validators: OnceLock::new(),
+            patterns: Mutex::new(HashMap::new()),
+            settled: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Why `value` is not valid against the schema at `pointer` (its first error), if it is not.
+    pub(super) fn first_error(&self, pointer: &str, value: &Value) -> Option<String> {
+        let validator = self
+            .validators()
+            .and_then(|m| m.get(&format!("#{pointer}")))?;
+        validator.iter_errors(value).next().map(|e| {
+            let at = e.instance_path().to_string();
+            // The message starts with the value, which can be long; what it breaks is at the end.
+            let text = e.to_string();
+            let chars: Vec<char> = text.chars().collect();
+            let shown: String = if chars.len() > 240 {
+                format!("…{}", chars[chars.len() - 240..].iter().collect::<String>())
+            } else {
+                text
+            };
+            format!("at `{}`: {shown}", if at.is_empty() { "/" } else { &at })
+        })
+    }
+
+    pub(super) fn validators(&self) -> Option<&jsonschema::ValidatorMap> {
+        self.validators
+            .get_or_init(|| {
+                jsonschema::options()
+                    .with_draft(jsonschema::Draft::Draft201909)
+                    .should_validate_formats(true)
+                    .build_map(&self.root)
+                    .map_err(|e| {
+                        tracing::warn!(target: "mock", "answers are not validated: the schemas do not compile: {e}");
+                    })
+                    .ok()
+            })
+            .as_ref()
+    }
+
+    /// Whether `value` is valid against the schema at `pointer` (true when the schemas could
+    /// not be compiled: the answer is then only as good as the synthesizer).
+    pub(super) fn valid(&self, pointer: &str, value: &Value) -> bool {
+        match self
+            .validators()
+            .and_then(|m| m.get(&format!("#{pointer}")))
+        {
+            Some(validator) => validator.is_valid(value),
+            None => true,
+        }
+    }
+}
+
+impl ResponseSpec {
+    pub(super) fn parse(value: &Value) -> Self {
+        let text = |k: &str| {
+            value
+                .get(k)
+                .and_then(Value::as_str)
+                .unwrap_or("")
+                .to_owned()
+        };
+        Self {
+            status: text("status"),
+            kind: text("kind"),
+            media: text("media"),
+            examples: value
+                .get("examples")
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|pair| {
+                            Some((pair.get(0)?.as_str()?.to_owned(), pair.get(1)?.clone()))
+                        })
+                        .collect()
+                })
+                .unwrap_or_default(),
+        }
+    }
+}
+
+/// Whether a path `segment` fits a template segment (`{id}`, `{api}.json`, `v{a}-{b}`).
+fn segment_fits(template: &str, segment: &str) -> bool {
+    if !template.contains('{') {
+        return template == segment;
+    }
+    // Literal text outside the braces must appear in order; parameters take anything non-empty.
+    let mut rest = segment;
+    let mut template = template;
+    while !template.is_empty() {
+        match template.find('{') {
+            Some(0) => {
+                let Some(close) = template.find('}') else {
+                    return false;
+                };
+                template = &template[close + 1..];
+                let next = template.find('{').map_or(template, |i| &template[..i]);
+                if next.is_empty() {
+                    return !rest.is_empty() && template.is_empty();
+                }
+                let found = if template.len() == next.len() {
+                    rest.rfind(next)
+                } else {
+                    rest.find(next)
+                };
+                match found {
+                    Some(at) if at > 0 => rest = &rest[at..],
+                    _ => return false,
+                }
+            }
+            Some(open) => {
+                let Some(after) = rest.strip_prefix(&template[..open]) else {
+                    return false;
+                };
+                rest = after;
+                template = &template[open..];
+            }
+            None => return rest == template,
+        }
+    }
+    rest.is_empty()
+}
+
+/// Whether `path` fits the template `template`.
+pub(super) fn path_fits(template: &str, path: &str) -> bool {
+    let template = template.split('#').next().unwrap_or(template);
+    let t: Vec<&str> = template.split('/').collect();
+    let p: Vec<&str> = path.split('/').collect();
+    t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| segment_fits(t, p))
+}
