@@ -26,4 +26,6 @@ pub use secrets::Secrets;
 pub use serve::{MockServer, layer, run};
 
 #[cfg(test)]
+mod properties;
+#[cfg(test)]
 mod tests;

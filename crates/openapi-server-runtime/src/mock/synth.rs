@@ -206,6 +206,20 @@ impl<'a> Synth<'a> {
         let mut out = base.clone();
         out.remove("allOf");
         let mut discriminator = out.remove("discriminator");
+        // Each schema's `additionalProperties` also holds for the properties only the others
+        // name (JSON Schema applies every branch to the whole object).
+        let mut scopes: Vec<(Vec<String>, Value)> = Vec::new();
+        let mut scope = |schema: &Map<String, Value>| {
+            if let Some(extra) = schema.get("additionalProperties") {
+                let own = schema
+                    .get("properties")
+                    .and_then(Value::as_object)
+                    .map(|p| p.keys().cloned().collect())
+                    .unwrap_or_default();
+                scopes.push((own, extra.clone()));
+            }
+        };
+        scope(&out);
         for branch in branches {
             let (branch, _) = self.resolve(branch);
             let Value::Object(mut branch) = branch else {
@@ -217,7 +231,34 @@ impl<'a> Synth<'a> {
             if discriminator.is_none() {
                 discriminator = branch.get("discriminator").cloned();
             }
+            scope(&branch);
             merge_into(&mut out, branch);
+        }
+        let required: Vec<Value> = out
+            .get("required")
+            .and_then(Value::as_array)
+            .cloned()
+            .unwrap_or_default();
+        if let Some(Value::Object(props)) = out.get_mut("properties") {
+            for (own, extra) in &scopes {
+                let others: Vec<String> =
+                    props.keys().filter(|k| !own.contains(k)).cloned().collect();
+                for key in others {
+                    match extra {
+                        // Forbidden by one branch: left out unless required (then no value
+                        // satisfies the whole, and the engine says so).
+                        Value::Bool(false) if !required.contains(&Value::String(key.clone())) => {
+                            props.remove(&key);
+                        }
+                        Value::Object(_) => {
+                            if let Some(schema) = props.remove(&key) {
+                                props.insert(key, json!({ "allOf": [schema, extra] }));
+                            }
+                        }
+                        _ => {}
+                    }
+                }
+            }
         }
         // A schema inheriting from one with a discriminator (`Cat: allOf [Pet, …]`) carries its
         // own name in the discriminating property.
