@@ -6,7 +6,7 @@ use std::path::{Path, PathBuf};
 
 use crate::document::Document;
 use crate::error::Result;
-use crate::standalone::Runtime;
+use crate::standalone::{Runtime, pinned_dependency};
 use crate::write::{OutputFile, header};
 use crate::{Generated, Options, generate};
 
@@ -33,19 +33,30 @@ pub fn generate_mock_server(
     let mut generated = generate(document, &options)?;
     generated
         .files
-        .extend(binary_crate(prefix, command, runtime, &document.api.title));
+        .extend(binary_crate(prefix, command, runtime, &document.api.title)?);
     Ok(generated)
 }
 
 /// The manifest and `main.rs` of the binary crate.
-fn binary_crate(prefix: &str, command: &str, runtime: &Path, title: &str) -> Vec<OutputFile> {
+fn binary_crate(
+    prefix: &str,
+    command: &str,
+    runtime: &Path,
+    title: &str,
+) -> Result<Vec<OutputFile>> {
     let name = mock_server_name(prefix);
     let dir = PathBuf::from("crates").join(&name);
     let server = format!("{prefix}-server");
     let server_ident = server.replace('-', "_");
     let runtime_crate = runtime.join(crate::RUNTIME_CRATE);
+    // tokio and tracing-subscriber as this workspace pins them (the features `main` needs).
+    let pinned = format!(
+        "{}{}",
+        pinned_dependency("tokio")?,
+        pinned_dependency("tracing-subscriber")?
+    );
     let manifest = format!(
-        "{}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{server} = {{ path = \"../{server}\", features = [\"mock\"] }}\n{} = {{ path = {:?}, features = [\"mock\"] }}\ntokio = {{ version = \"1\", features = [\"macros\", \"rt-multi-thread\", \"net\", \"signal\"] }}\ntracing-subscriber = {{ version = \"0.3\", default-features = false, features = [\"fmt\", \"env-filter\", \"ansi\"] }}\n",
+        "{}[package]\nname = \"{name}\"\nversion = \"0.1.0\"\nedition = \"2024\"\npublish = false\n\n[dependencies]\n{server} = {{ path = \"../{server}\", features = [\"mock\"] }}\n{} = {{ path = {:?}, features = [\"mock\"] }}\n{pinned}",
         header(command, "#"),
         crate::RUNTIME_CRATE,
         runtime_crate.display().to_string(),
@@ -113,7 +124,7 @@ fn main() -> ExitCode {{
 "#,
         header = header(command, "//"),
     );
-    vec![
+    Ok(vec![
         OutputFile {
             path: dir.join("Cargo.toml"),
             contents: manifest,
@@ -122,5 +133,5 @@ fn main() -> ExitCode {{
             path: dir.join("src/main.rs"),
             contents: main,
         },
-    ]
+    ])
 }

@@ -69,6 +69,11 @@ fn dependency(ws: &Table, name: &str) -> String {
     format!("{name} = {spec}\n")
 }
 
+/// `name = <spec>` for a dependency, as this workspace pins it (for other generated crates).
+pub(crate) fn pinned_dependency(name: &str) -> Result<String> {
+    Ok(dependency(&workspace()?, name))
+}
+
 /// Whether `code` names crate `krate` in a path (`krate::…` not preceded by an identifier).
 fn names_crate(code: &str, krate: &str) -> bool {
     let needle = format!("{krate}::");

@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use serde::de::DeserializeOwned;
 use serde_json::{Value, json};
 
-use super::request as serve;
+use super::request;
 use super::secrets::Secrets;
 use super::spec::{Documented, OperationSpec, Spec};
 use super::synth::Synth;
@@ -69,7 +69,7 @@ pub struct Refusal {
 
 impl Refusal {
     fn new(status: StatusCode, code: &'static str, detail: String) -> Self {
-        serve::note(format!("refused: {detail}"));
+        request::note(format!("refused: {detail}"));
         Self {
             status,
             code,
@@ -134,7 +134,7 @@ impl Engine {
             .ok_or_else(|| no_responses("?"))?;
         match pick_code(op, 401) {
             Some((response, status)) => {
-                serve::note("refused: the credential is not one the mock accepts".to_owned());
+                request::note("refused: the credential is not one the mock accepts".to_owned());
                 Ok(Choice {
                     operation,
                     response,
@@ -184,7 +184,7 @@ impl Engine {
                 format!("the mock has no operation number {operation}"),
             ));
         };
-        let prefer = serve::current_prefer();
+        let prefer = request::current_prefer();
         let (response, status) = match prefer.code {
             Some(code) => pick_code(op, code).ok_or_else(|| {
                 Refusal::new(
@@ -228,7 +228,7 @@ impl Engine {
             }
             None => None,
         };
-        serve::note(format!("documented {}", op.responses[response].status));
+        request::note(format!("documented {}", op.responses[response].status));
         let dynamic = prefer.dynamic.unwrap_or(false);
         let seed = if dynamic {
             self.seed
@@ -374,10 +374,10 @@ impl Engine {
             let (name, value) = &response.examples[i];
             let violation = spec.first_error(&pointer, value);
             match &violation {
-                Some(error) => serve::note(format!(
+                Some(error) => request::note(format!(
                     "violation: example `{name}` does not match its schema ({error})"
                 )),
-                None => serve::note(format!("example `{name}`")),
+                None => request::note(format!("example `{name}`")),
             }
             return Ok((value.clone(), violation));
         }
@@ -385,7 +385,7 @@ impl Engine {
             && let Some((value, violation)) =
                 spec.settled.lock().ok().and_then(|s| s.get(&key).cloned())
         {
-            serve::note(match &violation {
+            request::note(match &violation {
                 Some(error) => format!("violation: no valid value was found ({error})"),
                 None => "synthesized".to_owned(),
             });
@@ -416,7 +416,7 @@ impl Engine {
                 continue;
             }
             if spec.valid(&pointer, &candidate) {
-                serve::note(how);
+                request::note(how);
                 answer = Some((candidate, None));
                 break;
             }
@@ -428,7 +428,7 @@ impl Engine {
                 let error = spec
                     .first_error(&pointer, &candidate)
                     .unwrap_or_else(|| "no candidate was valid".to_owned());
-                serve::note(format!("violation: no valid value was found ({error})"));
+                request::note(format!("violation: no valid value was found ({error})"));
                 (candidate, Some(error))
             }
             (None, None) => {
@@ -511,7 +511,7 @@ fn pick_default(op: &OperationSpec) -> Option<(usize, StatusCode)> {
 }
 
 /// A concrete status for a documented one (`4XX` → 400, `default` → 200).
-fn concrete_status(status: &str, asked: Option<u16>) -> StatusCode {
+pub(super) fn concrete_status(status: &str, asked: Option<u16>) -> StatusCode {
     if let Some(code) = asked.and_then(|c| StatusCode::from_u16(c).ok()) {
         return code;
     }

@@ -10,6 +10,7 @@ use rand::{RngExt, SeedableRng};
 use serde_json::{Map, Value, json};
 
 use super::synth::Synth;
+use super::tests::{errors, validator_of};
 
 const FORMATS: &[&str] = &[
     "date-time",
@@ -103,19 +104,12 @@ fn every_value_synthesized_for_a_random_satisfiable_schema_is_valid() {
     for case in 0..400 {
         let schema = schema(&mut rng, 3);
         let root = json!({ "definitions": { "s": schema } });
-        let validator = jsonschema::options()
-            .with_draft(jsonschema::Draft::Draft201909)
-            .should_validate_formats(true)
-            .build(&json!({ "$ref": "#/definitions/s", "definitions": root["definitions"] }))
-            .expect("a generated schema compiles");
+        let validator = validator_of(&root);
         for seed in 0..6 {
             for dynamic in [false, true] {
                 let value = Synth::new(&root, seed, dynamic, true, &mut patterns)
                     .value(&root["definitions"]["s"]);
-                let errors: Vec<String> = validator
-                    .iter_errors(&value)
-                    .map(|e| e.to_string())
-                    .collect();
+                let errors = errors(&validator, &value);
                 assert!(
                     errors.is_empty(),
                     "case {case}, seed {seed}, dynamic {dynamic}: {value} is invalid for {}: {errors:?}",

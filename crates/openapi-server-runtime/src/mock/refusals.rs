@@ -7,7 +7,7 @@
 use axum::http::{Method, StatusCode};
 use serde_json::Value;
 
-use super::answers::Engine;
+use super::answers::{Engine, concrete_status};
 
 /// The document's answer to a refused request.
 pub(super) struct Refused {
@@ -74,19 +74,10 @@ impl Engine {
                     .map(|(i, _)| i)
             })?;
         let (documented, kind, media) = &responses[pick];
-        let answer_status = match documented.parse::<u16>() {
-            Ok(code) => StatusCode::from_u16(code).ok()?,
-            // A range or `default`: the router's own status when the range holds it.
-            Err(_)
-                if documented.eq_ignore_ascii_case(&format!("{}XX", status.as_u16() / 100))
-                    || documented == "default" =>
-            {
-                status
-            }
-            Err(_) => {
-                StatusCode::from_u16(u16::from(documented.as_bytes()[0] - b'0') * 100).ok()?
-            }
-        };
+        // A range holding the router's status, or `default`: that status; else the documented one.
+        let holds = documented.eq_ignore_ascii_case(&format!("{}XX", status.as_u16() / 100))
+            || documented == "default";
+        let answer_status = concrete_status(documented, holds.then_some(status.as_u16()));
         match kind.as_str() {
             "json" => {}
             // A documented error without a body: its status alone.

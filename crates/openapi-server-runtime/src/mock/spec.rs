@@ -53,27 +53,22 @@ impl Spec {
             .and_then(Value::as_array)
             .ok_or("no `operations` list")?
             .iter()
-            .map(|op| OperationSpec {
-                id: op
-                    .get("id")
-                    .and_then(Value::as_str)
-                    .unwrap_or("?")
-                    .to_owned(),
-                method: op
-                    .get("method")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_ascii_uppercase(),
-                path: op
-                    .get("path")
-                    .and_then(Value::as_str)
-                    .unwrap_or("")
-                    .to_owned(),
-                responses: op
-                    .get("responses")
-                    .and_then(Value::as_array)
-                    .map(|list| list.iter().map(ResponseSpec::parse).collect())
-                    .unwrap_or_default(),
+            .map(|op| {
+                let text = |k: &str| op.get(k).and_then(Value::as_str).unwrap_or("");
+                OperationSpec {
+                    id: op
+                        .get("id")
+                        .and_then(Value::as_str)
+                        .unwrap_or("?")
+                        .to_owned(),
+                    method: text("method").to_ascii_uppercase(),
+                    path: text("path").to_owned(),
+                    responses: op
+                        .get("responses")
+                        .and_then(Value::as_array)
+                        .map(|list| list.iter().map(ResponseSpec::parse).collect())
+                        .unwrap_or_default(),
+                }
             })
             .collect();
         Ok(Self {

@@ -14,23 +14,33 @@ fn root(schema: Value, components: Value) -> Value {
     json!({ "definitions": { "s": schema }, "components": { "schemas": components } })
 }
 
-/// Every synthesized value for `schema`, static and dynamic over `seeds` seeds, is valid.
-fn assert_always_valid(schema: Value, components: Value, seeds: u64) {
-    let root = root(schema, components);
-    let validator = jsonschema::options()
+/// The validator (draft 2019-09, formats checked) of `#/definitions/s` in `root`.
+pub(super) fn validator_of(root: &Value) -> jsonschema::Validator {
+    jsonschema::options()
         .with_draft(jsonschema::Draft::Draft201909)
         .should_validate_formats(true)
         .build(&json!({ "$ref": "#/definitions/s", "definitions": root["definitions"], "components": root["components"] }))
-        .expect("the test schema compiles");
+        .expect("the test schema compiles")
+}
+
+/// What `validator` finds wrong with `value`.
+pub(super) fn errors(validator: &jsonschema::Validator, value: &Value) -> Vec<String> {
+    validator
+        .iter_errors(value)
+        .map(|e| e.to_string())
+        .collect()
+}
+
+/// Every synthesized value for `schema`, static and dynamic over `seeds` seeds, is valid.
+fn assert_always_valid(schema: Value, components: Value, seeds: u64) {
+    let root = root(schema, components);
+    let validator = validator_of(&root);
     let mut patterns = HashMap::new();
     let schema = root["definitions"]["s"].clone();
     for seed in 0..seeds {
         for dynamic in [false, true] {
             let value = Synth::new(&root, seed, dynamic, true, &mut patterns).value(&schema);
-            let errors: Vec<String> = validator
-                .iter_errors(&value)
-                .map(|e| e.to_string())
-                .collect();
+            let errors = errors(&validator, &value);
             assert!(
                 errors.is_empty(),
                 "seed {seed} dynamic {dynamic}: {value} is invalid: {errors:?}"
@@ -246,11 +256,7 @@ fn the_validator_these_tests_use_rejects_an_invalid_value() {
         json!({ "$ref": "#/components/schemas/T" }),
         json!({ "T": { "type": "string", "format": "uuid", "minLength": 3 } }),
     );
-    let validator = jsonschema::options()
-        .with_draft(jsonschema::Draft::Draft201909)
-        .should_validate_formats(true)
-        .build(&json!({ "$ref": "#/definitions/s", "definitions": root["definitions"], "components": root["components"] }))
-        .expect("compiles");
+    let validator = validator_of(&root);
     assert!(!validator.is_valid(&json!("not-a-uuid")));
     assert!(!validator.is_valid(&json!(3)));
     assert!(validator.is_valid(&json!("3fa85f64-5717-4562-b3fc-2c963f66afa6")));
