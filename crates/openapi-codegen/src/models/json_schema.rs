@@ -43,6 +43,18 @@ pub(super) fn without_defaults(schema: &Value) -> Value {
         .into()
 }
 
+/// Whether `list` is an `allOf` list of references alone.
+fn only_references(list: Option<&Value>) -> bool {
+    let Some(Value::Array(list)) = list else {
+        return false;
+    };
+    !list.is_empty()
+        && list.iter().all(|b| {
+            b.as_object()
+                .is_some_and(|m| m.len() == 1 && m.contains_key("$ref"))
+        })
+}
+
 /// Whether typify would give two string values of `values` the same variant name (or none).
 fn enum_names_collide(values: Option<&Value>) -> bool {
     let Some(Value::Array(values)) = values else {
@@ -66,6 +78,37 @@ pub(super) fn name_inline_properties(
 ) {
     let parent_rust = crate::naming::rust_type_name(parent);
     rename_in(schema, &parent_rust, components, 0);
+}
+
+/// Splits the value type out of nullable component `parent` when it is an inline schema (`anyOf`
+/// of it and `null`: a 3.1 document's `anyOf: [{…}, {type: null}]`, or a nullable `oneOf`):
+/// typify names such a value type after the component itself, which then names two types. The
+/// value type becomes a schema of its own, `<Parent>Inner` (the name typify gives the value type
+/// of a component typed `[object, null]`), returned with its name; `schema` refers to it.
+pub(super) fn split_nullable(
+    schema: &mut Value,
+    parent: &str,
+    taken: &std::collections::BTreeSet<String>,
+) -> Option<(String, Value)> {
+    let Some(Value::Array(branches)) = schema.get_mut("anyOf") else {
+        return None;
+    };
+    if branches.len() != 2 || branches[1] != json!({ "type": "null" }) {
+        return None;
+    }
+    if !branches[0].is_object() || branches[0].get("$ref").is_some() {
+        return None;
+    }
+    let base = format!("{}Inner", crate::naming::rust_type_name(parent));
+    let mut name = base.clone();
+    let mut n = 2;
+    while taken.contains(&name) {
+        name = format!("{base}{n}");
+        n += 1;
+    }
+    let reference = json!({ "$ref": format!("#/components/schemas/{name}") });
+    let inner = std::mem::replace(&mut branches[0], reference);
+    Some((name, inner))
 }
 
 /// [`name_inline_properties`] in `schema` and the branches of its `allOf`/`anyOf`/`oneOf`
@@ -167,6 +210,12 @@ fn convert(schema: &Value, nested: bool, values: bool) -> Value {
     }
     if let Some(example) = src.get("example") {
         out.insert("examples".into(), json!([example]));
+    }
+    if !values && out.contains_key("enum") && only_references(out.get("allOf")) {
+        // `{enum: [...], allOf: [{$ref}]}` (an enumeration narrowing a referenced one, as
+        // Discord writes its tags): the enumeration already fixes the values, and typify panics
+        // merging it with the reference. The value check keeps the `allOf`.
+        out.remove("allOf");
     }
     if !values && enum_names_collide(out.get("enum")) {
         // typify cannot name these variants apart (`>=`/`>`, `reactions-+1`/`reactions--1`,

@@ -1,9 +1,11 @@
 //! Models: every component schema becomes one Rust type (typify), emitted into the models crate
 //! and shared by the client (progenitor replacements) and the server (trait signatures).
 
+mod defaults;
 mod json_schema;
 pub(crate) use json_schema::to_value_schema;
 mod repair;
+mod space;
 
 use proc_macro2::TokenStream;
 
@@ -43,27 +45,38 @@ impl Models {
     /// name, with a warning naming it; the others keep their types.
     pub fn build(api: &Api) -> Result<Self> {
         let mut warnings = Vec::new();
-        let mut schemas: Vec<repair::Named> = Vec::new();
-        let component_names: std::collections::BTreeSet<String> = api
+        let mut schemas: Vec<space::Named> = Vec::new();
+        let mut taken: std::collections::BTreeSet<String> = api
             .schemas
             .keys()
             .map(|n| crate::naming::rust_type_name(n))
             .collect();
+        let component_names = taken.clone();
+        let mut add =
+            |name: &str, converted: serde_json::Value, schemas: &mut Vec<space::Named>| {
+                match serde_json::from_value(converted) {
+                    Ok(s) => schemas.push((name.to_owned(), s)),
+                    Err(e) => {
+                        warnings.push(repair::untyped(
+                            name,
+                            &format!("typify cannot read it ({e})"),
+                        ));
+                        schemas.push((name.to_owned(), repair::any_json()));
+                    }
+                }
+            };
         for (name, schema) in &api.schemas {
             let mut converted = to_json_schema(&schema.json);
+            let inner = json_schema::split_nullable(&mut converted, name, &taken);
             json_schema::name_inline_properties(&mut converted, name, &component_names);
-            match serde_json::from_value(converted) {
-                Ok(s) => schemas.push((name.clone(), s)),
-                Err(e) => {
-                    warnings.push(repair::untyped(
-                        name,
-                        &format!("typify cannot read it ({e})"),
-                    ));
-                    schemas.push((name.clone(), repair::any_json()));
-                }
+            add(name, converted, &mut schemas);
+            if let Some((inner_name, mut inner)) = inner {
+                taken.insert(inner_name.clone());
+                json_schema::name_inline_properties(&mut inner, &inner_name, &component_names);
+                add(&inner_name, inner, &mut schemas);
             }
         }
-        let (rendered, names) = match repair::attempt(&schemas, api) {
+        let (rendered, names) = match space::attempt(&schemas, api) {
             Ok(built) => built,
             Err(first) => {
                 let (built, repairs) = repair::repair(&schemas, api, first)?;

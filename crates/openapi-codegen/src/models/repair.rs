@@ -2,26 +2,25 @@
 //! output that defines a name twice) without saying which schema caused it; this module finds
 //! the culprits by building the type space with some schemas replaced, and replaces them: first
 //! by the same schema without its `default` values, else by `{}` (`serde_json::Value` under the
-//! schema's own name). Only the failure path pays for the search.
+//! schema's own name). Only the failure path pays for the search, and before it the defaults
+//! typify rejects where a schema read on its own shows it are left out one by one (`defaults`:
+//! a large document's usual failure, found in milliseconds per schema rather than a build of
+//! the whole document per step).
 //!
-//! Builds come in two weights: [`attempt`] renders the type space and checks the output (what
-//! the models crate gets), [`read`] only reads the schemas into it and lists the names given to
-//! two types — a fraction of the cost on large documents, so the searches ask it whenever the
-//! failure shows there, and a rendered build has the last word.
+//! Builds come in two weights (`space`): a rendered build (what the models crate gets) and a
+//! read of the schemas into the type space — a fraction of the cost on large documents, so the
+//! searches ask it whenever the failure shows there, and a rendered build has the last word.
 
-use std::collections::{BTreeSet, HashSet};
+use std::cell::RefCell;
 
 use proc_macro2::TokenStream;
-use serde_json::json;
-use typify::{TypeSpace, TypeSpaceSettings};
 
 use super::ModelNames;
-use super::json_schema::{to_json_schema, without_defaults};
-use crate::error::{Degradation, Diagnostic, Error, Result, catch_backend, escape_pointer};
+use super::defaults;
+use super::json_schema::without_defaults;
+use super::space::{Named, attempt, read};
+use crate::error::{Degradation, Diagnostic, Error, Result, escape_pointer};
 use crate::ir::Api;
-
-/// One component schema as typify reads it, under its name.
-pub(super) type Named = (String, schemars::schema::Schema);
 
 /// `{}`: any JSON value. An empty schema object rather than `true`: typify merges `true` into
 /// an `allOf` beside it by taking the other schema whole, description included, and then
@@ -49,28 +48,50 @@ pub(super) fn repair(
     first: Error,
 ) -> Result<((TokenStream, ModelNames), Vec<Diagnostic>)> {
     const MAX_STEPS: usize = 8;
-    let stripped: Vec<schemars::schema::Schema> = api
-        .schemas
-        .values()
-        .map(|schema| {
-            let converted = without_defaults(&to_json_schema(&schema.json));
-            serde_json::from_value(converted).unwrap_or(any_json())
-        })
-        .collect();
     let mut current = schemas.to_vec();
-    let mut repaired: Vec<usize> = Vec::new();
     let mut warnings = Vec::new();
     let mut error = first;
+    // Defaults typify rejects, where a schema read on its own shows it: alone first (cheap),
+    // then with the schemas it references while typify still rejects a default.
+    for context in [defaults::Context::Alone, defaults::Context::WithReferences] {
+        if context == defaults::Context::WithReferences && !is_default_failure(&error) {
+            break;
+        }
+        let left_out = defaults::leave_out_rejected(&mut current, context);
+        if left_out.is_empty() {
+            continue;
+        }
+        warnings.extend(left_out);
+        match attempt(&current, api) {
+            Ok(built) => return Ok((built, warnings)),
+            Err(next) => error = next,
+        }
+    }
+    let stripped: Vec<schemars::schema::Schema> = current
+        .iter()
+        .map(|(_, schema)| {
+            serde_json::to_value(schema)
+                .ok()
+                .and_then(|json| serde_json::from_value(without_defaults(&json)).ok())
+                .unwrap_or_else(any_json)
+        })
+        .collect();
+    let mut repaired: Vec<usize> = Vec::new();
     for _ in 0..MAX_STEPS {
         let Some(step) = repair_step(&current, api, &error, &stripped, &repaired) else {
             return Err(error);
         };
-        for (i, schema, warning) in step {
+        for (i, schema, warning) in step.replacements {
             current[i].1 = schema;
             repaired.push(i);
             warnings.push(warning);
         }
-        match attempt(&current, api) {
+        // The search's last rendered build, when it was of exactly these schemas.
+        let built = match step.built {
+            Some(built) => built,
+            None => attempt(&current, api),
+        };
+        match built {
             Ok(built) => return Ok((built, warnings)),
             Err(next) => error = next,
         }
@@ -78,37 +99,72 @@ pub(super) fn repair(
     Err(error)
 }
 
-/// The schemas to replace so that typify gets past `error` (each with its replacement and its
-/// warning), leaving those `repaired` before alone; `None` when no replacement does.
+/// Whether `error` is typify's about a `default` value (the one it names, or the panic its check
+/// of a default on a type it has not converted yet ends in).
+fn is_default_failure(error: &Error) -> bool {
+    let text = error.to_string();
+    text.contains("value does not conform") || text.contains("on a `None` value")
+}
+
+/// A rendered build's outcome.
+type Built = Result<(TokenStream, ModelNames)>;
+
+/// The last rendered build of a search and the schemas it replaced.
+type LastBuild = RefCell<Option<(Vec<usize>, Built)>>;
+
+/// One repair: the schemas to replace (each with its replacement and its warning), and the
+/// rendered build of the schemas so replaced when the search already made it.
+struct Step {
+    replacements: Vec<(usize, schemars::schema::Schema, Diagnostic)>,
+    built: Option<Built>,
+}
+
+/// The build in `last` when it replaced exactly `found`.
+fn built_with(last: LastBuild, found: &[usize]) -> Option<Built> {
+    match last.into_inner() {
+        Some((replaced, built)) if replaced == found => Some(built),
+        _ => None,
+    }
+}
+
+/// The schemas to replace so that typify gets past `error`, leaving those `repaired` before
+/// alone; `None` when no replacement does.
 fn repair_step(
     schemas: &[Named],
     api: &Api,
     error: &Error,
     stripped: &[schemars::schema::Schema],
     repaired: &[usize],
-) -> Option<Vec<(usize, schemars::schema::Schema, Diagnostic)>> {
+) -> Option<Step> {
     // A name defined twice: the culprits are among the schemas whose name the duplicate starts
     // with or whose text mentions it, and only those are searched.
-    let duplicates = duplicate_culprits(schemas, api, error);
+    let (duplicates, built) = duplicate_culprits(schemas, api, error);
     if !duplicates.is_empty() {
-        return Some(
-            duplicates
+        return Some(Step {
+            replacements: duplicates
                 .into_iter()
                 .map(|(i, name)| {
                     let why = format!("typify gives the name `{name}` to two types with it");
                     (i, any_json(), untyped(&schemas[i].0, &why))
                 })
                 .collect(),
-        );
+            built,
+        });
     }
     // Otherwise first the gentler repair: the same schemas without their `default` values
-    // (typify checks them against the type and rejects some); then `{}`.
-    let gentle = search(schemas, api, error, &|i| {
+    // (typify checks them against the type and rejects some); then `{}`. A search's build is
+    // the step's only when it replaced none of the schemas repaired before (those it leaves).
+    let fresh = |found: &[usize], built: Option<Built>| {
+        built.filter(|_| !found.iter().any(|i| repaired.contains(i)))
+    };
+    let (gentle, built) = search(schemas, api, error, &|i| {
         (!repaired.contains(&i)).then(|| stripped[i].clone())
     });
     if !gentle.is_empty() {
-        return Some(
-            gentle
+        let built = fresh(&gentle, built);
+        return Some(Step {
+            built,
+            replacements: gentle
                 .into_iter()
                 .map(|i| {
                     let name = &schemas[i].0;
@@ -119,105 +175,37 @@ fn repair_step(
                     (i, stripped[i].clone(), warning)
                 })
                 .collect(),
-        );
+        });
     }
-    let culprits = search(schemas, api, error, &|i| {
+    let (culprits, built) = search(schemas, api, error, &|i| {
         (!repaired.contains(&i)).then(any_json)
     });
     if culprits.is_empty() {
         return None;
     }
-    Some(
-        culprits
+    Some(Step {
+        built: fresh(&culprits, built),
+        replacements: culprits
             .into_iter()
             .map(|i| {
                 let why = format!("typify fails with it ({error})");
                 (i, any_json(), untyped(&schemas[i].0, &why))
             })
             .collect(),
-    )
-}
-
-/// typify's settings for the models.
-fn type_space_settings() -> TypeSpaceSettings {
-    let mut settings = TypeSpaceSettings::default();
-    // Builders (`X::builder().field(v)`) let callers set only what they need, so a new field in
-    // the document never breaks code that builds a model.
-    settings
-        .with_derive("PartialEq".to_owned())
-        .with_map_type("::std::collections::BTreeMap")
-        .with_struct_builder(true);
-    settings
-}
-
-/// The type space of `schemas` with every schema of the document (`keys`) named in it.
-fn type_space(schemas: Vec<Named>, keys: &[String]) -> Result<(TypeSpace, ModelNames)> {
-    let mut space = TypeSpace::new(&type_space_settings());
-    let present: HashSet<String> = schemas.iter().map(|(n, _)| n.clone()).collect();
-    space
-        .add_ref_types(schemas)
-        .map_err(|e| Error::backend("typify", e.to_string()))?;
-    let mut names = indexmap::IndexMap::new();
-    for name in keys.iter().filter(|k| present.contains(*k)) {
-        names.insert(name.clone(), type_name_of(&mut space, name)?);
-    }
-    Ok((space, ModelNames(names)))
-}
-
-/// Builds the type space of `schemas`, names every schema of `api` in it and renders it;
-/// typify's errors and panics (rendering panics on some schemas it accepted) and output that
-/// defines a name twice become errors.
-pub(super) fn attempt(schemas: &[Named], api: &Api) -> Result<(TokenStream, ModelNames)> {
-    let schemas = schemas.to_vec();
-    let keys: Vec<String> = api.schemas.keys().cloned().collect();
-    catch_backend("typify", move || {
-        let (space, names) = type_space(schemas, &keys)?;
-        let rendered = space.to_stream();
-        if let Some(name) = defined_twice(&rendered) {
-            // typify's output would not compile: a failure like any other, searched for.
-            return Err(Error::backend(
-                "typify",
-                format!("the models define `{name}` twice"),
-            ));
-        }
-        Ok((rendered, names))
-    })
-}
-
-/// Reads `schemas` into a type space and names every schema of `api` in it, without rendering:
-/// the names typify gives to two types (structs, enums, newtypes), sorted, or typify's error.
-fn read(schemas: &[Named], api: &Api) -> Result<BTreeSet<String>> {
-    let schemas = schemas.to_vec();
-    let keys: Vec<String> = api.schemas.keys().cloned().collect();
-    catch_backend("typify", move || {
-        let (space, _) = type_space(schemas, &keys)?;
-        let mut seen = HashSet::new();
-        Ok(space
-            .iter_types()
-            .filter(|t| {
-                matches!(
-                    t.details(),
-                    typify::TypeDetails::Struct(_)
-                        | typify::TypeDetails::Enum(_)
-                        | typify::TypeDetails::Newtype(_)
-                )
-            })
-            .map(|t| t.name())
-            .filter(|name| !seen.insert(name.clone()))
-            .collect())
     })
 }
 
 /// The schemas whose replacement (`replacement(i)`; `None`: left as it is) gets typify past
 /// `error`: the rendered build succeeds or fails otherwise (none found: empty). When typify
 /// already fails reading the schemas, the search runs on reads and the rendered builds only
-/// confirm (or continue) it.
+/// confirm (or continue) it. With the found schemas, the rendered build of them replaced when
+/// the search's last build was that one.
 fn search(
     schemas: &[Named],
     api: &Api,
     error: &Error,
     replacement: &dyn Fn(usize) -> Option<schemars::schema::Schema>,
-) -> Vec<usize> {
+) -> (Vec<usize>, Option<Built>) {
     let with = |replaced: &[usize]| replaced_at(schemas, replaced, replacement);
     let error = error.to_string();
     let past = |e: &Error| e.to_string() != error;
@@ -227,11 +215,19 @@ fn search(
     } else {
         bisect(schemas.len(), &reads, Vec::new())
     };
-    bisect(
+    let last: LastBuild = RefCell::new(None);
+    let found = bisect(
         schemas.len(),
-        &|replaced| attempt(&with(replaced), api).err().is_none_or(|e| past(&e)),
+        &|replaced| {
+            let built = attempt(&with(replaced), api);
+            let works = built.as_ref().err().is_none_or(&past);
+            *last.borrow_mut() = Some((replaced.to_vec(), built));
+            works
+        },
         start,
-    )
+    );
+    let built = built_with(last, &found);
+    (found, built)
 }
 
 /// The indices (of `n`) whose replacement makes `works` hold, found by bisection from the
@@ -310,27 +306,30 @@ fn squashed(text: &str) -> String {
 /// The schemas to make `{}` so that typify stops giving one name to two types, each with the
 /// name it was found for; empty when `first` is not such a failure, the type space does not
 /// show it, or the search does not end in a rendered build that works (then the general search
-/// runs).
+/// runs). With them, that last rendered build.
 ///
 /// A name's candidates are the schemas whose name it starts with (typify names an inline schema
 /// after its parent and the property: `Repo.owner` is `RepoOwner`) or whose text mentions it.
 /// Every name the type space shows twice is bisected among its candidates at once, one read per
 /// step for all of them; rounds repeat while names remain.
-fn duplicate_culprits(schemas: &[Named], api: &Api, first: &Error) -> Vec<(usize, String)> {
+fn duplicate_culprits(
+    schemas: &[Named],
+    api: &Api,
+    first: &Error,
+) -> (Vec<(usize, String)>, Option<Built>) {
     const MAX_ROUNDS: usize = 32;
     let Some(rendered) = name_defined_twice(first) else {
-        return Vec::new();
+        return (Vec::new(), None);
     };
     let twice = |replaced: &[usize]| read(&untyped_at(schemas, replaced), api).ok();
     let mut names = match twice(&[]) {
         Some(names) if names.contains(&rendered) => names,
-        _ => return Vec::new(),
+        _ => return (Vec::new(), None),
     };
     let keys: Vec<String> = schemas.iter().map(|(name, _)| squashed(name)).collect();
-    let texts: Vec<String> = api
-        .schemas
-        .values()
-        .map(|s| squashed(&s.json.to_string()))
+    let texts: Vec<String> = schemas
+        .iter()
+        .map(|(_, s)| squashed(&serde_json::to_string(s).unwrap_or_default()))
         .collect();
     let indices = |found: &[(usize, String)]| found.iter().map(|(i, _)| *i).collect::<Vec<_>>();
     let mut found: Vec<(usize, String)> = Vec::new();
@@ -359,7 +358,7 @@ fn duplicate_culprits(schemas: &[Named], api: &Api, first: &Error) -> Vec<(usize
                 if searches
                     .iter()
                     .all(|(name, c)| !c.is_empty() && !left.contains(name)) => {}
-            _ => return Vec::new(),
+            _ => return (Vec::new(), None),
         }
         // Per name, the shortest prefix of its candidates whose replacement removes it (prefix
         // `lo` keeps it, prefix `hi` does not): its last schema is a culprit.
@@ -379,7 +378,7 @@ fn duplicate_culprits(schemas: &[Named], api: &Api, first: &Error) -> Vec<(usize
                 )
                 .collect();
             let Some(left) = twice(&replaced) else {
-                return Vec::new();
+                return (Vec::new(), None);
             };
             for ((name, _), (bound, &mid)) in searches.iter().zip(bounds.iter_mut().zip(&mids)) {
                 if bound.1 - bound.0 > 1 {
@@ -404,56 +403,12 @@ fn duplicate_culprits(schemas: &[Named], api: &Api, first: &Error) -> Vec<(usize
             Some(_) => {
                 // Past the duplicates (a failure of another kind is the next step's).
                 return match attempt(&untyped_at(schemas, &indices(&found)), api) {
-                    Err(e) if name_defined_twice(&e).is_some() => Vec::new(),
-                    _ => found,
+                    Err(e) if name_defined_twice(&e).is_some() => (Vec::new(), None),
+                    built => (found, Some(built)),
                 };
             }
-            None => return Vec::new(),
+            None => return (Vec::new(), None),
         }
     }
-    Vec::new()
-}
-
-/// A name typify's output defines twice in one module (top level or nested), if any.
-fn defined_twice(tokens: &TokenStream) -> Option<String> {
-    fn scan(items: &[syn::Item]) -> Option<String> {
-        let mut seen = HashSet::new();
-        for item in items {
-            let name = match item {
-                syn::Item::Struct(i) => Some(i.ident.to_string()),
-                syn::Item::Enum(i) => Some(i.ident.to_string()),
-                syn::Item::Type(i) => Some(i.ident.to_string()),
-                syn::Item::Fn(i) => Some(i.sig.ident.to_string()),
-                syn::Item::Const(i) => Some(i.ident.to_string()),
-                syn::Item::Mod(m) => {
-                    if let Some((_, inner)) = &m.content
-                        && let Some(twice) = scan(inner)
-                    {
-                        return Some(twice);
-                    }
-                    Some(m.ident.to_string())
-                }
-                _ => None,
-            };
-            if let Some(name) = name
-                && !seen.insert(name.clone())
-            {
-                return Some(name);
-            }
-        }
-        None
-    }
-    let file = syn::parse2::<syn::File>(tokens.clone()).ok()?;
-    scan(&file.items)
-}
-
-/// The Rust name typify gives component schema `name`.
-fn type_name_of(space: &mut TypeSpace, name: &str) -> Result<String> {
-    let typify = |e: &dyn std::fmt::Display| Error::backend("typify", e.to_string());
-    let reference: schemars::schema::Schema =
-        serde_json::from_value(json!({ "$ref": format!("#/components/schemas/{name}") }))
-            .map_err(|e| typify(&e))?;
-    let id = space.add_type(&reference).map_err(|e| typify(&e))?;
-    let ty = space.get_type(&id).map_err(|e| typify(&e))?;
-    Ok(ty.name())
+    (Vec::new(), None)
 }
