@@ -1,6 +1,8 @@
 //! `cargo xtask bench`: generation time of whole documents, in-process (load + normalize +
 //! models + client + server + format) next to progenitor alone on the same normalized document,
-//! and as a whole `xtask codegen --check` process. Always measured in a release build.
+//! and as a whole `xtask codegen --check` process; the whole process's peak memory, the lines
+//! generated per crate and per operation, and (`--cargo-check`) the time `cargo check` takes on
+//! the generated crates. Always measured in a release build.
 
 use std::path::{Path, PathBuf};
 use std::process::{Command, ExitCode};
@@ -8,7 +10,26 @@ use std::time::{Duration, Instant};
 
 use openapi_codegen::{Document, Options};
 
-pub fn run(root: &Path, specs: Vec<PathBuf>, iterations: usize) -> ExitCode {
+/// The variable that makes `xtask codegen` print its peak memory (`peak memory: N kB`) on stderr.
+const PEAK_MEMORY_VARIABLE: &str = "XTASK_REPORT_PEAK_MEMORY";
+
+/// With [`PEAK_MEMORY_VARIABLE`] set: prints this process's peak resident memory on stderr
+/// (Linux: `VmHWM` of `/proc/self/status`).
+pub fn report_peak_memory() {
+    if std::env::var_os(PEAK_MEMORY_VARIABLE).is_none() {
+        return;
+    }
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    if let Some(kb) = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmHWM:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse::<u64>().ok())
+    {
+        eprintln!("peak memory: {kb} kB");
+    }
+}
+
+pub fn run(root: &Path, specs: Vec<PathBuf>, iterations: usize, cargo_check: bool) -> ExitCode {
     if cfg!(debug_assertions) {
         // Re-run ourselves from a release build: debug timings say nothing.
         let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
@@ -23,6 +44,9 @@ pub fn run(root: &Path, specs: Vec<PathBuf>, iterations: usize) -> ExitCode {
         ];
         args.extend(specs.iter().map(|s| s.display().to_string()));
         args.push(format!("--iterations={iterations}"));
+        if cargo_check {
+            args.push("--cargo-check".into());
+        }
         return match Command::new(cargo).args(&args).current_dir(root).status() {
             Ok(s) if s.success() => ExitCode::SUCCESS,
             _ => ExitCode::FAILURE,
@@ -37,18 +61,37 @@ pub fn run(root: &Path, specs: Vec<PathBuf>, iterations: usize) -> ExitCode {
         specs
     };
     let exe = std::env::current_exe().ok();
+    let mut sizes = Vec::new();
     println!(
         "| document | operations | whole pipeline in-process (median / min) | progenitor client only (median) | ratio | whole process `codegen --check` (median) |"
     );
     println!("|---|---|---|---|---|---|");
-    for spec in specs {
-        match bench_one(&spec, iterations, exe.as_deref()) {
+    for spec in &specs {
+        match bench_one(spec, iterations, exe.as_deref()) {
             Ok(row) => println!("{row}"),
             Err(e) => {
                 eprintln!("error: {}: {e}", spec.display());
                 return ExitCode::FAILURE;
             }
         }
+        match exe
+            .as_deref()
+            .map(|exe| size_and_cost(root, spec, exe, cargo_check))
+        {
+            Some(Ok(row)) => sizes.push(row),
+            Some(Err(e)) => {
+                eprintln!("error: {}: {e}", spec.display());
+                return ExitCode::FAILURE;
+            }
+            None => {}
+        }
+    }
+    println!(
+        "\n| document | operations | whole process (median of 3) | peak memory | generated lines: models / client / server / total | lines per operation | `cargo check` of the generated crates |"
+    );
+    println!("|---|---|---|---|---|---|---|");
+    for row in sizes {
+        println!("{row}");
     }
     let (old, new) = (
         root.join("../shared/specs/svix-2024-12.json"),
@@ -158,4 +201,133 @@ fn bench_one(spec: &Path, iterations: usize, exe: Option<&Path>) -> Result<Strin
         ms(b_med),
         w_med.as_secs_f64() / b_med.as_secs_f64()
     ))
+}
+
+/// One row of the size-and-cost table: the whole `xtask codegen` process (time, peak memory),
+/// the lines it writes per crate, and with `cargo_check` the check time of those crates.
+fn size_and_cost(
+    root: &Path,
+    spec: &Path,
+    exe: &Path,
+    cargo_check: bool,
+) -> Result<String, String> {
+    let stem: String = spec
+        .file_stem()
+        .map(|s| s.to_string_lossy().to_lowercase())
+        .unwrap_or_default()
+        .chars()
+        .map(|c| if c.is_ascii_alphanumeric() { c } else { '-' })
+        .collect();
+    let dir = root.join("target/bench-generated").join(&stem);
+    let prefix = format!("bench-{stem}");
+    let mut times = Vec::new();
+    let mut peak_kb = 0u64;
+    for _ in 0..3 {
+        let _ = std::fs::remove_dir_all(&dir);
+        let start = Instant::now();
+        let out = Command::new(exe)
+            .args(["codegen", "--spec"])
+            .arg(spec)
+            .arg("--out")
+            .arg(&dir)
+            .args(["--name", &prefix])
+            .env(PEAK_MEMORY_VARIABLE, "1")
+            .output()
+            .map_err(|e| e.to_string())?;
+        times.push(start.elapsed());
+        if !out.status.success() {
+            return Err(String::from_utf8_lossy(&out.stderr).into_owned());
+        }
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        if let Some(kb) = stderr
+            .lines()
+            .find_map(|l| l.strip_prefix("peak memory: "))
+            .and_then(|v| v.trim_end_matches(" kB").parse::<u64>().ok())
+        {
+            peak_kb = peak_kb.max(kb);
+        }
+    }
+    let lines = |suffix: &str| -> usize {
+        let src = dir
+            .join("crates")
+            .join(format!("{prefix}-{suffix}"))
+            .join("src");
+        std::fs::read_dir(&src)
+            .into_iter()
+            .flatten()
+            .flatten()
+            .filter(|e| e.path().extension().is_some_and(|x| x == "rs"))
+            .filter_map(|e| std::fs::read_to_string(e.path()).ok())
+            .map(|text| text.lines().count())
+            .sum()
+    };
+    let (models, client, server) = (lines("models"), lines("client"), lines("server"));
+    let total = models + client + server;
+    let operations = Document::from_path(spec)
+        .map_err(|e| e.to_string())?
+        .operation_ids()
+        .count()
+        .max(1);
+    let check = if cargo_check {
+        let (cold, warm) = check_time(root, &dir)?;
+        format!(
+            "{:.1} s (cold, dependencies built: {:.1} s)",
+            warm.as_secs_f64(),
+            cold.as_secs_f64()
+        )
+    } else {
+        "not measured (`--cargo-check`)".to_owned()
+    };
+    let name = spec
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    Ok(format!(
+        "| {name} | {operations} | {:.2} s | {} MB | {models} / {client} / {server} / {total} | {} | {check} |",
+        median(times).0.as_secs_f64(),
+        peak_kb / 1024,
+        total / operations,
+    ))
+}
+
+/// `cargo check` of the generated workspace at `dir` (sharing this workspace's target directory
+/// and lock file): once to build what it needs, then again after touching the generated sources
+/// — the second is the figure a user pays on each edit of the document.
+fn check_time(root: &Path, dir: &Path) -> Result<(Duration, Duration), String> {
+    std::fs::copy(root.join("Cargo.lock"), dir.join("Cargo.lock")).map_err(|e| e.to_string())?;
+    let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+    let check = || -> Result<Duration, String> {
+        let start = Instant::now();
+        let out = Command::new(&cargo)
+            .args(["check", "--quiet", "--offline", "--workspace"])
+            .env("CARGO_TARGET_DIR", root.join("target"))
+            .current_dir(dir)
+            .output()
+            .map_err(|e| e.to_string())?;
+        if !out.status.success() {
+            return Err(format!(
+                "cargo check failed:\n{}",
+                String::from_utf8_lossy(&out.stderr)
+            ));
+        }
+        Ok(start.elapsed())
+    };
+    let cold = check()?;
+    let now = std::time::SystemTime::now();
+    for entry in std::fs::read_dir(dir.join("crates"))
+        .map_err(|e| e.to_string())?
+        .flatten()
+    {
+        for file in std::fs::read_dir(entry.path().join("src"))
+            .into_iter()
+            .flatten()
+            .flatten()
+        {
+            if let Ok(f) = std::fs::File::options().append(true).open(file.path()) {
+                let _ = f.set_modified(now);
+            }
+        }
+    }
+    let warm = check()?;
+    Ok((cold, warm))
 }

@@ -178,13 +178,19 @@ enum Command {
         #[arg(last = true, required = true)]
         command: Vec<String>,
     },
-    /// Measure generation time (in-process and as a whole process) in a release build.
+    /// Measure generation time (in-process and as a whole process), peak memory, generated
+    /// lines and (with `--cargo-check`) the check time of the generated crates, in a release
+    /// build.
     Bench {
         /// Documents to measure (default: `openapi.json` and `../shared/specs/svix-2024-12.json`).
         specs: Vec<PathBuf>,
         /// Iterations per document for the in-process figures.
         #[arg(long, default_value_t = 30)]
         iterations: usize,
+        /// Also time `cargo check` of each document's generated crates (dependencies built
+        /// first; then the generated sources touched and checked again).
+        #[arg(long)]
+        cargo_check: bool,
     },
 }
 
@@ -247,7 +253,11 @@ fn main() -> ExitCode {
             name,
             strict,
             no_snapshots,
-        } => codegen(check, spec, out, name, strict, no_snapshots),
+        } => {
+            let code = codegen(check, spec, out, name, strict, no_snapshots);
+            bench::report_peak_memory();
+            code
+        }
         Command::Bundle { root, output } => bundle(&root, output.as_deref()),
         Command::Mock {
             spec,
@@ -307,7 +317,11 @@ fn main() -> ExitCode {
         } => corpus::worker(&api_dir, progenitor),
         Command::Test { args } => test::run_all(&workspace_root(), &args),
         Command::WithPostgres { command } => test::with_postgres(&workspace_root(), &command),
-        Command::Bench { specs, iterations } => bench::run(&workspace_root(), specs, iterations),
+        Command::Bench {
+            specs,
+            iterations,
+            cargo_check,
+        } => bench::run(&workspace_root(), specs, iterations, cargo_check),
     }
 }
 

@@ -296,7 +296,7 @@ fn document_lints(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream 
 fn models_module(tokens: proc_macro2::TokenStream) -> proc_macro2::TokenStream {
     quote::quote! {
         // `dead_code`: typify writes a helper per default value, some of which no type uses.
-        #![allow(clippy::derivable_impls, clippy::large_enum_variant, dead_code)]
+        #![allow(clippy::derivable_impls, clippy::large_enum_variant, clippy::new_without_default, dead_code)]
         #tokens
     }
 }

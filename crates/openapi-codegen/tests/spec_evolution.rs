@@ -2,7 +2,8 @@
 //! reference server, every test and benchmark, the facade's policy) keeps compiling after
 //! additive, non-breaking edits to the document are regenerated; a new operation is callable
 //! through the facade after codegen alone, and makes server implementations fail to compile
-//! until they implement it (reported, not hidden behind a default).
+//! until they implement it (reported, not hidden behind a default); so does a new required
+//! response field (a new argument of the model's `new`), while clients keep compiling.
 //!
 //! Each test copies the workspace (tracked files) under the target directory, edits the copy's
 //! `openapi.json`, regenerates it with the library as `cargo xtask codegen` does, and runs
@@ -116,14 +117,6 @@ const ADDITIVE_EDITS: &[(&str, Edit)] = &[
         doc["components"]["schemas"]["CreateMessageTokenIn"]["properties"]["description"] =
             json!({"type": "string", "nullable": true, "description": "What the token is for."});
     }),
-    ("required-response-field", |doc| {
-        let out = &mut doc["components"]["schemas"]["AppPortalAccessOut"];
-        out["properties"]["expiresIn"] = json!({"type": "integer", "format": "int64", "description": "Seconds the session lasts."});
-        out["required"]
-            .as_array_mut()
-            .unwrap()
-            .push(json!("expiresIn"));
-    }),
     ("optional-response-field", |doc| {
         doc["components"]["schemas"]["AuthTokenOut"]["properties"]["lastUsedAt"] =
             json!({"type": "string", "format": "date-time", "nullable": true});
@@ -169,6 +162,46 @@ fn each_additive_edit_keeps_every_consumer_of_the_generated_crates_compiling() {
         let _ = std::fs::remove_dir_all(ws.parent().unwrap());
     }
     assert!(failures.is_empty(), "{}", failures.join("\n\n"));
+}
+
+/// A required response field: additive for clients, a new obligation for servers (api-diff says
+/// it breaks servers and Rust code that builds the model).
+fn add_required_response_field(doc: &mut Value) {
+    let out = &mut doc["components"]["schemas"]["AppPortalAccessOut"];
+    out["properties"]["expiresIn"] =
+        json!({"type": "integer", "format": "int64", "description": "Seconds the session lasts."});
+    out["required"]
+        .as_array_mut()
+        .unwrap()
+        .push(json!("expiresIn"));
+}
+
+#[test]
+#[ignore = "copies and checks the workspace twice (a minute); run by .ci/run"]
+fn a_required_response_field_keeps_clients_compiling_and_tells_the_server_what_to_send() {
+    let ws = copy_workspace("spec-evolution-required-response-field");
+    edit_spec(&ws, add_required_response_field);
+    regenerate(&ws);
+    // The client library (its tests run against the reference server, a dev-dependency).
+    let clients = cargo_check(&ws, &["-p", "svix-auth-client", "--lib"]);
+    assert!(
+        clients.status.success(),
+        "code reading the model no longer compiles:\n{}",
+        String::from_utf8_lossy(&clients.stderr)
+    );
+    // The server builds the model with `new`, whose arguments are the required fields: the
+    // compiler names the one the document added instead of a 500 at run time.
+    let server = cargo_check(&ws, &["-p", "svix-auth-reference-server", "--lib"]);
+    let stderr = String::from_utf8_lossy(&server.stderr);
+    assert!(
+        !server.status.success(),
+        "the server compiled without sending the new field"
+    );
+    assert!(
+        stderr.contains("AppPortalAccessOut::new") || stderr.contains("expires_in"),
+        "{stderr}"
+    );
+    let _ = std::fs::remove_dir_all(ws.parent().unwrap());
 }
 
 #[test]

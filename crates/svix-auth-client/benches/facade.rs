@@ -89,9 +89,7 @@ async fn main() {
         .expect("reqwest");
     let generated = svix_auth_client::generated::Client::new_with_client(&base, raw.clone());
     // Shared, not cloned per request: the facade and raw reqwest both take it by reference.
-    let body = Arc::new(
-        CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().name("n")).expect("body"),
-    );
+    let body = Arc::new(CreateMessageTokenIn::new("n"));
     let base = Arc::new(base);
 
     println!("| client | requests/s | p50 |");

@@ -12,7 +12,7 @@
 //!
 //! # async fn demo() -> Result<(), Box<dyn std::error::Error>> {
 //! let client = Client::new("testsk_….eu")?; // region from the token: https://api.eu.svix.com
-//! let body: CreateMessageTokenIn = CreateMessageTokenIn::builder().name("ingest").try_into()?;
+//! let body: CreateMessageTokenIn = CreateMessageTokenIn::new("ingest");
 //! match client.create_message_token("my-app", &body, None).await {
 //!     Ok(token) => println!("{}", token.token),
 //!     Err(Error::Api { status, body }) => println!("{status}: {} {}", body.code, body.detail),

@@ -86,7 +86,7 @@ fn token_out() -> serde_json::Value {
 }
 
 fn message_body() -> CreateMessageTokenIn {
-    CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().name("n")).unwrap()
+    CreateMessageTokenIn::new("n")
 }
 
 fn header(h: &HeaderMap, name: &str) -> Option<String> {
@@ -318,17 +318,10 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
         .build()
         .unwrap();
 
-    let body = AppPortalAccessIn::try_from(
-        AppPortalAccessIn::builder().application(Some(
-            ApplicationIn::try_from(
-                ApplicationIn::builder()
-                    .name("Facade")
-                    .uid(Some("facade-app".parse::<ApplicationInUid>().unwrap())),
-            )
-            .unwrap(),
-        )),
-    )
-    .unwrap();
+    let body = AppPortalAccessIn::new().with_application(
+        ApplicationIn::new("Facade".parse::<ApplicationInName>().unwrap())
+            .with_uid("facade-app".parse::<ApplicationInUid>().unwrap()),
+    );
     let access = admin
         .app_portal_access("facade-app", &body, None)
         .await
@@ -345,10 +338,7 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
     let msg = admin
         .create_message_token(
             "facade-app",
-            &CreateMessageTokenIn::try_from(
-                CreateMessageTokenIn::builder().expiry(Some(60)).name("m"),
-            )
-            .unwrap(),
+            &CreateMessageTokenIn::new("m").with_expiry(60),
             None,
         )
         .await
@@ -363,10 +353,7 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
         .build()
         .unwrap();
     let session = portal
-        .exchange_one_time_token(
-            &OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token(ott)).unwrap(),
-            None,
-        )
+        .exchange_one_time_token(&OneTimeTokenIn::new(ott), None)
         .await
         .unwrap()
         .token;
@@ -391,10 +378,7 @@ async fn the_facade_drives_the_reference_server_end_to_end() {
     admin
         .expire_all(
             "facade-app",
-            &ApplicationTokenExpireIn::try_from(
-                ApplicationTokenExpireIn::builder().expiry(Some(0)),
-            )
-            .unwrap(),
+            &ApplicationTokenExpireIn::new().with_expiry(0),
             None,
         )
         .await

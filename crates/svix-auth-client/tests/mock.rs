@@ -38,10 +38,7 @@ async fn every_operation_of_the_mock_answers_its_documented_success_through_the_
         .expect("app-portal-access answers 200");
     assert!(portal.url.starts_with("http"), "a URL: {}", *portal.url);
     assert!(!portal.token.is_empty());
-    let body = CreateMessageTokenIn::builder()
-        .name("sender")
-        .try_into()
-        .expect("a body");
+    let body = CreateMessageTokenIn::new("sender");
     let token = client
         .create_message_token("app_1", &body, None)
         .await
@@ -58,10 +55,7 @@ async fn every_operation_of_the_mock_answers_its_documented_success_through_the_
         .expect("dashboard-access answers 200");
     assert!(!dashboard.token.is_empty());
     client.logout(None).await.expect("logout answers 204");
-    let body = OneTimeTokenIn::builder()
-        .one_time_token("ott")
-        .try_into()
-        .expect("a body");
+    let body = OneTimeTokenIn::new("ott");
     let exchanged = client
         .exchange_one_time_token(&body, None)
         .await

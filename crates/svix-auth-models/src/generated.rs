@@ -13,7 +13,12 @@
     clippy::tabs_in_doc_comments,
     clippy::absurd_extreme_comparisons
 )]
-#![allow(clippy::derivable_impls, clippy::large_enum_variant, dead_code)]
+#![allow(
+    clippy::derivable_impls,
+    clippy::large_enum_variant,
+    clippy::new_without_default,
+    dead_code
+)]
 ///`AppPortalAccessIn`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -36,6 +41,45 @@ pub struct AppPortalAccessIn {
     #[serde(rename = "readOnly", skip_serializing_if = "::std::option::Option::is_none")]
     pub read_only: ::std::option::Option<bool>,
 }
+impl AppPortalAccessIn {
+    ///`AppPortalAccessIn` with no field set (or each at its default); set them with the `with_…` setters.
+    pub fn new() -> Self {
+        Self {
+            application: ::std::default::Default::default(),
+            expiry: defaults::app_portal_access_in_expiry(),
+            feature_flags: ::std::default::Default::default(),
+            read_only: ::std::default::Default::default(),
+        }
+    }
+    ///Sets `application`.
+    pub fn with_application(
+        mut self,
+        value: impl ::std::convert::Into<ApplicationIn>,
+    ) -> Self {
+        self.application = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Sets `expiry`.
+    pub fn with_expiry(mut self, value: u64) -> Self {
+        self.expiry = ::std::option::Option::Some(value);
+        self
+    }
+    ///Sets `feature_flags`.
+    pub fn with_feature_flags(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::vec::Vec<AppPortalAccessInFeatureFlagsItem>,
+        >,
+    ) -> Self {
+        self.feature_flags = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Sets `read_only`.
+    pub fn with_read_only(mut self, value: bool) -> Self {
+        self.read_only = ::std::option::Option::Some(value);
+        self
+    }
+}
 impl ::std::default::Default for AppPortalAccessIn {
     fn default() -> Self {
         Self {
@@ -44,11 +88,6 @@ impl ::std::default::Default for AppPortalAccessIn {
             feature_flags: Default::default(),
             read_only: Default::default(),
         }
-    }
-}
-impl AppPortalAccessIn {
-    pub fn builder() -> builder::AppPortalAccessIn {
-        Default::default()
     }
 }
 ///`AppPortalAccessInFeatureFlagsItem`
@@ -121,8 +160,15 @@ pub struct AppPortalAccessOut {
     pub url: AppPortalAccessOutUrl,
 }
 impl AppPortalAccessOut {
-    pub fn builder() -> builder::AppPortalAccessOut {
-        Default::default()
+    ///`AppPortalAccessOut` from its required fields (`token`, `url`); set the others with the `with_…` setters.
+    pub fn new(
+        token: impl ::std::convert::Into<::std::string::String>,
+        url: impl ::std::convert::Into<AppPortalAccessOutUrl>,
+    ) -> Self {
+        Self {
+            token: token.into(),
+            url: url.into(),
+        }
     }
 }
 ///Magic link that signs the user into the portal.
@@ -208,8 +254,40 @@ pub struct ApplicationIn {
     pub uid: ::std::option::Option<ApplicationInUid>,
 }
 impl ApplicationIn {
-    pub fn builder() -> builder::ApplicationIn {
-        Default::default()
+    ///`ApplicationIn` from its required fields (`name`); set the others with the `with_…` setters.
+    pub fn new(name: impl ::std::convert::Into<ApplicationInName>) -> Self {
+        Self {
+            metadata: ::std::default::Default::default(),
+            name: name.into(),
+            rate_limit: ::std::default::Default::default(),
+            uid: ::std::default::Default::default(),
+        }
+    }
+    ///Sets `metadata`.
+    pub fn with_metadata(
+        mut self,
+        value: impl ::std::convert::Into<
+            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
+        >,
+    ) -> Self {
+        self.metadata = value.into();
+        self
+    }
+    ///Sets `rate_limit`.
+    pub fn with_rate_limit(
+        mut self,
+        value: impl ::std::convert::Into<::std::num::NonZeroU16>,
+    ) -> Self {
+        self.rate_limit = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Sets `uid`.
+    pub fn with_uid(
+        mut self,
+        value: impl ::std::convert::Into<ApplicationInUid>,
+    ) -> Self {
+        self.uid = ::std::option::Option::Some(value.into());
+        self
     }
 }
 ///Human-readable name of the application.
@@ -337,8 +415,16 @@ pub struct ApplicationTokenExpireIn {
     pub expiry: ::std::option::Option<i64>,
 }
 impl ApplicationTokenExpireIn {
-    pub fn builder() -> builder::ApplicationTokenExpireIn {
-        Default::default()
+    ///`ApplicationTokenExpireIn` with no field set (or each at its default); set them with the `with_…` setters.
+    pub fn new() -> Self {
+        Self {
+            expiry: ::std::default::Default::default(),
+        }
+    }
+    ///Sets `expiry`.
+    pub fn with_expiry(mut self, value: i64) -> Self {
+        self.expiry = ::std::option::Option::Some(value);
+        self
     }
 }
 ///`AuthTokenOut`
@@ -366,8 +452,44 @@ pub struct AuthTokenOut {
     pub token: ::std::string::String,
 }
 impl AuthTokenOut {
-    pub fn builder() -> builder::AuthTokenOut {
-        Default::default()
+    ///`AuthTokenOut` from its required fields (`created_at`, `id`, `token`); set the others with the `with_…` setters.
+    pub fn new(
+        created_at: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+        id: impl ::std::convert::Into<::std::string::String>,
+        token: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            created_at: created_at.into(),
+            expires_at: ::std::default::Default::default(),
+            id: id.into(),
+            name: ::std::default::Default::default(),
+            scopes: ::std::default::Default::default(),
+            token: token.into(),
+        }
+    }
+    ///Sets `expires_at`.
+    pub fn with_expires_at(
+        mut self,
+        value: impl ::std::convert::Into<::chrono::DateTime<::chrono::offset::Utc>>,
+    ) -> Self {
+        self.expires_at = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Sets `name`.
+    pub fn with_name(
+        mut self,
+        value: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        self.name = ::std::option::Option::Some(value.into());
+        self
+    }
+    ///Sets `scopes`.
+    pub fn with_scopes(
+        mut self,
+        value: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+    ) -> Self {
+        self.scopes = ::std::option::Option::Some(value.into());
+        self
     }
 }
 ///`CreateMessageTokenIn`
@@ -381,8 +503,17 @@ pub struct CreateMessageTokenIn {
     pub name: ::std::string::String,
 }
 impl CreateMessageTokenIn {
-    pub fn builder() -> builder::CreateMessageTokenIn {
-        Default::default()
+    ///`CreateMessageTokenIn` from its required fields (`name`); set the others with the `with_…` setters.
+    pub fn new(name: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self {
+            expiry: ::std::default::Default::default(),
+            name: name.into(),
+        }
+    }
+    ///Sets `expiry`.
+    pub fn with_expiry(mut self, value: u64) -> Self {
+        self.expiry = ::std::option::Option::Some(value);
+        self
     }
 }
 ///`DashboardAccessOut`
@@ -395,8 +526,15 @@ pub struct DashboardAccessOut {
     pub url: DashboardAccessOutUrl,
 }
 impl DashboardAccessOut {
-    pub fn builder() -> builder::DashboardAccessOut {
-        Default::default()
+    ///`DashboardAccessOut` from its required fields (`token`, `url`); set the others with the `with_…` setters.
+    pub fn new(
+        token: impl ::std::convert::Into<::std::string::String>,
+        url: impl ::std::convert::Into<DashboardAccessOutUrl>,
+    ) -> Self {
+        Self {
+            token: token.into(),
+            url: url.into(),
+        }
     }
 }
 ///Magic link that signs the user into the portal.
@@ -466,8 +604,15 @@ pub struct HttpErrorOut {
     pub detail: ::std::string::String,
 }
 impl HttpErrorOut {
-    pub fn builder() -> builder::HttpErrorOut {
-        Default::default()
+    ///`HttpErrorOut` from its required fields (`code`, `detail`); set the others with the `with_…` setters.
+    pub fn new(
+        code: impl ::std::convert::Into<::std::string::String>,
+        detail: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            code: code.into(),
+            detail: detail.into(),
+        }
     }
 }
 ///`HttpValidationError`
@@ -478,8 +623,11 @@ pub struct HttpValidationError {
     pub detail: ::std::vec::Vec<ValidationError>,
 }
 impl HttpValidationError {
-    pub fn builder() -> builder::HttpValidationError {
-        Default::default()
+    ///`HttpValidationError` from its required fields (`detail`); set the others with the `with_…` setters.
+    pub fn new(
+        detail: impl ::std::convert::Into<::std::vec::Vec<ValidationError>>,
+    ) -> Self {
+        Self { detail: detail.into() }
     }
 }
 ///`OneTimeTokenIn`
@@ -491,8 +639,13 @@ pub struct OneTimeTokenIn {
     pub one_time_token: ::std::string::String,
 }
 impl OneTimeTokenIn {
-    pub fn builder() -> builder::OneTimeTokenIn {
-        Default::default()
+    ///`OneTimeTokenIn` from its required fields (`one_time_token`); set the others with the `with_…` setters.
+    pub fn new(
+        one_time_token: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            one_time_token: one_time_token.into(),
+        }
     }
 }
 ///`OneTimeTokenOut`
@@ -503,8 +656,9 @@ pub struct OneTimeTokenOut {
     pub token: ::std::string::String,
 }
 impl OneTimeTokenOut {
-    pub fn builder() -> builder::OneTimeTokenOut {
-        Default::default()
+    ///`OneTimeTokenOut` from its required fields (`token`); set the others with the `with_…` setters.
+    pub fn new(token: impl ::std::convert::Into<::std::string::String>) -> Self {
+        Self { token: token.into() }
     }
 }
 ///One validation problem: where it is, what is wrong, and its kind.
@@ -520,788 +674,16 @@ pub struct ValidationError {
     pub type_: ::std::string::String,
 }
 impl ValidationError {
-    pub fn builder() -> builder::ValidationError {
-        Default::default()
-    }
-}
-/// Types for composing complex structures.
-pub mod builder {
-    #[derive(Clone, Debug)]
-    pub struct AppPortalAccessIn {
-        application: ::std::result::Result<
-            ::std::option::Option<super::ApplicationIn>,
-            ::std::string::String,
-        >,
-        expiry: ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
-        feature_flags: ::std::result::Result<
-            ::std::option::Option<
-                ::std::vec::Vec<super::AppPortalAccessInFeatureFlagsItem>,
-            >,
-            ::std::string::String,
-        >,
-        read_only: ::std::result::Result<
-            ::std::option::Option<bool>,
-            ::std::string::String,
-        >,
-    }
-    impl ::std::default::Default for AppPortalAccessIn {
-        fn default() -> Self {
-            Self {
-                application: Ok(Default::default()),
-                expiry: Ok(super::defaults::app_portal_access_in_expiry()),
-                feature_flags: Ok(Default::default()),
-                read_only: Ok(Default::default()),
-            }
-        }
-    }
-    impl AppPortalAccessIn {
-        pub fn application<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<super::ApplicationIn>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.application = value
-                .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for application: {e}")
-                });
-            self
-        }
-        pub fn expiry<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<u64>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.expiry = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for expiry: {e}"));
-            self
-        }
-        pub fn feature_flags<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                ::std::option::Option<
-                    ::std::vec::Vec<super::AppPortalAccessInFeatureFlagsItem>,
-                >,
-            >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.feature_flags = value
-                .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for feature_flags: {e}")
-                });
-            self
-        }
-        pub fn read_only<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<bool>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.read_only = value
-                .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for read_only: {e}")
-                });
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<AppPortalAccessIn> for super::AppPortalAccessIn {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: AppPortalAccessIn,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                application: value.application?,
-                expiry: value.expiry?,
-                feature_flags: value.feature_flags?,
-                read_only: value.read_only?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::AppPortalAccessIn> for AppPortalAccessIn {
-        fn from(value: super::AppPortalAccessIn) -> Self {
-            Self {
-                application: Ok(value.application),
-                expiry: Ok(value.expiry),
-                feature_flags: Ok(value.feature_flags),
-                read_only: Ok(value.read_only),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct AppPortalAccessOut {
-        token: ::std::result::Result<::std::string::String, ::std::string::String>,
-        url: ::std::result::Result<super::AppPortalAccessOutUrl, ::std::string::String>,
-    }
-    impl ::std::default::Default for AppPortalAccessOut {
-        fn default() -> Self {
-            Self {
-                token: Err("no value supplied for token".to_string()),
-                url: Err("no value supplied for url".to_string()),
-            }
-        }
-    }
-    impl AppPortalAccessOut {
-        pub fn token<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.token = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for token: {e}"));
-            self
-        }
-        pub fn url<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<super::AppPortalAccessOutUrl>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.url = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for url: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<AppPortalAccessOut> for super::AppPortalAccessOut {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: AppPortalAccessOut,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                token: value.token?,
-                url: value.url?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::AppPortalAccessOut> for AppPortalAccessOut {
-        fn from(value: super::AppPortalAccessOut) -> Self {
-            Self {
-                token: Ok(value.token),
-                url: Ok(value.url),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct ApplicationIn {
-        metadata: ::std::result::Result<
-            ::std::collections::BTreeMap<::std::string::String, ::std::string::String>,
-            ::std::string::String,
-        >,
-        name: ::std::result::Result<super::ApplicationInName, ::std::string::String>,
-        rate_limit: ::std::result::Result<
-            ::std::option::Option<::std::num::NonZeroU16>,
-            ::std::string::String,
-        >,
-        uid: ::std::result::Result<
-            ::std::option::Option<super::ApplicationInUid>,
-            ::std::string::String,
-        >,
-    }
-    impl ::std::default::Default for ApplicationIn {
-        fn default() -> Self {
-            Self {
-                metadata: Ok(Default::default()),
-                name: Err("no value supplied for name".to_string()),
-                rate_limit: Ok(Default::default()),
-                uid: Ok(Default::default()),
-            }
-        }
-    }
-    impl ApplicationIn {
-        pub fn metadata<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                ::std::collections::BTreeMap<
-                    ::std::string::String,
-                    ::std::string::String,
-                >,
-            >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.metadata = value
-                .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for metadata: {e}")
-                });
-            self
-        }
-        pub fn name<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<super::ApplicationInName>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-        pub fn rate_limit<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::num::NonZeroU16>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.rate_limit = value
-                .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for rate_limit: {e}")
-                });
-            self
-        }
-        pub fn uid<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<super::ApplicationInUid>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.uid = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for uid: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<ApplicationIn> for super::ApplicationIn {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: ApplicationIn,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                metadata: value.metadata?,
-                name: value.name?,
-                rate_limit: value.rate_limit?,
-                uid: value.uid?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::ApplicationIn> for ApplicationIn {
-        fn from(value: super::ApplicationIn) -> Self {
-            Self {
-                metadata: Ok(value.metadata),
-                name: Ok(value.name),
-                rate_limit: Ok(value.rate_limit),
-                uid: Ok(value.uid),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct ApplicationTokenExpireIn {
-        expiry: ::std::result::Result<::std::option::Option<i64>, ::std::string::String>,
-    }
-    impl ::std::default::Default for ApplicationTokenExpireIn {
-        fn default() -> Self {
-            Self {
-                expiry: Ok(Default::default()),
-            }
-        }
-    }
-    impl ApplicationTokenExpireIn {
-        pub fn expiry<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<i64>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.expiry = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for expiry: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<ApplicationTokenExpireIn>
-    for super::ApplicationTokenExpireIn {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: ApplicationTokenExpireIn,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self { expiry: value.expiry? })
-        }
-    }
-    impl ::std::convert::From<super::ApplicationTokenExpireIn>
-    for ApplicationTokenExpireIn {
-        fn from(value: super::ApplicationTokenExpireIn) -> Self {
-            Self { expiry: Ok(value.expiry) }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct AuthTokenOut {
-        created_at: ::std::result::Result<
-            ::chrono::DateTime<::chrono::offset::Utc>,
-            ::std::string::String,
-        >,
-        expires_at: ::std::result::Result<
-            ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            ::std::string::String,
-        >,
-        id: ::std::result::Result<::std::string::String, ::std::string::String>,
-        name: ::std::result::Result<
-            ::std::option::Option<::std::string::String>,
-            ::std::string::String,
-        >,
-        scopes: ::std::result::Result<
-            ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            ::std::string::String,
-        >,
-        token: ::std::result::Result<::std::string::String, ::std::string::String>,
-    }
-    impl ::std::default::Default for AuthTokenOut {
-        fn default() -> Self {
-            Self {
-                created_at: Err("no value supplied for created_at".to_string()),
-                expires_at: Ok(Default::default()),
-                id: Err("no value supplied for id".to_string()),
-                name: Ok(Default::default()),
-                scopes: Ok(Default::default()),
-                token: Err("no value supplied for token".to_string()),
-            }
-        }
-    }
-    impl AuthTokenOut {
-        pub fn created_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::chrono::DateTime<::chrono::offset::Utc>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.created_at = value
-                .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for created_at: {e}")
-                });
-            self
-        }
-        pub fn expires_at<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                ::std::option::Option<::chrono::DateTime<::chrono::offset::Utc>>,
-            >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.expires_at = value
-                .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for expires_at: {e}")
-                });
-            self
-        }
-        pub fn id<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.id = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for id: {e}"));
-            self
-        }
-        pub fn name<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-        pub fn scopes<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<
-                ::std::option::Option<::std::vec::Vec<::std::string::String>>,
-            >,
-            T::Error: ::std::fmt::Display,
-        {
-            self.scopes = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for scopes: {e}"));
-            self
-        }
-        pub fn token<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.token = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for token: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<AuthTokenOut> for super::AuthTokenOut {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: AuthTokenOut,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                created_at: value.created_at?,
-                expires_at: value.expires_at?,
-                id: value.id?,
-                name: value.name?,
-                scopes: value.scopes?,
-                token: value.token?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::AuthTokenOut> for AuthTokenOut {
-        fn from(value: super::AuthTokenOut) -> Self {
-            Self {
-                created_at: Ok(value.created_at),
-                expires_at: Ok(value.expires_at),
-                id: Ok(value.id),
-                name: Ok(value.name),
-                scopes: Ok(value.scopes),
-                token: Ok(value.token),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct CreateMessageTokenIn {
-        expiry: ::std::result::Result<::std::option::Option<u64>, ::std::string::String>,
-        name: ::std::result::Result<::std::string::String, ::std::string::String>,
-    }
-    impl ::std::default::Default for CreateMessageTokenIn {
-        fn default() -> Self {
-            Self {
-                expiry: Ok(Default::default()),
-                name: Err("no value supplied for name".to_string()),
-            }
-        }
-    }
-    impl CreateMessageTokenIn {
-        pub fn expiry<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::option::Option<u64>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.expiry = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for expiry: {e}"));
-            self
-        }
-        pub fn name<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.name = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for name: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<CreateMessageTokenIn> for super::CreateMessageTokenIn {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: CreateMessageTokenIn,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                expiry: value.expiry?,
-                name: value.name?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::CreateMessageTokenIn> for CreateMessageTokenIn {
-        fn from(value: super::CreateMessageTokenIn) -> Self {
-            Self {
-                expiry: Ok(value.expiry),
-                name: Ok(value.name),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct DashboardAccessOut {
-        token: ::std::result::Result<::std::string::String, ::std::string::String>,
-        url: ::std::result::Result<super::DashboardAccessOutUrl, ::std::string::String>,
-    }
-    impl ::std::default::Default for DashboardAccessOut {
-        fn default() -> Self {
-            Self {
-                token: Err("no value supplied for token".to_string()),
-                url: Err("no value supplied for url".to_string()),
-            }
-        }
-    }
-    impl DashboardAccessOut {
-        pub fn token<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.token = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for token: {e}"));
-            self
-        }
-        pub fn url<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<super::DashboardAccessOutUrl>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.url = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for url: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<DashboardAccessOut> for super::DashboardAccessOut {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: DashboardAccessOut,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                token: value.token?,
-                url: value.url?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::DashboardAccessOut> for DashboardAccessOut {
-        fn from(value: super::DashboardAccessOut) -> Self {
-            Self {
-                token: Ok(value.token),
-                url: Ok(value.url),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct HttpErrorOut {
-        code: ::std::result::Result<::std::string::String, ::std::string::String>,
-        detail: ::std::result::Result<::std::string::String, ::std::string::String>,
-    }
-    impl ::std::default::Default for HttpErrorOut {
-        fn default() -> Self {
-            Self {
-                code: Err("no value supplied for code".to_string()),
-                detail: Err("no value supplied for detail".to_string()),
-            }
-        }
-    }
-    impl HttpErrorOut {
-        pub fn code<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.code = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for code: {e}"));
-            self
-        }
-        pub fn detail<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.detail = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for detail: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<HttpErrorOut> for super::HttpErrorOut {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: HttpErrorOut,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                code: value.code?,
-                detail: value.detail?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::HttpErrorOut> for HttpErrorOut {
-        fn from(value: super::HttpErrorOut) -> Self {
-            Self {
-                code: Ok(value.code),
-                detail: Ok(value.detail),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct HttpValidationError {
-        detail: ::std::result::Result<
-            ::std::vec::Vec<super::ValidationError>,
-            ::std::string::String,
-        >,
-    }
-    impl ::std::default::Default for HttpValidationError {
-        fn default() -> Self {
-            Self {
-                detail: Err("no value supplied for detail".to_string()),
-            }
-        }
-    }
-    impl HttpValidationError {
-        pub fn detail<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::vec::Vec<super::ValidationError>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.detail = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for detail: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<HttpValidationError> for super::HttpValidationError {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: HttpValidationError,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self { detail: value.detail? })
-        }
-    }
-    impl ::std::convert::From<super::HttpValidationError> for HttpValidationError {
-        fn from(value: super::HttpValidationError) -> Self {
-            Self { detail: Ok(value.detail) }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct OneTimeTokenIn {
-        one_time_token: ::std::result::Result<
-            ::std::string::String,
-            ::std::string::String,
-        >,
-    }
-    impl ::std::default::Default for OneTimeTokenIn {
-        fn default() -> Self {
-            Self {
-                one_time_token: Err("no value supplied for one_time_token".to_string()),
-            }
-        }
-    }
-    impl OneTimeTokenIn {
-        pub fn one_time_token<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.one_time_token = value
-                .try_into()
-                .map_err(|e| {
-                    format!("error converting supplied value for one_time_token: {e}")
-                });
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<OneTimeTokenIn> for super::OneTimeTokenIn {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: OneTimeTokenIn,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                one_time_token: value.one_time_token?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::OneTimeTokenIn> for OneTimeTokenIn {
-        fn from(value: super::OneTimeTokenIn) -> Self {
-            Self {
-                one_time_token: Ok(value.one_time_token),
-            }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct OneTimeTokenOut {
-        token: ::std::result::Result<::std::string::String, ::std::string::String>,
-    }
-    impl ::std::default::Default for OneTimeTokenOut {
-        fn default() -> Self {
-            Self {
-                token: Err("no value supplied for token".to_string()),
-            }
-        }
-    }
-    impl OneTimeTokenOut {
-        pub fn token<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.token = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for token: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<OneTimeTokenOut> for super::OneTimeTokenOut {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: OneTimeTokenOut,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self { token: value.token? })
-        }
-    }
-    impl ::std::convert::From<super::OneTimeTokenOut> for OneTimeTokenOut {
-        fn from(value: super::OneTimeTokenOut) -> Self {
-            Self { token: Ok(value.token) }
-        }
-    }
-    #[derive(Clone, Debug)]
-    pub struct ValidationError {
-        loc: ::std::result::Result<
-            ::std::vec::Vec<::std::string::String>,
-            ::std::string::String,
-        >,
-        msg: ::std::result::Result<::std::string::String, ::std::string::String>,
-        type_: ::std::result::Result<::std::string::String, ::std::string::String>,
-    }
-    impl ::std::default::Default for ValidationError {
-        fn default() -> Self {
-            Self {
-                loc: Err("no value supplied for loc".to_string()),
-                msg: Err("no value supplied for msg".to_string()),
-                type_: Err("no value supplied for type_".to_string()),
-            }
-        }
-    }
-    impl ValidationError {
-        pub fn loc<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::vec::Vec<::std::string::String>>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.loc = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for loc: {e}"));
-            self
-        }
-        pub fn msg<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.msg = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for msg: {e}"));
-            self
-        }
-        pub fn type_<T>(mut self, value: T) -> Self
-        where
-            T: ::std::convert::TryInto<::std::string::String>,
-            T::Error: ::std::fmt::Display,
-        {
-            self.type_ = value
-                .try_into()
-                .map_err(|e| format!("error converting supplied value for type_: {e}"));
-            self
-        }
-    }
-    impl ::std::convert::TryFrom<ValidationError> for super::ValidationError {
-        type Error = super::error::ConversionError;
-        fn try_from(
-            value: ValidationError,
-        ) -> ::std::result::Result<Self, super::error::ConversionError> {
-            Ok(Self {
-                loc: value.loc?,
-                msg: value.msg?,
-                type_: value.type_?,
-            })
-        }
-    }
-    impl ::std::convert::From<super::ValidationError> for ValidationError {
-        fn from(value: super::ValidationError) -> Self {
-            Self {
-                loc: Ok(value.loc),
-                msg: Ok(value.msg),
-                type_: Ok(value.type_),
-            }
+    ///`ValidationError` from its required fields (`loc`, `msg`, `type`); set the others with the `with_…` setters.
+    pub fn new(
+        loc: impl ::std::convert::Into<::std::vec::Vec<::std::string::String>>,
+        msg: impl ::std::convert::Into<::std::string::String>,
+        type_: impl ::std::convert::Into<::std::string::String>,
+    ) -> Self {
+        Self {
+            loc: loc.into(),
+            msg: msg.into(),
+            type_: type_.into(),
         }
     }
 }

@@ -234,22 +234,20 @@ async fn main() {
     let gen_base = format!("http://{}", listener.local_addr().expect("addr"));
     tokio::spawn(async move { axum::serve(listener, gen_router).await });
 
-    let application = ApplicationIn::builder().name("x").uid(Some(
-        "bench-app"
-            .parse::<svix_auth_models::ApplicationInUid>()
-            .expect("uid"),
-    ));
-    let access = AppPortalAccessIn::builder()
-        .application(Some(
-            ApplicationIn::try_from(application).expect("application"),
-        ))
-        .feature_flags(Some(vec![
+    let application =
+        ApplicationIn::new("x".parse::<svix_auth_models::ApplicationInName>().unwrap()).with_uid(
+            "bench-app"
+                .parse::<svix_auth_models::ApplicationInUid>()
+                .expect("uid"),
+        );
+    let access = AppPortalAccessIn::new()
+        .with_application(application)
+        .with_feature_flags(vec![
             "beta"
                 .parse::<svix_auth_models::AppPortalAccessInFeatureFlagsItem>()
                 .expect("flag"),
-        ]));
-    let body =
-        serde_json::to_vec(&AppPortalAccessIn::try_from(access).expect("access")).expect("body");
+        ]);
+    let body = serde_json::to_vec(&access).expect("body");
     let portal = |base: String, body: Vec<u8>| {
         move |http: &reqwest::Client, _i: usize| {
             http.post(format!("{base}/api/v1/auth/app-portal-access/bench-app"))

@@ -43,14 +43,16 @@ fn client(running: &Running, token: &str) -> Client {
 }
 
 async fn magic_link(admin: &Client, app: &str) -> Value {
-    let application = ApplicationIn::builder().name("Hardening").uid(Some(
+    let application = ApplicationIn::new(
+        "Hardening"
+            .parse::<svix_auth_client::models::ApplicationInName>()
+            .unwrap(),
+    )
+    .with_uid(
         app.parse::<svix_auth_client::models::ApplicationInUid>()
             .unwrap(),
-    ));
-    let body: AppPortalAccessIn = AppPortalAccessIn::builder()
-        .application(Some(ApplicationIn::try_from(application).unwrap()))
-        .try_into()
-        .unwrap();
+    );
+    let body: AppPortalAccessIn = AppPortalAccessIn::new().with_application(application);
     let url = admin
         .app_portal_access(app, &body, None)
         .await
@@ -75,17 +77,11 @@ async fn a_session_exchanged_from_a_link_issued_before_expire_all_stops_at_the_c
     let one_time = key["oneTimeToken"].as_str().unwrap().to_owned();
 
     // Expire everything issued so far, two seconds from now.
-    let delayed: ApplicationTokenExpireIn = ApplicationTokenExpireIn::builder()
-        .expiry(Some(2))
-        .try_into()
-        .unwrap();
+    let delayed: ApplicationTokenExpireIn = ApplicationTokenExpireIn::new().with_expiry(2);
     admin.expire_all(&app_id, &delayed, None).await.unwrap();
 
     // Within the grace period the link still works and yields a session…
-    let body: OneTimeTokenIn = OneTimeTokenIn::builder()
-        .one_time_token(one_time.clone())
-        .try_into()
-        .unwrap();
+    let body: OneTimeTokenIn = OneTimeTokenIn::new(one_time.clone());
     let session = client(&running, &one_time)
         .exchange_one_time_token(&body, None)
         .await
@@ -102,10 +98,7 @@ async fn a_session_exchanged_from_a_link_issued_before_expire_all_stops_at_the_c
     // A link issued after the expire-all is not affected.
     let key = magic_link(&admin, "bypass-app").await;
     let one_time = key["oneTimeToken"].as_str().unwrap().to_owned();
-    let body: OneTimeTokenIn = OneTimeTokenIn::builder()
-        .one_time_token(one_time.clone())
-        .try_into()
-        .unwrap();
+    let body: OneTimeTokenIn = OneTimeTokenIn::new(one_time.clone());
     let session = client(&running, &one_time)
         .exchange_one_time_token(&body, None)
         .await
@@ -485,15 +478,17 @@ async fn a_stored_answer_is_not_replayed_to_a_rotated_admin_token() {
     let (running, db) = server("replay-rotated").await;
     let options =
         || Some(svix_auth_client::AppPortalAccessOptions::default().idempotency_key("same-key"));
-    let application = ApplicationIn::builder().name("Replay").uid(Some(
+    let application = ApplicationIn::new(
+        "Replay"
+            .parse::<svix_auth_client::models::ApplicationInName>()
+            .unwrap(),
+    )
+    .with_uid(
         "replay-app"
             .parse::<svix_auth_client::models::ApplicationInUid>()
             .unwrap(),
-    ));
-    let body: AppPortalAccessIn = AppPortalAccessIn::builder()
-        .application(Some(ApplicationIn::try_from(application).unwrap()))
-        .try_into()
-        .unwrap();
+    );
+    let body: AppPortalAccessIn = AppPortalAccessIn::new().with_application(application);
     let first = client(&running, ADMIN)
         .app_portal_access("replay-app", &body, options())
         .await
@@ -527,10 +522,7 @@ async fn a_replayed_exchange_does_not_outlive_the_one_time_token() {
     let admin = client(&running, ADMIN);
     let key = magic_link(&admin, "ttl-app").await;
     let one_time = key["oneTimeToken"].as_str().unwrap().to_owned();
-    let body: OneTimeTokenIn = OneTimeTokenIn::builder()
-        .one_time_token(one_time.clone())
-        .try_into()
-        .unwrap();
+    let body: OneTimeTokenIn = OneTimeTokenIn::new(one_time.clone());
     let options = || {
         Some(
             svix_auth_client::ExchangeOneTimeTokenOptions::default()

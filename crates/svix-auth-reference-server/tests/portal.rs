@@ -31,19 +31,22 @@ async fn magic_link(running: &Running, app: &str) -> String {
         .server_url(format!("http://{}", running.addr))
         .build()
         .unwrap();
-    let application = ApplicationIn::builder().name("Portal test").uid(Some(
+    let application = ApplicationIn::new(
+        "Portal test"
+            .parse::<svix_auth_client::models::ApplicationInName>()
+            .unwrap(),
+    )
+    .with_uid(
         app.parse::<svix_auth_client::models::ApplicationInUid>()
             .unwrap(),
-    ));
-    let body: AppPortalAccessIn = AppPortalAccessIn::builder()
-        .application(Some(ApplicationIn::try_from(application).unwrap()))
-        .feature_flags(Some(vec![
+    );
+    let body: AppPortalAccessIn = AppPortalAccessIn::new()
+        .with_application(application)
+        .with_feature_flags(vec![
             "beta"
                 .parse::<svix_auth_client::models::AppPortalAccessInFeatureFlagsItem>()
                 .unwrap(),
-        ]))
-        .try_into()
-        .unwrap();
+        ]);
     client
         .app_portal_access(app, &body, None)
         .await

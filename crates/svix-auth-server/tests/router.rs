@@ -45,10 +45,7 @@ impl Api for Fixed {
             body.expiry
         ));
         let (token, url) = portal_out();
-        V1AuthenticationAppPortalAccessResponse::Ok(
-            AppPortalAccessOut::try_from(AppPortalAccessOut::builder().token(token).url(url))
-                .unwrap(),
-        )
+        V1AuthenticationAppPortalAccessResponse::Ok(AppPortalAccessOut::new(token, url))
     }
 
     async fn v1_authentication_create_message_token(
@@ -59,20 +56,16 @@ impl Api for Fixed {
     ) -> V1AuthenticationCreateMessageTokenResponse {
         self.record(format!("message-token {} {}", params.app_id, body.name));
         V1AuthenticationCreateMessageTokenResponse::Ok(
-            AuthTokenOut::try_from(
-                AuthTokenOut::builder()
-                    .created_at(
-                        "2026-01-01T00:00:00Z"
-                            .parse::<svix_auth_server::runtime::reexports::chrono::DateTime<
-                                svix_auth_server::runtime::reexports::chrono::Utc,
-                            >>()
-                            .unwrap(),
-                    )
-                    .id("key_1")
-                    .name(Some(body.name))
-                    .token("msg_token"),
+            AuthTokenOut::new(
+                "2026-01-01T00:00:00Z"
+                    .parse::<svix_auth_server::runtime::reexports::chrono::DateTime<
+                        svix_auth_server::runtime::reexports::chrono::Utc,
+                    >>()
+                    .unwrap(),
+                "key_1",
+                "msg_token",
             )
-            .unwrap(),
+            .with_name(body.name),
         )
     }
 
@@ -93,14 +86,10 @@ impl Api for Fixed {
     ) -> V1AuthenticationDashboardAccessResponse {
         self.record(format!("dashboard {}", params.app_id));
         let (token, url) = portal_out();
-        V1AuthenticationDashboardAccessResponse::Ok(
-            DashboardAccessOut::try_from(
-                DashboardAccessOut::builder()
-                    .token(token)
-                    .url(url.to_string().parse::<DashboardAccessOutUrl>().unwrap()),
-            )
-            .unwrap(),
-        )
+        V1AuthenticationDashboardAccessResponse::Ok(DashboardAccessOut::new(
+            token,
+            url.to_string().parse::<DashboardAccessOutUrl>().unwrap(),
+        ))
     }
 
     async fn v1_authentication_logout(
@@ -109,14 +98,10 @@ impl Api for Fixed {
         _params: V1AuthenticationLogoutParams,
     ) -> V1AuthenticationLogoutResponse {
         self.record("logout".into());
-        V1AuthenticationLogoutResponse::Forbidden(
-            HttpErrorOut::try_from(
-                HttpErrorOut::builder()
-                    .code("forbidden")
-                    .detail("only app tokens can log out"),
-            )
-            .unwrap(),
-        )
+        V1AuthenticationLogoutResponse::Forbidden(HttpErrorOut::new(
+            "forbidden",
+            "only app tokens can log out",
+        ))
     }
 
     async fn v1_authentication_exchange_one_time_token(
@@ -126,9 +111,7 @@ impl Api for Fixed {
         body: OneTimeTokenIn,
     ) -> V1AuthenticationExchangeOneTimeTokenResponse {
         self.record(format!("exchange {}", body.one_time_token));
-        V1AuthenticationExchangeOneTimeTokenResponse::Ok(
-            OneTimeTokenOut::try_from(OneTimeTokenOut::builder().token("session")).unwrap(),
-        )
+        V1AuthenticationExchangeOneTimeTokenResponse::Ok(OneTimeTokenOut::new("session"))
     }
 }
 
@@ -212,12 +195,7 @@ async fn generated_client_reaches_every_operation_through_the_generated_router()
     let out = c
         .v1_authentication_create_message_token()
         .app_id("my-app")
-        .body(
-            CreateMessageTokenIn::try_from(
-                CreateMessageTokenIn::builder().expiry(Some(60)).name("ci"),
-            )
-            .unwrap(),
-        )
+        .body(CreateMessageTokenIn::new("ci").with_expiry(60))
         .send()
         .await
         .unwrap();
@@ -226,10 +204,7 @@ async fn generated_client_reaches_every_operation_through_the_generated_router()
     let out = c
         .v1_authentication_expire_all()
         .app_id("my-app")
-        .body(
-            ApplicationTokenExpireIn::try_from(ApplicationTokenExpireIn::builder().expiry(Some(0)))
-                .unwrap(),
-        )
+        .body(ApplicationTokenExpireIn::new().with_expiry(0))
         .send()
         .await
         .unwrap();
@@ -245,7 +220,7 @@ async fn generated_client_reaches_every_operation_through_the_generated_router()
 
     let out = c
         .v1_authentication_exchange_one_time_token()
-        .body(OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token("ott")).unwrap())
+        .body(OneTimeTokenIn::new("ott"))
         .send()
         .await
         .unwrap();

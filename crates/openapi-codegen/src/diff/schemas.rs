@@ -378,9 +378,11 @@ impl SchemaDiff<'_, '_> {
                     self.compare(old_prop, prop, &here);
                 }
                 None => {
+                    // A required field is an argument of the model's `new`: Rust code that builds
+                    // the model gets one more to pass.
                     let breaks = match (dir, is_required) {
-                        (Direction::Request, true) => vec![Party::Client],
-                        (Direction::Response, true) => vec![Party::Server],
+                        (Direction::Request, true) => vec![Party::Client, Party::Rust],
+                        (Direction::Response, true) => vec![Party::Server, Party::Rust],
                         (_, false) => Vec::new(),
                     };
                     let what = if is_required { "required" } else { "optional" };

@@ -5,6 +5,7 @@ mod defaults;
 mod json_schema;
 pub(crate) use json_schema::to_value_schema;
 mod repair;
+mod setters;
 mod space;
 
 use proc_macro2::TokenStream;
@@ -93,23 +94,30 @@ impl Models {
 
     /// The code of the models crate's generated module: typify's types, each struct with named
     /// fields and each enum marked `#[non_exhaustive]`, so the document can grow without breaking
-    /// code outside the crate (structs are built with their builders; matches need a `_` arm).
+    /// code outside the crate (structs are built with `new` and the `with_…` setters
+    /// (`setters`); matches need a `_` arm).
     pub fn tokens(&self) -> Result<TokenStream> {
         let tokens = self.rendered.clone();
-        let Ok(mut file) = syn::parse2::<syn::File>(tokens.clone()) else {
+        let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) else {
             // Formatting reports unparsable output with its reason.
             return Ok(tokens);
         };
         let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
-        for item in &mut file.items {
-            match item {
+        let mut items = Vec::with_capacity(file.items.len() * 2);
+        for mut item in file.items {
+            let mut constructors = None;
+            match &mut item {
                 syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => {
                     s.attrs.push(non_exhaustive.clone());
+                    constructors = setters::constructors(s);
                 }
                 syn::Item::Enum(e) => e.attrs.push(non_exhaustive.clone()),
                 _ => {}
             }
+            items.push(item);
+            items.extend(constructors.map(syn::Item::Impl));
         }
+        let file = syn::File { items, ..file };
         Ok(quote::quote!(#file))
     }
 }

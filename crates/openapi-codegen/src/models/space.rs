@@ -16,15 +16,14 @@ use crate::ir::Api;
 /// One component schema as typify reads it, under its name.
 pub(super) type Named = (String, schemars::schema::Schema);
 
-/// typify's settings for the models.
+/// typify's settings for the models. No builder types: each struct gets a constructor taking
+/// its required fields and a setter per optional one instead (`models::setters`), half the code.
 fn type_space_settings() -> TypeSpaceSettings {
     let mut settings = TypeSpaceSettings::default();
-    // Builders (`X::builder().field(v)`) let callers set only what they need, so a new field in
-    // the document never breaks code that builds a model.
     settings
         .with_derive("PartialEq".to_owned())
         .with_map_type("::std::collections::BTreeMap")
-        .with_struct_builder(true);
+        .with_struct_builder(false);
     settings
 }
 

@@ -16,7 +16,7 @@ use tokio::io::{AsyncReadExt, AsyncWriteExt};
 struct Recorder;
 
 fn echo(who: String) -> Echo {
-    Echo::builder().who(who).try_into().expect("an Echo")
+    Echo::new(who)
 }
 
 fn key(k: &srt::ApiKey) -> String {

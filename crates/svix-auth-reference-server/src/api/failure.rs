@@ -46,21 +46,13 @@ impl From<svix_auth_models::error::ConversionError> for Failure {
 }
 
 fn error(code: &str, detail: impl Into<String>) -> Result<HttpErrorOut, Failure> {
-    Ok(HttpErrorOut::builder()
-        .code(code)
-        .detail(detail.into())
-        .try_into()?)
+    Ok(HttpErrorOut::new(code, detail))
 }
 
 fn validation_error(loc: Vec<&'static str>, msg: String) -> Result<HttpValidationError, Failure> {
-    let detail: ValidationError = ValidationError::builder()
-        .loc(loc.into_iter().map(Into::into).collect::<Vec<String>>())
-        .msg(msg)
-        .type_("value_error")
-        .try_into()?;
-    Ok(HttpValidationError::builder()
-        .detail(vec![detail])
-        .try_into()?)
+    let loc: Vec<String> = loc.into_iter().map(Into::into).collect();
+    let detail = ValidationError::new(loc, msg, "value_error");
+    Ok(HttpValidationError::new(vec![detail]))
 }
 
 fn unavailable() -> (StatusCode, serde_json::Value) {

@@ -276,14 +276,11 @@ impl AuthService {
                 record: record.clone(),
             }])
             .await?;
-        Ok(AuthTokenOut::builder()
-            .id(record.id)
-            .token(token)
-            .created_at(timestamp(now)?)
-            .expires_at(expires_at.map(timestamp).transpose()?)
-            .name(record.name)
-            .scopes(Some(record.scopes))
-            .try_into()?)
+        let mut out =
+            AuthTokenOut::new(timestamp(now)?, record.id, token).with_scopes(record.scopes);
+        out.expires_at = expires_at.map(timestamp).transpose()?;
+        out.name = record.name;
+        Ok(out)
     }
 
     async fn expire_all(
@@ -379,10 +376,7 @@ impl AuthService {
 
 fn portal_out(url: String, token: String) -> Result<AppPortalAccessOut, Failure> {
     let url: AppPortalAccessOutUrl = url.parse().map_err(|_| Failure::Internal)?;
-    Ok(AppPortalAccessOut::builder()
-        .token(token)
-        .url(url)
-        .try_into()?)
+    Ok(AppPortalAccessOut::new(token, url))
 }
 
 impl Api for AuthService {
@@ -436,10 +430,7 @@ impl Api for AuthService {
             .await
             .and_then(|(url, token)| {
                 let url: DashboardAccessOutUrl = url.parse().map_err(|_| Failure::Internal)?;
-                Ok(DashboardAccessOut::builder()
-                    .token(token)
-                    .url(url)
-                    .try_into()?)
+                Ok(DashboardAccessOut::new(token, url))
             });
         match result {
             Ok(out) => V1AuthenticationDashboardAccessResponse::Ok(out),
@@ -465,10 +456,9 @@ impl Api for AuthService {
         body: OneTimeTokenIn,
     ) -> V1AuthenticationExchangeOneTimeTokenResponse {
         match self.exchange(auth, body).await {
-            Ok(token) => match OneTimeTokenOut::builder().token(token).try_into() {
-                Ok(out) => V1AuthenticationExchangeOneTimeTokenResponse::Ok(out),
-                Err(e) => Failure::from(e).into(),
-            },
+            Ok(token) => {
+                V1AuthenticationExchangeOneTimeTokenResponse::Ok(OneTimeTokenOut::new(token))
+            }
             Err(f) => f.into(),
         }
     }

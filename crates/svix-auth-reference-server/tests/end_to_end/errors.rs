@@ -16,10 +16,7 @@ async fn each_error_status_carries_its_typed_body() {
     let msg = admin
         .v1_authentication_create_message_token()
         .app_id("err-app")
-        .body(
-            CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().expiry(None).name("m"))
-                .unwrap(),
-        )
+        .body(CreateMessageTokenIn::new("m"))
         .send()
         .await
         .unwrap();
@@ -49,12 +46,7 @@ async fn each_error_status_carries_its_typed_body() {
         app_token
             .v1_authentication_expire_all()
             .app_id("err-app")
-            .body(
-                ApplicationTokenExpireIn::try_from(
-                    ApplicationTokenExpireIn::builder().expiry(None),
-                )
-                .unwrap(),
-            )
+            .body(ApplicationTokenExpireIn::new())
             .send()
             .await,
     );
@@ -79,12 +71,7 @@ async fn each_error_status_carries_its_typed_body() {
             Operation::V1AuthenticationCreateMessageToken,
             m.v1_authentication_create_message_token()
                 .app_id("err-app")
-                .body(
-                    CreateMessageTokenIn::try_from(
-                        CreateMessageTokenIn::builder().expiry(None).name("x")
-                    )
-                    .unwrap()
-                )
+                .body(CreateMessageTokenIn::new("x"))
                 .send()
                 .await
         )
@@ -107,12 +94,7 @@ async fn each_error_status_carries_its_typed_body() {
             Operation::V1AuthenticationExpireAll,
             m.v1_authentication_expire_all()
                 .app_id("err-app")
-                .body(
-                    ApplicationTokenExpireIn::try_from(
-                        ApplicationTokenExpireIn::builder().expiry(None)
-                    )
-                    .unwrap()
-                )
+                .body(ApplicationTokenExpireIn::new())
                 .send()
                 .await
         )
@@ -131,10 +113,7 @@ async fn each_error_status_carries_its_typed_body() {
         failure(
             Operation::V1AuthenticationExchangeOneTimeToken,
             m.v1_authentication_exchange_one_time_token()
-                .body(
-                    OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token("x"))
-                        .unwrap()
-                )
+                .body(OneTimeTokenIn::new("x"))
                 .send()
                 .await
         )
@@ -174,12 +153,7 @@ async fn each_error_status_carries_its_typed_body() {
             admin
                 .v1_authentication_create_message_token()
                 .app_id("nope")
-                .body(
-                    CreateMessageTokenIn::try_from(
-                        CreateMessageTokenIn::builder().expiry(None).name("x")
-                    )
-                    .unwrap()
-                )
+                .body(CreateMessageTokenIn::new("x"))
                 .send()
                 .await
         )

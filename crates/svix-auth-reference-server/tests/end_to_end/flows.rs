@@ -35,14 +35,7 @@ async fn every_operation_succeeds_for_the_right_credential() {
     let msg = admin
         .v1_authentication_create_message_token()
         .app_id("my-app")
-        .body(
-            CreateMessageTokenIn::try_from(
-                CreateMessageTokenIn::builder()
-                    .expiry(Some(3600))
-                    .name("ingest"),
-            )
-            .unwrap(),
-        )
+        .body(CreateMessageTokenIn::new("ingest").with_expiry(3600))
         .send()
         .await
         .unwrap();
@@ -59,12 +52,7 @@ async fn every_operation_succeeds_for_the_right_credential() {
 
     let exchanged = admin
         .v1_authentication_exchange_one_time_token()
-        .body(
-            OneTimeTokenIn::try_from(
-                OneTimeTokenIn::builder().one_time_token(key["oneTimeToken"].as_str().unwrap()),
-            )
-            .unwrap(),
-        )
+        .body(OneTimeTokenIn::new(key["oneTimeToken"].as_str().unwrap()))
         .send()
         .await
         .unwrap();
@@ -83,12 +71,7 @@ async fn every_operation_succeeds_for_the_right_credential() {
         admin
             .v1_authentication_expire_all()
             .app_id(&app_id)
-            .body(
-                ApplicationTokenExpireIn::try_from(
-                    ApplicationTokenExpireIn::builder().expiry(None)
-                )
-                .unwrap()
-            )
+            .body(ApplicationTokenExpireIn::new())
             .send()
             .await
             .unwrap()
@@ -115,10 +98,7 @@ async fn magic_link_flow_exchanges_once_and_logout_revokes_the_session() {
     let portal = client(&s, &ott);
     let session = portal
         .v1_authentication_exchange_one_time_token()
-        .body(
-            OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token(ott.clone()))
-                .unwrap(),
-        )
+        .body(OneTimeTokenIn::new(ott.clone()))
         .send()
         .await
         .unwrap()
@@ -126,10 +106,7 @@ async fn magic_link_flow_exchanges_once_and_logout_revokes_the_session() {
         .clone();
     let again = portal
         .v1_authentication_exchange_one_time_token()
-        .body(
-            OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token(ott.clone()))
-                .unwrap(),
-        )
+        .body(OneTimeTokenIn::new(ott.clone()))
         .send()
         .await;
     let (status, body) = failure(Operation::V1AuthenticationExchangeOneTimeToken, again);
@@ -140,7 +117,7 @@ async fn magic_link_flow_exchanges_once_and_logout_revokes_the_session() {
     );
     let by_admin = client(&s, ADMIN)
         .v1_authentication_exchange_one_time_token()
-        .body(OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token(ott)).unwrap())
+        .body(OneTimeTokenIn::new(ott))
         .send()
         .await;
     assert_eq!(

@@ -17,12 +17,7 @@ async fn expire_all_cuts_off_earlier_tokens_now_or_after_the_delay() {
         admin
             .v1_authentication_create_message_token()
             .app_id("exp-app")
-            .body(
-                CreateMessageTokenIn::try_from(
-                    CreateMessageTokenIn::builder().expiry(None).name("m"),
-                )
-                .unwrap(),
-            )
+            .body(CreateMessageTokenIn::new("m"))
             .send()
             .await
             .unwrap()
@@ -34,10 +29,7 @@ async fn expire_all_cuts_off_earlier_tokens_now_or_after_the_delay() {
     admin
         .v1_authentication_expire_all()
         .app_id("exp-app")
-        .body(
-            ApplicationTokenExpireIn::try_from(ApplicationTokenExpireIn::builder().expiry(Some(0)))
-                .unwrap(),
-        )
+        .body(ApplicationTokenExpireIn::new().with_expiry(0))
         .send()
         .await
         .unwrap();
@@ -56,10 +48,7 @@ async fn expire_all_cuts_off_earlier_tokens_now_or_after_the_delay() {
     admin
         .v1_authentication_expire_all()
         .app_id("exp-app")
-        .body(
-            ApplicationTokenExpireIn::try_from(ApplicationTokenExpireIn::builder().expiry(Some(2)))
-                .unwrap(),
-        )
+        .body(ApplicationTokenExpireIn::new().with_expiry(2))
         .send()
         .await
         .unwrap();
@@ -88,9 +77,7 @@ async fn idempotency_key_replays_the_first_success_without_running_again() {
         .send()
         .await
         .unwrap();
-    let body =
-        CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().expiry(None).name("once"))
-            .unwrap();
+    let body = CreateMessageTokenIn::new("once");
     let first = admin
         .v1_authentication_create_message_token()
         .app_id("idem-app")
@@ -150,12 +137,7 @@ async fn idempotency_key_replays_the_first_success_without_running_again() {
         .v1_authentication_create_message_token()
         .app_id("idem-app")
         .idempotency_key("key-1")
-        .body(
-            CreateMessageTokenIn::try_from(
-                CreateMessageTokenIn::builder().expiry(None).name("other"),
-            )
-            .unwrap(),
-        )
+        .body(CreateMessageTokenIn::new("other"))
         .send()
         .await;
     let (status, body) = failure(Operation::V1AuthenticationCreateMessageToken, r);
@@ -209,10 +191,7 @@ async fn restart_keeps_apps_tokens_revocations_and_idempotency_records() {
         .v1_authentication_create_message_token()
         .app_id("keep-app")
         .idempotency_key("k")
-        .body(
-            CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().expiry(None).name("m"))
-                .unwrap(),
-        )
+        .body(CreateMessageTokenIn::new("m"))
         .send()
         .await
         .unwrap()
@@ -266,10 +245,7 @@ async fn restart_keeps_apps_tokens_revocations_and_idempotency_records() {
         .v1_authentication_create_message_token()
         .app_id("keep-app")
         .idempotency_key("k")
-        .body(
-            CreateMessageTokenIn::try_from(CreateMessageTokenIn::builder().expiry(None).name("m"))
-                .unwrap(),
-        )
+        .body(CreateMessageTokenIn::new("m"))
         .send()
         .await
         .unwrap()

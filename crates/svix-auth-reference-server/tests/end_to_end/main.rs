@@ -78,16 +78,13 @@ fn code(body: &ErrorBody) -> &str {
 }
 
 fn create_app_body(uid: &str) -> AppPortalAccessIn {
-    let application = ApplicationIn::builder()
-        .name("Test app")
-        .uid(Some(uid.parse::<ApplicationInUid>().unwrap()));
-    AppPortalAccessIn::builder()
-        .application(Some(ApplicationIn::try_from(application).unwrap()))
-        .feature_flags(Some(vec![
+    let application = ApplicationIn::new("Test app".parse::<ApplicationInName>().unwrap())
+        .with_uid(uid.parse::<ApplicationInUid>().unwrap());
+    AppPortalAccessIn::new()
+        .with_application(application)
+        .with_feature_flags(vec![
             "beta".parse::<AppPortalAccessInFeatureFlagsItem>().unwrap(),
-        ]))
-        .try_into()
-        .unwrap()
+        ])
 }
 
 /// The decoded `#key=` of a magic link.
@@ -106,7 +103,7 @@ fn magic_key(url: &str) -> Value {
 async fn portal_token_status(running: &Running, token: &str) -> u16 {
     let r = client(running, token)
         .v1_authentication_exchange_one_time_token()
-        .body(OneTimeTokenIn::try_from(OneTimeTokenIn::builder().one_time_token("x")).unwrap())
+        .body(OneTimeTokenIn::new("x"))
         .send()
         .await;
     failure(Operation::V1AuthenticationExchangeOneTimeToken, r).0
