@@ -56,13 +56,13 @@ const EXPECTED: &[(&str, &[Expected])] = &[
     ("parameter_style_changed", &[("parameter_style_changed", B, &[C, S])]),
     ("parameter_maximum_narrowed", &[("constraint_changed", B, &[C])]),
     ("parameter_maximum_widened", &[("constraint_changed", N, &[S])]),
-    ("request_property_required_added", &[("property_added", B, &[C])]),
+    ("request_property_required_added", &[("property_added", B, &[C, R])]),
     ("request_property_optional_added", &[("property_added", N, &[])]),
     ("request_property_removed", &[("property_removed", B, &[C, R])]),
     ("request_property_became_required", &[("property_required_changed", B, &[C, R])]),
     ("request_property_became_optional", &[("property_required_changed", N, &[S, R])]),
     ("response_property_added", &[("property_added", N, &[]), ("property_added", N, &[])]),
-    ("response_property_required_added", &[("property_added", N, &[S]), ("property_added", N, &[S])]),
+    ("response_property_required_added", &[("property_added", N, &[S, R]), ("property_added", N, &[S, R])]),
     ("response_property_removed", &[("property_removed", B, &[C, R]), ("property_removed", B, &[C, R])]),
     ("response_property_became_optional", &[("property_required_changed", B, &[C, R]), ("property_required_changed", B, &[C, R])]),
     ("response_property_became_required", &[("property_required_changed", N, &[S, R]), ("property_required_changed", N, &[S, R])]),
@@ -191,7 +191,7 @@ fn json_report_has_severity_pointer_operation_message_kind_and_breaks() {
     );
     assert_eq!(first["operation"], "update-item");
     assert_eq!(first["kind"], "property_added");
-    assert_eq!(first["breaks"], serde_json::json!(["client"]));
+    assert_eq!(first["breaks"], serde_json::json!(["client", "rust"]));
     assert!(first["message"].as_str().unwrap().contains("color"));
     let none = diff_pair("same_meaning_in_openapi_3_1");
     assert_eq!(none.to_json().trim(), "[]");
