@@ -148,8 +148,11 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
                 code.warnings,
             ))
         });
-        let models_text = models.tokens().and_then(|tokens| {
-            write::format_rust(document_lints(models_module(tokens)), cmd, "models")
+        // The models go from typify's tokens to text through one parse (they are most of a
+        // large document's code).
+        let models_text = models.file().and_then(|file| {
+            let lints = document_lints(models_module(proc_macro2::TokenStream::new()));
+            write::format_file(file, lints, cmd, "models")
         });
         (
             joined(client, "client"),

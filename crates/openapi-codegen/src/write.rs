@@ -50,6 +50,21 @@ pub fn format_rust(tokens: TokenStream, command: &str, what: &str) -> Result<Str
     ))
 }
 
+/// [`format_rust`] of a file already parsed, with `attrs` (inner attributes: lints) first.
+pub fn format_file(mut file: syn::File, attrs: TokenStream, command: &str, what: &str) -> Result<String> {
+    let with: syn::File = syn::parse2(attrs).map_err(|e| Error::Backend {
+        stage: "prettyplease",
+        operation: None,
+        message: format!("generated {what} attributes are not valid Rust: {e}"),
+    })?;
+    file.attrs.splice(0..0, with.attrs);
+    Ok(format!(
+        "{}{}",
+        header(command, "//"),
+        prettyplease::unparse(&file)
+    ))
+}
+
 /// The first line(s) of every generated file.
 pub fn header(command: &str, comment: &str) -> String {
     format!(

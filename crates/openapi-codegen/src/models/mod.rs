@@ -96,12 +96,10 @@ impl Models {
     /// fields and each enum marked `#[non_exhaustive]`, so the document can grow without breaking
     /// code outside the crate (structs are built with `new` and the `with_…` setters
     /// (`setters`); matches need a `_` arm).
-    pub fn tokens(&self) -> Result<TokenStream> {
-        let tokens = self.rendered.clone();
-        let Ok(file) = syn::parse2::<syn::File>(tokens.clone()) else {
-            // Formatting reports unparsable output with its reason.
-            return Ok(tokens);
-        };
+    pub fn file(&self) -> Result<syn::File> {
+        let file = syn::parse2::<syn::File>(self.rendered.clone()).map_err(|e| {
+            crate::error::Error::backend("typify", format!("generated models are not valid Rust: {e}"))
+        })?;
         let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
         let mut items = Vec::with_capacity(file.items.len() * 2);
         for mut item in file.items {
@@ -117,8 +115,7 @@ impl Models {
             items.push(item);
             items.extend(constructors.map(syn::Item::Impl));
         }
-        let file = syn::File { items, ..file };
-        Ok(quote::quote!(#file))
+        Ok(syn::File { items, ..file })
     }
 }
 

@@ -97,12 +97,9 @@ pub(super) fn constructors(item: &syn::ItemStruct) -> Option<syn::ItemImpl> {
             names.join(", ")
         )
     };
-    // Clippy's limit on arguments (7).
-    let allow = (required.len() > 7).then(|| quote! { #[allow(clippy::too_many_arguments)] });
     let tokens = quote! {
         impl #name {
             #[doc = #doc]
-            #allow
             pub fn new(#(#params),*) -> Self {
                 Self { #(#inits),* }
             }
