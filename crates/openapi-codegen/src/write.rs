@@ -51,7 +51,12 @@ pub fn format_rust(tokens: TokenStream, command: &str, what: &str) -> Result<Str
 }
 
 /// [`format_rust`] of a file already parsed, with `attrs` (inner attributes: lints) first.
-pub fn format_file(mut file: syn::File, attrs: TokenStream, command: &str, what: &str) -> Result<String> {
+pub fn format_file(
+    mut file: syn::File,
+    attrs: TokenStream,
+    command: &str,
+    what: &str,
+) -> Result<String> {
     let with: syn::File = syn::parse2(attrs).map_err(|e| Error::Backend {
         stage: "prettyplease",
         operation: None,

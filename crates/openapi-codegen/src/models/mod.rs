@@ -98,7 +98,10 @@ impl Models {
     /// (`setters`); matches need a `_` arm).
     pub fn file(&self) -> Result<syn::File> {
         let file = syn::parse2::<syn::File>(self.rendered.clone()).map_err(|e| {
-            crate::error::Error::backend("typify", format!("generated models are not valid Rust: {e}"))
+            crate::error::Error::backend(
+                "typify",
+                format!("generated models are not valid Rust: {e}"),
+            )
         })?;
         let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
         let mut items = Vec::with_capacity(file.items.len() * 2);
