@@ -2,10 +2,10 @@
 //! against the type it makes of the subschema holding it and fails the whole document on the
 //! first it does not take; rather than searching the document for the schemas to blame (a build
 //! of every schema per step), each schema is read into a type space of its own under its own
-//! name, its references read as any value — a millisecond or less — once with each of its
-//! defaults alone, and a default typify rejects there is left out, alone, with a warning naming
-//! where it was. What this does not show (a default on a reference, a clash with another
-//! schema's types) is left to the search.
+//! name — first alone, its references read as any value, then followed by the schemas it
+//! references — once with each of its defaults alone, a millisecond or so each; a default typify
+//! rejects there is left out, alone, with a warning naming where it was. What this does not
+//! show (a clash with another schema's types) is left to the search.
 
 use serde_json::Value;
 
