@@ -134,6 +134,13 @@ fn bench_api_diff(old: &Path, new: &Path, iterations: usize) -> Result<String, S
     ))
 }
 
+/// The file name of `spec`, as the tables show it.
+fn file_name(spec: &Path) -> String {
+    spec.file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default()
+}
+
 fn median(mut samples: Vec<Duration>) -> (Duration, Duration) {
     samples.sort();
     (samples[samples.len() / 2], samples[0])
@@ -190,10 +197,7 @@ fn bench_one(spec: &Path, iterations: usize, exe: Option<&Path>) -> Result<Strin
     } else {
         ms(median(process).0)
     };
-    let name = spec
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = file_name(spec);
     Ok(format!(
         "| {name} | {operations} | {} / {} | {} | {:.2}x | {p} |",
         ms(w_med),
@@ -278,10 +282,7 @@ fn size_and_cost(
     } else {
         "not measured (`--cargo-check`)".to_owned()
     };
-    let name = spec
-        .file_name()
-        .map(|n| n.to_string_lossy().into_owned())
-        .unwrap_or_default();
+    let name = file_name(spec);
     Ok(format!(
         "| {name} | {operations} | {:.2} s | {} MB | {models} / {client} / {server} / {total} | {} | {check} |",
         median(times).0.as_secs_f64(),

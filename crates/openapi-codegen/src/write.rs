@@ -38,16 +38,7 @@ pub struct Drift {
 
 /// Formats `tokens` with prettyplease under a `@generated` header line naming `command`.
 pub fn format_rust(tokens: TokenStream, command: &str, what: &str) -> Result<String> {
-    let file: syn::File = syn::parse2(tokens).map_err(|e| Error::Backend {
-        stage: "prettyplease",
-        operation: None,
-        message: format!("generated {what} is not valid Rust: {e}"),
-    })?;
-    Ok(format!(
-        "{}{}",
-        header(command, "//"),
-        prettyplease::unparse(&file)
-    ))
+    Ok(render(&parse(tokens, what)?, command))
 }
 
 /// [`format_rust`] of a file already parsed, with `attrs` (inner attributes: lints) first.
@@ -57,17 +48,22 @@ pub fn format_file(
     command: &str,
     what: &str,
 ) -> Result<String> {
-    let with: syn::File = syn::parse2(attrs).map_err(|e| Error::Backend {
+    file.attrs.splice(0..0, parse(attrs, what)?.attrs);
+    Ok(render(&file, command))
+}
+
+/// `tokens` as a file; not Rust is an error naming `what` was generated.
+fn parse(tokens: TokenStream, what: &str) -> Result<syn::File> {
+    syn::parse2(tokens).map_err(|e| Error::Backend {
         stage: "prettyplease",
         operation: None,
-        message: format!("generated {what} attributes are not valid Rust: {e}"),
-    })?;
-    file.attrs.splice(0..0, with.attrs);
-    Ok(format!(
-        "{}{}",
-        header(command, "//"),
-        prettyplease::unparse(&file)
-    ))
+        message: format!("generated {what} is not valid Rust: {e}"),
+    })
+}
+
+/// `file` formatted under the `@generated` header.
+fn render(file: &syn::File, command: &str) -> String {
+    format!("{}{}", header(command, "//"), prettyplease::unparse(file))
 }
 
 /// The first line(s) of every generated file.
