@@ -103,6 +103,9 @@ pub struct ClientBuilder<C> {
     retry: RetryPolicy,
     http: Option<reqwest::Client>,
     proxy: Option<String>,
+    /// The client certificate and key presented in TLS handshakes (mutualTLS schemes).
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    identity: Option<reqwest::Identity>,
     client: PhantomData<fn() -> C>,
 }
 
@@ -128,6 +131,8 @@ impl<C: Facade> ClientBuilder<C> {
             retry: RetryPolicy::default(),
             http: None,
             proxy: None,
+            #[cfg(any(feature = "rustls", feature = "native-tls"))]
+            identity: None,
             client: PhantomData,
         }
     }
@@ -202,6 +207,16 @@ impl<C: Facade> ClientBuilder<C> {
         self
     }
 
+    /// The client certificate and private key presented in every TLS handshake: the credential
+    /// of the document's `mutualTLS` schemes (the generated builder's setter for such a scheme
+    /// calls this). Build it with `reqwest::Identity::from_pem` (rustls: certificate chain and
+    /// PKCS#8/RSA/SEC1 key in one PEM) or `from_pkcs8_pem` / `from_pkcs12_der` (native TLS).
+    #[cfg(any(feature = "rustls", feature = "native-tls"))]
+    pub fn tls_identity(mut self, identity: reqwest::Identity) -> Self {
+        self.identity = Some(identity);
+        self
+    }
+
     /// Builds the client.
     pub fn build(mut self) -> Result<C, Error> {
         if let Some(token) = &self.token {
@@ -210,10 +225,20 @@ impl<C: Facade> ClientBuilder<C> {
                 self.credentials.set(scheme, Secret::text(token.clone()));
             }
         }
+        #[cfg(any(feature = "rustls", feature = "native-tls"))]
+        if self.identity.is_some() && self.http.is_some() {
+            return Err(Error::InvalidRequest(
+                "a TLS client identity and an `http_client` were both given: configure the identity on that client (`reqwest::ClientBuilder::identity`)".into(),
+            ));
+        }
         let http = match self.http {
             Some(http) => http,
             None => {
                 let mut builder = reqwest::Client::builder();
+                #[cfg(any(feature = "rustls", feature = "native-tls"))]
+                if let Some(identity) = self.identity.take() {
+                    builder = builder.identity(identity);
+                }
                 if let Some(timeout) = self.timeout {
                     builder = builder.timeout(timeout).connect_timeout(timeout);
                 }

@@ -47,21 +47,55 @@ pub(crate) fn setter_names(api: &Api) -> Vec<String> {
     let mut taken: BTreeSet<String> = BUILDER_METHODS.iter().map(|s| (*s).to_owned()).collect();
     api.request_schemes()
         .map(|s| {
-            let mut base = snake(&s.name);
-            if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
-                base = format!("scheme_{base}");
-            }
-            if taken.contains(&base) {
-                base = format!("{base}_credential");
-            }
-            let mut name = base.clone();
-            let mut n = 2;
-            while !taken.insert(name.clone()) || taken.contains(&format!("{name}_provider")) {
-                name = format!("{base}_{n}");
-                n += 1;
-            }
+            let name = method_for(&s.name, "_credential", &taken, |n| {
+                !taken.contains(n) && !taken.contains(&format!("{n}_provider"))
+            });
             taken.insert(format!("{name}_provider"));
+            taken.insert(name.clone());
             name
+        })
+        .collect()
+}
+
+/// A builder method name for scheme `scheme`: its snake-case name (`scheme_…` when that is empty
+/// or starts with a digit), with `suffix` when `taken` has it, then `_2`, `_3`… until `free`.
+fn method_for(
+    scheme: &str,
+    suffix: &str,
+    taken: &BTreeSet<String>,
+    free: impl Fn(&str) -> bool,
+) -> String {
+    let mut base = snake(scheme);
+    if base.is_empty() || base.starts_with(|c: char| c.is_ascii_digit()) {
+        base = format!("scheme_{base}");
+    }
+    if taken.contains(&base) {
+        base = format!("{base}{suffix}");
+    }
+    let mut name = base.clone();
+    let mut n = 2;
+    while !free(&name) {
+        name = format!("{base}_{n}");
+        n += 1;
+    }
+    name
+}
+
+/// One setter name per `mutualTLS` scheme (its client identity), in document order, clear of the
+/// builder's methods and of `setters` (the other schemes').
+fn identity_setter_names(api: &Api, setters: &[String]) -> Vec<(String, String)> {
+    let mut taken: BTreeSet<String> = BUILDER_METHODS.iter().map(|s| (*s).to_owned()).collect();
+    for s in setters {
+        taken.insert(s.clone());
+        taken.insert(format!("{s}_provider"));
+    }
+    api.security_schemes
+        .iter()
+        .filter(|s| s.kind == SchemeKind::MutualTls)
+        .map(|s| {
+            let name = method_for(&s.name, "_identity", &taken, |n| !taken.contains(n));
+            taken.insert(name.clone());
+            (s.name.clone(), name)
         })
         .collect()
 }
@@ -114,7 +148,13 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
         None => quote! { None },
     };
     let region = region_from_token(api);
-    let (template, variable_setters) = server_template(api, &setters);
+    let identities = identity_setter_names(api, &setters);
+    let reserved: Vec<String> = setters
+        .iter()
+        .cloned()
+        .chain(identities.iter().map(|(_, n)| n.clone()))
+        .collect();
+    let (template, variable_setters) = server_template(api, &reserved);
     let relative = match &api.relative_server {
         Some(r) => quote! { Some(#r) },
         None => quote! { None },
@@ -198,6 +238,20 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
             }
         }
     });
+    let identity_setters = identities
+        .iter()
+        .map(|(scheme, setter)| {
+            let ident = format_ident!("{}", setter);
+            let doc = format!(
+                "The client certificate and key of scheme `{scheme}` (mutualTLS), presented in every TLS handshake (`reqwest::Identity::from_pem`; a client has one identity: the last one set)."
+            );
+            quote! {
+                #[doc = #doc]
+                pub fn #ident(self, identity: reqwest::Identity) -> Self {
+                    Self(self.0.tls_identity(identity))
+                }
+            }
+        });
     let builder = quote! {
         /// Builds a [`Client`]: credentials (one setter per scheme of the document), base URL,
         /// timeout, retries, HTTP client or proxy.
@@ -238,6 +292,7 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
                 Self(self.0.proxy(url))
             }
             #(#typed_setters)*
+            #(#identity_setters)*
             #(#variable_setters)*
             /// Builds the client.
             pub fn build(self) -> Result<Client, Error> {
@@ -281,11 +336,14 @@ pub(super) fn generate(api: &Api) -> CredentialsCode {
         }
     };
 
-    let schemes: Vec<String> = api
-        .request_schemes()
-        .zip(&setters)
-        .map(|(s, setter)| format!("`{}` (`.{setter}(…)`)", s.name))
-        .collect();
+    let schemes: Vec<String> =
+        api.request_schemes()
+            .zip(&setters)
+            .map(|(s, setter)| format!("`{}` (`.{setter}(…)`)", s.name))
+            .chain(identities.iter().map(|(scheme, setter)| {
+                format!("`{scheme}` (a client certificate, `.{setter}(…)`)")
+            }))
+            .collect();
     let credentials = if schemes.is_empty() {
         "no credentials (the document declares no security scheme)".to_owned()
     } else {

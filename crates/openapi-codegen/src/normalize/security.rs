@@ -131,7 +131,7 @@ impl<'a> Normalizer<'a> {
             Some("mutualTLS") => {
                 self.diags.push(Diagnostic::warning(
                     pointer,
-                    format!("security scheme `{name}` is mutualTLS: the client certificate is presented in the TLS handshake, so give the client a TLS identity (`http_client`) and terminate TLS with client verification in front of the generated server"),
+                    format!("security scheme `{name}` is mutualTLS: the client certificate is presented in the TLS handshake: the client presents the identity given to its builder's setter named after the scheme; put TLS termination with client-certificate verification in front of the generated server"),
                 ));
                 Some(SchemeKind::MutualTls)
             }
