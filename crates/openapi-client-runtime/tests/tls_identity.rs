@@ -1,6 +1,6 @@
-//! A mutualTLS scheme's credential: a client identity given to the builder goes into the
-//! HTTP client it builds (the build succeeds with it), and one given beside a caller's own `http_client` (which would ignore
-//! it) is refused, naming both.
+//! A mutualTLS scheme's credential: a client identity given to the builder goes into the HTTP
+//! client it builds (the build succeeds with it), and one given beside a caller's own
+//! `http_client` (which would ignore it) is refused, naming both.
 
 #![cfg(any(feature = "rustls", feature = "native-tls"))]
 
