@@ -140,11 +140,12 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
                 warnings: code.warnings,
             })
         });
-        let server = spawn(scope, || -> Result<(String, String, Vec<Diagnostic>)> {
+        let server = spawn(scope, || -> Result<ServerTexts> {
             let code = server::generate(api, &models.names, &models_ident, &runtime_ident, cmd);
             Ok((
                 write::format_rust(document_lints(code.tokens), cmd, "server")?,
                 code.mock_answers,
+                code.error_shapes,
                 code.warnings,
             ))
         });
@@ -161,7 +162,7 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
         )
     });
     let mut client = client?;
-    let (server_text, mock_answers, mut server_warnings) = server?;
+    let (server_text, mock_answers, error_shapes, mut server_warnings) = server?;
     document.locate(&mut client.warnings);
     document.locate(&mut server_warnings);
     warnings.extend(client.warnings);
@@ -195,6 +196,10 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
         OutputFile {
             path: crate_dir(&server_crate).join("src/mock.json"),
             contents: mock_answers,
+        },
+        OutputFile {
+            path: crate_dir(&server_crate).join("src/errors.json"),
+            contents: error_shapes,
         },
     ];
     files.push(OutputFile {
@@ -245,6 +250,9 @@ struct ClientText {
 const STACK_BYTES: usize = 256 * 1024 * 1024;
 
 /// Spawns a generation thread with a deep stack.
+/// The server's texts: its code, `mock.json`, `errors.json`, and its warnings.
+type ServerTexts = (String, String, String, Vec<Diagnostic>);
+
 fn spawn<'scope, T: Send + 'scope>(
     scope: &'scope std::thread::Scope<'scope, '_>,
     f: impl FnOnce() -> Result<T> + Send + 'scope,

@@ -40,7 +40,7 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
          fixture-security-schemes-models = { path = \"../../../fixture-security-schemes/crates/fixture-security-schemes-models\" }\n\
          openapi-server-runtime = { path = \"../../../runtime/openapi-server-runtime\" }\n\
          openapi-client-runtime = { path = \"../../../runtime/openapi-client-runtime\" }\n\
-         tokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\"] }\n",
+         serde_json = \"1\"\ntokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\", \"time\"] }\n",
         include_str!("probe/security_probe.rs"),
     );
     support::write_probe(

@@ -9,7 +9,12 @@ use openapi_codegen::{Options, generate_from_path};
 fn render(files: &[openapi_codegen::OutputFile]) -> String {
     files
         .iter()
-        .filter(|f| f.path.extension().is_some_and(|e| e == "rs"))
+        // The code and the documented error shapes the server answers refusals in (not the
+        // mock's answers: the schemas again, as JSON Schema).
+        .filter(|f| {
+            f.path.extension().is_some_and(|e| e == "rs")
+                || f.path.file_name().is_some_and(|n| n == "errors.json")
+        })
         .map(|f| format!("==> {} <==\n{}\n", f.path.display(), f.contents))
         .collect()
 }

@@ -14,7 +14,8 @@ use axum::response::Response;
 
 use serde_json::Value;
 
-use crate::response::{error_response, error_response_static};
+use crate::refusal::refusal;
+use crate::response::error_response_static;
 use crate::validate::Validator;
 
 /// Settings of a generated router.
@@ -92,7 +93,7 @@ impl fmt::Debug for Bearer {
 }
 
 fn unauthorized(detail: &str) -> Response {
-    let mut response = error_response(StatusCode::UNAUTHORIZED, "authentication_failed", detail);
+    let mut response = refusal(StatusCode::UNAUTHORIZED, "authentication_failed", detail);
     response.headers_mut().insert(
         header::WWW_AUTHENTICATE,
         header::HeaderValue::from_static("Bearer"),
@@ -336,7 +337,7 @@ pub async fn json_body(
     if let Some(content_type) = headers.get(header::CONTENT_TYPE) {
         let ok = content_type.to_str().is_ok_and(is_json_media_type);
         if !ok {
-            return Err(error_response(
+            return Err(refusal(
                 StatusCode::UNSUPPORTED_MEDIA_TYPE,
                 "unsupported_media_type",
                 "the request body must be JSON (`Content-Type: application/json`)",

@@ -2,8 +2,10 @@
 //!
 //! Generated routers call into this crate to extract credentials, parameters and JSON bodies,
 //! to validate them against the constraints the OpenAPI document states, and to answer
-//! failures in Svix's error shapes: `HttpErrorOut` (`{"code", "detail"}`) and, for validation,
-//! `HTTPValidationError` (`{"detail": [{"loc", "msg", "type"}]}`).
+//! failures in the error shape each operation documents ([`in_document_shape`]); where it
+//! documents none its schema takes, the router's own shapes: `HttpErrorOut` (`{"code",
+//! "detail"}`) and, for validation, `HTTPValidationError` (`{"detail": [{"loc", "msg",
+//! "type"}]}`).
 
 // Handlers answer early failures with a ready `Response`; it is the natural error type here and
 // only travels the cold path, so boxing it would only add an allocation.
@@ -15,6 +17,7 @@ mod extract;
 mod media;
 #[cfg(feature = "mock")]
 pub mod mock;
+mod refusal;
 mod response;
 mod validate;
 
@@ -23,14 +26,15 @@ pub use body::{
     content_index, decode_form, multipart_body, text_body, text_response, typed_body,
 };
 pub use credentials::{
-    ApiKey, Basic, Credential, HttpCredentials, KeyIn, Presented, Scheme, SchemeSpec, authenticate,
-    optional_one, present, require, require_one,
+    ApiKey, Basic, Credential, HttpCredentials, KeyIn, Presented, Scheme, SchemeSpec, Security,
+    authenticate, granted, optional_one, present, require, require_one,
 };
 pub use extract::{
     Bearer, PathParams, PathPart, QueryParams, RouterOptions, ServerState, bearer, cookie_values,
     header_values, json_body, method_not_allowed, not_found, optional_bearer,
 };
 pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
+pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, in_document_shape, refusal};
 pub use response::{error_response, json_response, json_response_as};
 pub use validate::{
     ArrayRules, IntRules, NumRules, ParamShape, Scalar, StringRules, ValidationError,

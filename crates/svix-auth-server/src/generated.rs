@@ -735,12 +735,18 @@ const SCHEMES: &[rt::SchemeSpec] = &[
         scheme: rt::Scheme::Bearer,
     },
 ];
+/// Each operation's documented error responses, in which the router answers the
+/// requests it refuses (`errors.json`).
+static ERROR_SHAPES: rt::ErrorShapes = rt::ErrorShapes::new(include_str!("errors.json"));
 /// Builds a router serving `api` with default [`rt::RouterOptions`].
 pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
     router_with_options(api, rt::RouterOptions::default())
 }
 /// Builds a router serving `api`: unknown paths get 404 and unknown methods 405, both as
-/// `HttpErrorOut`; invalid requests get 422 `HTTPValidationError` before `api` is called.
+/// `HttpErrorOut`; a request without the credentials its operation requires gets 401,
+/// an invalid one 422 (400 where only that is documented), before `api` is called — in
+/// the error shape the operation documents for that status (`errors.json`), else the
+/// router's own (`HttpErrorOut`, `HTTPValidationError`).
 pub fn router_with_options<A: Api>(
     api: Arc<A>,
     options: rt::RouterOptions,
@@ -784,102 +790,106 @@ async fn handle_v1_authentication_app_portal_access<A: Api>(
     >,
     request: axum::extract::Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let auth = match rt::bearer(&parts.headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let mut validator = rt::Validator::new();
-    let val = &mut validator;
-    let path = rt::PathParams::new(raw_path, val);
-    let p_app_id = rt::param(
-        "path",
-        "app_id",
-        path.get("app_id"),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        true,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: Some(1u64),
-                    max_length: Some(256u64),
-                    pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    let p_idempotency_key = rt::param(
-        "header",
-        "idempotency-key",
-        rt::header_values(&parts.headers, "idempotency-key", val),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        false,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    let body = match rt::json_body(
-            body,
-            &parts.headers,
-            true,
-            state.options.body_limit,
-            val,
-        )
-        .await
-    {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if let Some(v) = body.as_ref() {
-        val.push("body");
-        validate_app_portal_access_in(v, val);
-        val.pop();
-    }
-    if let Err(errors) = validator.finish() {
-        return errors.into_response();
-    }
-    let params = V1AuthenticationAppPortalAccessParams {
-        app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
-            Ok(v) => v,
+    let response = async move {
+        let (parts, body) = request.into_parts();
+        let auth = match rt::bearer(&parts.headers) {
+            Ok(a) => a,
             Err(r) => return r,
-        },
-        idempotency_key: match rt::convert(
-            p_idempotency_key,
-            &["header", "idempotency-key"],
+        };
+        let mut validator = rt::Validator::new();
+        let val = &mut validator;
+        let path = rt::PathParams::new(raw_path, val);
+        let p_app_id = rt::param(
+            "path",
+            "app_id",
+            path.get("app_id"),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            true,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: Some(1u64),
+                        max_length: Some(256u64),
+                        pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        let p_idempotency_key = rt::param(
+            "header",
+            "idempotency-key",
+            rt::header_values(&parts.headers, "idempotency-key", val),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            false,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: None,
+                        max_length: None,
+                        pattern: None,
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        let body = match rt::json_body(
+                body,
+                &parts.headers,
+                true,
+                state.options.body_limit,
+                val,
+            )
+            .await
+        {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Some(v) = body.as_ref() {
+            val.push("body");
+            validate_app_portal_access_in(v, val);
+            val.pop();
+        }
+        if let Err(errors) = validator.finish() {
+            return errors.into_response();
+        }
+        let params = V1AuthenticationAppPortalAccessParams {
+            app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+            idempotency_key: match rt::convert(
+                p_idempotency_key,
+                &["header", "idempotency-key"],
+            ) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+        };
+        let body: models::AppPortalAccessIn = match rt::convert(
+            body.unwrap_or(Value::Null),
+            &["body"],
         ) {
             Ok(v) => v,
             Err(r) => return r,
-        },
-    };
-    let body: models::AppPortalAccessIn = match rt::convert(
-        body.unwrap_or(Value::Null),
-        &["body"],
-    ) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    #[allow(deprecated)]
-    let response = state
-        .api
-        .v1_authentication_app_portal_access(auth, params, body)
+        };
+        #[allow(deprecated)]
+        let response = state
+            .api
+            .v1_authentication_app_portal_access(auth, params, body)
+            .await;
+        response.into_response()
+    }
         .await;
-    response.into_response()
+    rt::in_document_shape(&ERROR_SHAPES, 0usize, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.create-message-token`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -891,102 +901,106 @@ async fn handle_v1_authentication_create_message_token<A: Api>(
     >,
     request: axum::extract::Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let auth = match rt::bearer(&parts.headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let mut validator = rt::Validator::new();
-    let val = &mut validator;
-    let path = rt::PathParams::new(raw_path, val);
-    let p_app_id = rt::param(
-        "path",
-        "app_id",
-        path.get("app_id"),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        true,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: Some(1u64),
-                    max_length: Some(256u64),
-                    pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    let p_idempotency_key = rt::param(
-        "header",
-        "idempotency-key",
-        rt::header_values(&parts.headers, "idempotency-key", val),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        false,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    let body = match rt::json_body(
-            body,
-            &parts.headers,
-            true,
-            state.options.body_limit,
-            val,
-        )
-        .await
-    {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if let Some(v) = body.as_ref() {
-        val.push("body");
-        validate_create_message_token_in(v, val);
-        val.pop();
-    }
-    if let Err(errors) = validator.finish() {
-        return errors.into_response();
-    }
-    let params = V1AuthenticationCreateMessageTokenParams {
-        app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
-            Ok(v) => v,
+    let response = async move {
+        let (parts, body) = request.into_parts();
+        let auth = match rt::bearer(&parts.headers) {
+            Ok(a) => a,
             Err(r) => return r,
-        },
-        idempotency_key: match rt::convert(
-            p_idempotency_key,
-            &["header", "idempotency-key"],
+        };
+        let mut validator = rt::Validator::new();
+        let val = &mut validator;
+        let path = rt::PathParams::new(raw_path, val);
+        let p_app_id = rt::param(
+            "path",
+            "app_id",
+            path.get("app_id"),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            true,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: Some(1u64),
+                        max_length: Some(256u64),
+                        pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        let p_idempotency_key = rt::param(
+            "header",
+            "idempotency-key",
+            rt::header_values(&parts.headers, "idempotency-key", val),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            false,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: None,
+                        max_length: None,
+                        pattern: None,
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        let body = match rt::json_body(
+                body,
+                &parts.headers,
+                true,
+                state.options.body_limit,
+                val,
+            )
+            .await
+        {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Some(v) = body.as_ref() {
+            val.push("body");
+            validate_create_message_token_in(v, val);
+            val.pop();
+        }
+        if let Err(errors) = validator.finish() {
+            return errors.into_response();
+        }
+        let params = V1AuthenticationCreateMessageTokenParams {
+            app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+            idempotency_key: match rt::convert(
+                p_idempotency_key,
+                &["header", "idempotency-key"],
+            ) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+        };
+        let body: models::CreateMessageTokenIn = match rt::convert(
+            body.unwrap_or(Value::Null),
+            &["body"],
         ) {
             Ok(v) => v,
             Err(r) => return r,
-        },
-    };
-    let body: models::CreateMessageTokenIn = match rt::convert(
-        body.unwrap_or(Value::Null),
-        &["body"],
-    ) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    #[allow(deprecated)]
-    let response = state
-        .api
-        .v1_authentication_create_message_token(auth, params, body)
+        };
+        #[allow(deprecated)]
+        let response = state
+            .api
+            .v1_authentication_create_message_token(auth, params, body)
+            .await;
+        response.into_response()
+    }
         .await;
-    response.into_response()
+    rt::in_document_shape(&ERROR_SHAPES, 1usize, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.expire-all`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -998,99 +1012,103 @@ async fn handle_v1_authentication_expire_all<A: Api>(
     >,
     request: axum::extract::Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let auth = match rt::bearer(&parts.headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let mut validator = rt::Validator::new();
-    let val = &mut validator;
-    let path = rt::PathParams::new(raw_path, val);
-    let p_app_id = rt::param(
-        "path",
-        "app_id",
-        path.get("app_id"),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        true,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: Some(1u64),
-                    max_length: Some(256u64),
-                    pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    let p_idempotency_key = rt::param(
-        "header",
-        "idempotency-key",
-        rt::header_values(&parts.headers, "idempotency-key", val),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        false,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    let body = match rt::json_body(
-            body,
-            &parts.headers,
-            true,
-            state.options.body_limit,
-            val,
-        )
-        .await
-    {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if let Some(v) = body.as_ref() {
-        val.push("body");
-        validate_application_token_expire_in(v, val);
-        val.pop();
-    }
-    if let Err(errors) = validator.finish() {
-        return errors.into_response();
-    }
-    let params = V1AuthenticationExpireAllParams {
-        app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
-            Ok(v) => v,
+    let response = async move {
+        let (parts, body) = request.into_parts();
+        let auth = match rt::bearer(&parts.headers) {
+            Ok(a) => a,
             Err(r) => return r,
-        },
-        idempotency_key: match rt::convert(
-            p_idempotency_key,
-            &["header", "idempotency-key"],
+        };
+        let mut validator = rt::Validator::new();
+        let val = &mut validator;
+        let path = rt::PathParams::new(raw_path, val);
+        let p_app_id = rt::param(
+            "path",
+            "app_id",
+            path.get("app_id"),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            true,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: Some(1u64),
+                        max_length: Some(256u64),
+                        pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        let p_idempotency_key = rt::param(
+            "header",
+            "idempotency-key",
+            rt::header_values(&parts.headers, "idempotency-key", val),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            false,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: None,
+                        max_length: None,
+                        pattern: None,
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        let body = match rt::json_body(
+                body,
+                &parts.headers,
+                true,
+                state.options.body_limit,
+                val,
+            )
+            .await
+        {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Some(v) = body.as_ref() {
+            val.push("body");
+            validate_application_token_expire_in(v, val);
+            val.pop();
+        }
+        if let Err(errors) = validator.finish() {
+            return errors.into_response();
+        }
+        let params = V1AuthenticationExpireAllParams {
+            app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+            idempotency_key: match rt::convert(
+                p_idempotency_key,
+                &["header", "idempotency-key"],
+            ) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+        };
+        let body: models::ApplicationTokenExpireIn = match rt::convert(
+            body.unwrap_or(Value::Null),
+            &["body"],
         ) {
             Ok(v) => v,
             Err(r) => return r,
-        },
-    };
-    let body: models::ApplicationTokenExpireIn = match rt::convert(
-        body.unwrap_or(Value::Null),
-        &["body"],
-    ) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    #[allow(deprecated)]
-    let response = state.api.v1_authentication_expire_all(auth, params, body).await;
-    response.into_response()
+        };
+        #[allow(deprecated)]
+        let response = state.api.v1_authentication_expire_all(auth, params, body).await;
+        response.into_response()
+    }
+        .await;
+    rt::in_document_shape(&ERROR_SHAPES, 2usize, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.dashboard-access`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -1102,76 +1120,80 @@ async fn handle_v1_authentication_dashboard_access<A: Api>(
     >,
     request: axum::extract::Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let auth = match rt::bearer(&parts.headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let mut validator = rt::Validator::new();
-    let val = &mut validator;
-    let path = rt::PathParams::new(raw_path, val);
-    let p_app_id = rt::param(
-        "path",
-        "app_id",
-        path.get("app_id"),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        true,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: Some(1u64),
-                    max_length: Some(256u64),
-                    pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    let p_idempotency_key = rt::param(
-        "header",
-        "idempotency-key",
-        rt::header_values(&parts.headers, "idempotency-key", val),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        false,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    drop(body);
-    if let Err(errors) = validator.finish() {
-        return errors.into_response();
+    let response = async move {
+        let (parts, body) = request.into_parts();
+        let auth = match rt::bearer(&parts.headers) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let mut validator = rt::Validator::new();
+        let val = &mut validator;
+        let path = rt::PathParams::new(raw_path, val);
+        let p_app_id = rt::param(
+            "path",
+            "app_id",
+            path.get("app_id"),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            true,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: Some(1u64),
+                        max_length: Some(256u64),
+                        pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        let p_idempotency_key = rt::param(
+            "header",
+            "idempotency-key",
+            rt::header_values(&parts.headers, "idempotency-key", val),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            false,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: None,
+                        max_length: None,
+                        pattern: None,
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        drop(body);
+        if let Err(errors) = validator.finish() {
+            return errors.into_response();
+        }
+        let params = V1AuthenticationDashboardAccessParams {
+            app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+            idempotency_key: match rt::convert(
+                p_idempotency_key,
+                &["header", "idempotency-key"],
+            ) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+        };
+        #[allow(deprecated)]
+        let response = state.api.v1_authentication_dashboard_access(auth, params).await;
+        response.into_response()
     }
-    let params = V1AuthenticationDashboardAccessParams {
-        app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
-            Ok(v) => v,
-            Err(r) => return r,
-        },
-        idempotency_key: match rt::convert(
-            p_idempotency_key,
-            &["header", "idempotency-key"],
-        ) {
-            Ok(v) => v,
-            Err(r) => return r,
-        },
-    };
-    #[allow(deprecated)]
-    let response = state.api.v1_authentication_dashboard_access(auth, params).await;
-    response.into_response()
+        .await;
+    rt::in_document_shape(&ERROR_SHAPES, 3usize, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.logout`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -1183,51 +1205,55 @@ async fn handle_v1_authentication_logout<A: Api>(
     >,
     request: axum::extract::Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let auth = match rt::bearer(&parts.headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let mut validator = rt::Validator::new();
-    let val = &mut validator;
-    drop(raw_path);
-    let p_idempotency_key = rt::param(
-        "header",
-        "idempotency-key",
-        rt::header_values(&parts.headers, "idempotency-key", val),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        false,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    drop(body);
-    if let Err(errors) = validator.finish() {
-        return errors.into_response();
-    }
-    let params = V1AuthenticationLogoutParams {
-        idempotency_key: match rt::convert(
-            p_idempotency_key,
-            &["header", "idempotency-key"],
-        ) {
-            Ok(v) => v,
+    let response = async move {
+        let (parts, body) = request.into_parts();
+        let auth = match rt::bearer(&parts.headers) {
+            Ok(a) => a,
             Err(r) => return r,
-        },
-    };
-    #[allow(deprecated)]
-    let response = state.api.v1_authentication_logout(auth, params).await;
-    response.into_response()
+        };
+        let mut validator = rt::Validator::new();
+        let val = &mut validator;
+        drop(raw_path);
+        let p_idempotency_key = rt::param(
+            "header",
+            "idempotency-key",
+            rt::header_values(&parts.headers, "idempotency-key", val),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            false,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: None,
+                        max_length: None,
+                        pattern: None,
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
+            val,
+        );
+        drop(body);
+        if let Err(errors) = validator.finish() {
+            return errors.into_response();
+        }
+        let params = V1AuthenticationLogoutParams {
+            idempotency_key: match rt::convert(
+                p_idempotency_key,
+                &["header", "idempotency-key"],
+            ) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+        };
+        #[allow(deprecated)]
+        let response = state.api.v1_authentication_logout(auth, params).await;
+        response.into_response()
+    }
+        .await;
+    rt::in_document_shape(&ERROR_SHAPES, 4usize, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.exchange-one-time-token`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -1239,77 +1265,81 @@ async fn handle_v1_authentication_exchange_one_time_token<A: Api>(
     >,
     request: axum::extract::Request,
 ) -> Response {
-    let (parts, body) = request.into_parts();
-    let auth = match rt::bearer(&parts.headers) {
-        Ok(a) => a,
-        Err(r) => return r,
-    };
-    let mut validator = rt::Validator::new();
-    let val = &mut validator;
-    drop(raw_path);
-    let p_idempotency_key = rt::param(
-        "header",
-        "idempotency-key",
-        rt::header_values(&parts.headers, "idempotency-key", val),
-        rt::ParamShape::Scalar(rt::Scalar::String),
-        false,
-        (|v: &Value, val: &mut rt::Validator| {
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
-        }) as fn(&Value, &mut rt::Validator),
-        val,
-    );
-    let body = match rt::json_body(
-            body,
-            &parts.headers,
-            true,
-            state.options.body_limit,
+    let response = async move {
+        let (parts, body) = request.into_parts();
+        let auth = match rt::bearer(&parts.headers) {
+            Ok(a) => a,
+            Err(r) => return r,
+        };
+        let mut validator = rt::Validator::new();
+        let val = &mut validator;
+        drop(raw_path);
+        let p_idempotency_key = rt::param(
+            "header",
+            "idempotency-key",
+            rt::header_values(&parts.headers, "idempotency-key", val),
+            rt::ParamShape::Scalar(rt::Scalar::String),
+            false,
+            (|v: &Value, val: &mut rt::Validator| {
+                rt::string(
+                    v,
+                    false,
+                    &rt::StringRules {
+                        min_length: None,
+                        max_length: None,
+                        pattern: None,
+                        format: None,
+                    },
+                    val,
+                );
+            }) as fn(&Value, &mut rt::Validator),
             val,
-        )
-        .await
-    {
-        Ok(b) => b,
-        Err(r) => return r,
-    };
-    if let Some(v) = body.as_ref() {
-        val.push("body");
-        validate_one_time_token_in(v, val);
-        val.pop();
-    }
-    if let Err(errors) = validator.finish() {
-        return errors.into_response();
-    }
-    let params = V1AuthenticationExchangeOneTimeTokenParams {
-        idempotency_key: match rt::convert(
-            p_idempotency_key,
-            &["header", "idempotency-key"],
+        );
+        let body = match rt::json_body(
+                body,
+                &parts.headers,
+                true,
+                state.options.body_limit,
+                val,
+            )
+            .await
+        {
+            Ok(b) => b,
+            Err(r) => return r,
+        };
+        if let Some(v) = body.as_ref() {
+            val.push("body");
+            validate_one_time_token_in(v, val);
+            val.pop();
+        }
+        if let Err(errors) = validator.finish() {
+            return errors.into_response();
+        }
+        let params = V1AuthenticationExchangeOneTimeTokenParams {
+            idempotency_key: match rt::convert(
+                p_idempotency_key,
+                &["header", "idempotency-key"],
+            ) {
+                Ok(v) => v,
+                Err(r) => return r,
+            },
+        };
+        let body: models::OneTimeTokenIn = match rt::convert(
+            body.unwrap_or(Value::Null),
+            &["body"],
         ) {
             Ok(v) => v,
             Err(r) => return r,
-        },
-    };
-    let body: models::OneTimeTokenIn = match rt::convert(
-        body.unwrap_or(Value::Null),
-        &["body"],
-    ) {
-        Ok(v) => v,
-        Err(r) => return r,
-    };
-    #[allow(deprecated)]
-    let response = state
-        .api
-        .v1_authentication_exchange_one_time_token(auth, params, body)
+        };
+        #[allow(deprecated)]
+        let response = state
+            .api
+            .v1_authentication_exchange_one_time_token(auth, params, body)
+            .await;
+        response.into_response()
+    }
         .await;
-    response.into_response()
+    rt::in_document_shape(&ERROR_SHAPES, 5usize, response)
 }
 ///Checks a JSON value against the `AppPortalAccessIn` schema (`AppPortalAccessIn`).
 #[allow(unused_variables, clippy::collapsible_if)]

@@ -10,10 +10,12 @@
 //!
 //! A request that does not meet the requirement is answered 401 before the method runs.
 
+use heck::ToShoutySnakeCase;
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
 use crate::ir::{Api, ApiKeyLocation, Operation, SchemeKind};
+use crate::naming::method_name;
 
 /// The credential: extraction and the method argument.
 pub(super) struct AuthCode {
@@ -60,6 +62,41 @@ pub(super) fn schemes_table(api: &Api) -> TokenStream {
         #[allow(dead_code)]
         const SCHEMES: &[rt::SchemeSpec] = &[#(#specs),*];
     }
+}
+
+/// The name of `op`'s requirement in module `security` (`GET_OAUTH`).
+fn security_ident(op: &Operation) -> proc_macro2::Ident {
+    format_ident!(
+        "{}",
+        method_name(&op.id)
+            .trim_start_matches("r#")
+            .to_shouty_snake_case()
+    )
+}
+
+/// `pub const GET_OAUTH: rt::Security = …;` — `op`'s requirement as data, every alternative in
+/// document order with each scheme's scopes — when it asks any scope (or role).
+pub(super) fn security_const(op: &Operation) -> Option<TokenStream> {
+    let alternatives = &op.requirement.alternatives;
+    if !alternatives.iter().flatten().any(|u| !u.scopes.is_empty()) {
+        return None;
+    }
+    let name = security_ident(op);
+    let lists = alternatives.iter().map(|a| {
+        let uses = a.iter().map(|u| {
+            let (scheme, scopes) = (&u.scheme, &u.scopes);
+            quote! { (#scheme, &[#(#scopes),*]) }
+        });
+        quote! { &[#(#uses),*] }
+    });
+    let doc = format!(
+        " What `{}` requires: any one alternative (document order), each scheme with the scopes it must grant.",
+        op.id
+    );
+    Some(quote! {
+        #[doc = #doc]
+        pub const #name: rt::Security = &[#(#lists),*];
+    })
 }
 
 /// The router's check of `op`'s requirement and the value handed to its method.
@@ -124,11 +161,18 @@ pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
         .map(names)
         .collect::<Vec<_>>()
         .join(", or ");
-    let doc = Some(if anonymous {
+    let mut doc = if anonymous {
         format!("Credentials: {needs}, or none (anonymous calls are served).")
     } else {
         format!("Credentials: {needs}; the router answers 401 to a request without them.")
-    });
+    };
+    if security_const(op).is_some() {
+        doc.push_str(&format!(
+            " The router checks that credentials are presented, not what they grant: the scopes are [`security::{}`], for `rt::granted`.",
+            security_ident(op)
+        ));
+    }
+    let doc = Some(doc);
     let bearer_only = kinds.iter().all(|k| k.len() == 1 && k[0].is_bearer_token());
     if bearer_only {
         return if anonymous {

@@ -117,7 +117,7 @@ fn several_media_types(
             },
             quote! {
                 let Some(body) = body else {
-                    return rt::error_response(StatusCode::BAD_REQUEST, "bad_request", "the request body is required");
+                    return rt::refusal(StatusCode::BAD_REQUEST, "bad_request", "the request body is required");
                 };
             },
         )
@@ -189,7 +189,7 @@ fn content_code(
         // A missing required body was reported: the handler returned before this.
         quote! {
             let Some(body) = body else {
-                return rt::error_response(StatusCode::BAD_REQUEST, "bad_request", "the request body is required");
+                return rt::refusal(StatusCode::BAD_REQUEST, "bad_request", "the request body is required");
             };
         }
     } else {

@@ -5,6 +5,7 @@
 
 mod auth;
 mod body;
+mod errors;
 mod mock;
 mod operation;
 mod routes;
@@ -21,10 +22,12 @@ use crate::naming::doc_attrs;
 use operation::handler_ident;
 use validators::ValidatorCompiler;
 
-/// The server module, the mock's answers (`mock.json`) and what the server could not express.
+/// The server module, the mock's answers (`mock.json`), the operations' documented error shapes
+/// (`errors.json`) and what the server could not express.
 pub(crate) struct ServerCode {
     pub tokens: TokenStream,
     pub mock_answers: String,
+    pub error_shapes: String,
     pub warnings: Vec<Diagnostic>,
 }
 
@@ -46,14 +49,15 @@ pub(crate) fn generate(
     let mut handlers = Vec::new();
     let mut signatures = Vec::new();
     let canonical = routes::needs_canonical(api);
-    for op in &api.operations {
-        let code = operation::generate(op, api, models, &mut compiler, canonical);
+    for (index, op) in api.operations.iter().enumerate() {
+        let code = operation::generate(op, index, api, models, &mut compiler, canonical);
         items.push(code.items);
         trait_methods.push(code.trait_method);
         handlers.push(code.handler);
         signatures.push((code.signature, code.has_auth));
     }
     let mock = mock::generate(api, &signatures, command);
+    let error_shapes = errors::error_shapes(&mock.answers, command);
     let mock_module = mock.module;
     // Validators for every component reachable from request inputs.
     let validators = compiler.component_validators();
@@ -61,6 +65,23 @@ pub(crate) fn generate(
 
     let (routes, dispatchers) = routes(api, canonical);
     let schemes = auth::schemes_table(api);
+    let requirements: Vec<TokenStream> = api
+        .operations
+        .iter()
+        .filter_map(auth::security_const)
+        .collect();
+    let security = if requirements.is_empty() {
+        quote! {}
+    } else {
+        quote! {
+            /// Each operation's requirement as data where it asks scopes (or roles), for the
+            /// implementation to check what a credential grants (`rt::granted`).
+            pub mod security {
+                use super::rt;
+                #(#requirements)*
+            }
+        }
+    };
     let title_doc = doc_attrs(&format!(
         "The operations of {}, one method each, for a server to implement.\n\nServe an implementation with [`router`]: it routes, extracts and validates every request before calling the method.",
         api.title
@@ -87,13 +108,22 @@ pub(crate) fn generate(
 
         #schemes
 
+        #security
+
+        /// Each operation's documented error responses, in which the router answers the
+        /// requests it refuses (`errors.json`).
+        static ERROR_SHAPES: rt::ErrorShapes = rt::ErrorShapes::new(include_str!("errors.json"));
+
         /// Builds a router serving `api` with default [`rt::RouterOptions`].
         pub fn router<A: Api>(api: Arc<A>) -> axum::Router {
             router_with_options(api, rt::RouterOptions::default())
         }
 
         /// Builds a router serving `api`: unknown paths get 404 and unknown methods 405, both as
-        /// `HttpErrorOut`; invalid requests get 422 `HTTPValidationError` before `api` is called.
+        /// `HttpErrorOut`; a request without the credentials its operation requires gets 401,
+        /// an invalid one 422 (400 where only that is documented), before `api` is called — in
+        /// the error shape the operation documents for that status (`errors.json`), else the
+        /// router's own (`HttpErrorOut`, `HTTPValidationError`).
         pub fn router_with_options<A: Api>(api: Arc<A>, options: rt::RouterOptions) -> axum::Router {
             axum::Router::new()
                 #(#routes)*
@@ -115,6 +145,7 @@ pub(crate) fn generate(
     ServerCode {
         tokens,
         mock_answers: mock.answers,
+        error_shapes,
         warnings: compiler.diags,
     }
 }

@@ -53,6 +53,7 @@ struct ParamsCode {
 /// Generates the templates of `op`.
 pub(super) fn generate(
     op: &Operation,
+    index: usize,
     api: &Api,
     models: &ModelNames,
     validators: &mut ValidatorCompiler<'_>,
@@ -86,7 +87,7 @@ pub(super) fn generate(
     OperationCode {
         items,
         trait_method: trait_method(op, &names, &auth, &params, &body),
-        handler: handler(op, &names, &auth, &params, &body, canonical),
+        handler: handler(op, index, &names, &auth, &params, &body, canonical),
         signature,
         has_auth: !auth.ty_arg.is_empty(),
     }
@@ -383,6 +384,7 @@ fn trait_method(
 /// problem reported at once) before the trait method is called.
 fn handler(
     op: &Operation,
+    index: usize,
     names: &Names,
     auth: &AuthCode,
     params: &ParamsCode,
@@ -425,22 +427,26 @@ fn handler(
             >,
             request: axum::extract::Request,
         ) -> Response {
-            let (parts, body) = request.into_parts();
-            #auth_extract
-            let mut validator = rt::Validator::new();
-            let val = &mut validator;
-            #path_setup
-            #query_setup
-            #(#extract)*
-            #body_extract
-            if let Err(errors) = validator.finish() {
-                return errors.into_response();
+            let response = async move {
+                let (parts, body) = request.into_parts();
+                #auth_extract
+                let mut validator = rt::Validator::new();
+                let val = &mut validator;
+                #path_setup
+                #query_setup
+                #(#extract)*
+                #body_extract
+                if let Err(errors) = validator.finish() {
+                    return errors.into_response();
+                }
+                #params_build
+                #body_build
+                #[allow(deprecated)]
+                let response = state.api.#method(#auth_arg #params_arg #body_arg).await;
+                response.into_response()
             }
-            #params_build
-            #body_build
-            #[allow(deprecated)]
-            let response = state.api.#method(#auth_arg #params_arg #body_arg).await;
-            response.into_response()
+            .await;
+            rt::in_document_shape(&ERROR_SHAPES, #index, response)
         }
     }
 }

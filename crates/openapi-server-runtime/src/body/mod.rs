@@ -19,7 +19,7 @@ pub use multipart::{FilePart, Multipart};
 pub use raw::{Binary, RawBody, text_response};
 
 use crate::media::{MediaKind, media_matches};
-use crate::response::error_response;
+use crate::refusal::refusal;
 use crate::validate::Validator;
 
 /// Reads a body of at most `limit` bytes (413 beyond it, by `Content-Length` or by count).
@@ -38,7 +38,7 @@ pub(crate) async fn read_limited(
     match Limited::new(body, limit).collect().await {
         Ok(collected) => Ok(collected.to_bytes()),
         Err(e) if e.downcast_ref::<LengthLimitError>().is_some() => Err(payload_too_large(limit)),
-        Err(_) => Err(error_response(
+        Err(_) => Err(refusal(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "the request body could not be read",
@@ -47,7 +47,7 @@ pub(crate) async fn read_limited(
 }
 
 pub(crate) fn payload_too_large(limit: usize) -> Response {
-    error_response(
+    refusal(
         StatusCode::PAYLOAD_TOO_LARGE,
         "payload_too_large",
         &format!("the request body is larger than {limit} bytes"),
@@ -90,7 +90,7 @@ pub fn content_index(
 
 fn unsupported<'a>(declared: impl Iterator<Item = &'a str>, given: &str) -> Response {
     let names: Vec<String> = declared.map(|m| format!("`{m}`")).collect();
-    error_response(
+    refusal(
         StatusCode::UNSUPPORTED_MEDIA_TYPE,
         "unsupported_media_type",
         &format!(
@@ -221,14 +221,14 @@ pub async fn multipart_body(
             missing(required, val);
             return Ok(None);
         }
-        return Err(error_response(
+        return Err(refusal(
             StatusCode::UNSUPPORTED_MEDIA_TYPE,
             "unsupported_media_type",
             "the request body must be `multipart/form-data` with a boundary (`Content-Type` was not given)",
         ));
     };
     let Ok(boundary) = multer::parse_boundary(&content_type) else {
-        return Err(error_response(
+        return Err(refusal(
             StatusCode::BAD_REQUEST,
             "bad_request",
             "the multipart `Content-Type` has no boundary",

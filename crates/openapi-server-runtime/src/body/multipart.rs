@@ -10,7 +10,7 @@ use serde_json::{Map, Value};
 
 use super::form::{FormShape, decode_pairs};
 use crate::media::is_json_media_type;
-use crate::response::error_response;
+use crate::refusal::refusal;
 
 /// One file of a multipart body.
 #[derive(Clone, PartialEq, Eq)]
@@ -116,7 +116,7 @@ pub(crate) async fn read(
         };
         count += 1;
         if count > limits.parts {
-            return Err(error_response(
+            return Err(refusal(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 &format!("the multipart body has more than {} parts", limits.parts),
@@ -160,13 +160,13 @@ pub(crate) async fn read(
 fn multipart_error(e: &multer::Error, limits: Limits) -> Response {
     match e {
         multer::Error::StreamSizeExceeded { .. } | multer::Error::FieldSizeExceeded { .. } => {
-            error_response(
+            refusal(
                 StatusCode::PAYLOAD_TOO_LARGE,
                 "payload_too_large",
                 &format!("the request body is larger than {} bytes", limits.total),
             )
         }
-        other => error_response(
+        other => refusal(
             StatusCode::BAD_REQUEST,
             "bad_request",
             &format!("the multipart body could not be read: {other}"),

@@ -5,6 +5,8 @@
 //! malformed credentials are answered 401 with `WWW-Authenticate` for the HTTP schemes asked.
 //! Every credential's `Debug` output hides its secret.
 
+mod scopes;
+
 use std::fmt;
 
 use axum::http::request::Parts;
@@ -13,7 +15,8 @@ use axum::response::Response;
 use base64::Engine as _;
 
 use crate::extract::Bearer;
-use crate::response::error_response;
+use crate::refusal::refusal;
+pub use scopes::{Security, granted};
 
 /// Where an API key travels.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -269,7 +272,7 @@ fn describe(spec: &SchemeSpec) -> String {
 
 /// 401 naming what is needed, with a `WWW-Authenticate` challenge per HTTP scheme asked.
 fn unauthorized(detail: &str, challenges: &[&str]) -> Response {
-    let mut response = error_response(StatusCode::UNAUTHORIZED, "authentication_failed", detail);
+    let mut response = refusal(StatusCode::UNAUTHORIZED, "authentication_failed", detail);
     for challenge in challenges {
         if let Ok(value) = header::HeaderValue::from_str(challenge) {
             response

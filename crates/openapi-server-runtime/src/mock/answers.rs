@@ -318,6 +318,14 @@ impl Engine {
         Some((i, responses))
     }
 
+    /// The body kind (`json`, `text`, `binary`, `empty`) and media type of response `response`
+    /// of operation `operation`.
+    pub(super) fn kind_of(&self, operation: usize, response: usize) -> Option<(String, String)> {
+        let spec = self.spec.as_ref().as_ref().ok()?;
+        let r = spec.operations.get(operation)?.responses.get(response)?;
+        Some((r.kind.clone(), r.media.clone()))
+    }
+
     /// Whether `value` is valid for the response of `choice`.
     pub(super) fn is_valid(&self, choice: &Choice, value: &Value) -> bool {
         let pointer = format!("/definitions/op{}r{}", choice.operation, choice.response);

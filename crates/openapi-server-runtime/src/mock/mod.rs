@@ -17,6 +17,7 @@ mod refusals;
 mod request;
 mod secrets;
 mod serve;
+mod shapes;
 mod spec;
 mod synth;
 

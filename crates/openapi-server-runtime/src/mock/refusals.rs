@@ -19,7 +19,7 @@ pub(super) struct Refused {
 }
 
 /// Fields an error schema names for its human-readable text, in the order they are tried.
-const MESSAGE_FIELDS: &[&str] = &[
+pub(super) const MESSAGE_FIELDS: &[&str] = &[
     "message",
     "detail",
     "error_description",

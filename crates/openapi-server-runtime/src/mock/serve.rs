@@ -56,15 +56,18 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
         Err(_) => axum::body::Bytes::new(),
     };
     let shown = String::from_utf8_lossy(&bytes[..bytes.len().min(LOGGED_BODY)]).into_owned();
-    let detail = explanation(&bytes).unwrap_or_else(|| shown.clone());
+    // The router's mark (its explanation and own body, whatever shape the handler answered
+    // in), else the body read back.
+    let mark = parts.extensions.get::<crate::RouterRefusal>();
+    let detail = mark
+        .map(|m| m.detail.clone())
+        .or_else(|| explanation(&bytes))
+        .unwrap_or_else(|| shown.clone());
+    let original = mark
+        .map(|m| m.body.clone())
+        .or_else(|| serde_json::from_slice(&bytes).ok());
     if status.is_client_error()
-        && let Some(refused) = engine.refusal(
-            &method,
-            &path,
-            status,
-            &detail,
-            serde_json::from_slice(&bytes).ok().as_ref(),
-        )
+        && let Some(refused) = engine.refusal(&method, &path, status, &detail, original.as_ref())
     {
         tracing::info!(
             target: "mock",

@@ -33,9 +33,31 @@ pub struct ValidationErrors {
     pub detail: Vec<ValidationError>,
 }
 
+impl ValidationErrors {
+    /// Every problem in words, `body.name: field required; query.limit: …`.
+    pub fn explanation(&self) -> String {
+        self.detail
+            .iter()
+            .map(|e| format!("{}: {}", e.loc.join("."), e.msg))
+            .collect::<Vec<_>>()
+            .join("; ")
+    }
+}
+
+/// 422 with this body, marked as the router's refusal (so the operation's documented error
+/// shape can replace it).
 impl IntoResponse for ValidationErrors {
     fn into_response(self) -> Response {
-        crate::json_response(StatusCode::UNPROCESSABLE_ENTITY, &self)
+        let mut response = crate::json_response(StatusCode::UNPROCESSABLE_ENTITY, &self);
+        if response.status() == StatusCode::UNPROCESSABLE_ENTITY {
+            let mark = crate::RouterRefusal {
+                detail: self.explanation(),
+                shape: crate::RouterShape::Validation,
+                body: serde_json::to_value(&self).unwrap_or_default(),
+            };
+            response.extensions_mut().insert(mark);
+        }
+        response
     }
 }
 
