@@ -15,7 +15,9 @@ pub type Security = &'static [&'static [(&'static str, &'static [&'static str])]
 /// assert!(openapi_server_runtime::granted(security, |scheme, scope| {
 ///     scheme == "oauth" && token.contains(&scope)
 /// }));
-/// assert!(!openapi_server_runtime::granted(security, |_, scope| scope == "read"));
+/// // The first alternative needs both scopes; the second (an API key) lists none.
+/// let oauth_only: openapi_server_runtime::Security = &[&[("oauth", &["read", "write"])]];
+/// assert!(!openapi_server_runtime::granted(oauth_only, |_, scope| scope == "read"));
 /// ```
 ///
 /// An alternative whose schemes list no scope is met by this check alone (the router has
