@@ -32,6 +32,17 @@ fn router_bodies() -> [(&'static str, Value); 2] {
     ]
 }
 
+/// The index of `value` in `values`, added at the end when it is not there yet.
+fn index_of(values: &mut Vec<Value>, value: Value) -> usize {
+    match values.iter().position(|v| *v == value) {
+        Some(i) => i,
+        None => {
+            values.push(value);
+            values.len() - 1
+        }
+    }
+}
+
 /// Whether `status` (`401`, `4XX`, `default`) is one a refusal may answer.
 fn answers_refusals(status: &str) -> bool {
     status == "default" || status.starts_with('4')
@@ -66,14 +77,7 @@ impl Engine {
                 errors.push(Value::Object(entry));
             }
             let errors = Value::Array(errors);
-            let index = match lists.iter().position(|l| *l == errors) {
-                Some(i) => i,
-                None => {
-                    lists.push(errors);
-                    lists.len() - 1
-                }
-            };
-            operations.push(index);
+            operations.push(index_of(&mut lists, errors));
         }
         json!({ "templates": templates, "lists": lists, "operations": operations })
     }
@@ -121,14 +125,7 @@ impl Engine {
             entry.insert("message".into(), json!(path));
             entry.insert("max".into(), json!(max));
         }
-        let index = match templates.iter().position(|t| *t == template) {
-            Some(i) => i,
-            None => {
-                templates.push(template);
-                templates.len() - 1
-            }
-        };
-        entry.insert("template".into(), json!(index));
+        entry.insert("template".into(), json!(index_of(templates, template)));
     }
 
     /// Where in `template` an explanation can go and keep it valid: a message-like string field
