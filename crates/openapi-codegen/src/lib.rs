@@ -151,9 +151,9 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
         });
         // The models go from typify's tokens to text through one parse (they are most of a
         // large document's code).
-        let models_text = models.file().and_then(|file| {
+        let models_text = models.file().and_then(|(file, prelude)| {
             let lints = document_lints(models_module(proc_macro2::TokenStream::new()));
-            write::format_file(file, lints, cmd, "models")
+            write::format_file(file, lints, prelude, cmd, "models")
         });
         (
             joined(client, "client"),

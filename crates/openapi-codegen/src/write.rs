@@ -41,15 +41,30 @@ pub fn format_rust(tokens: TokenStream, command: &str, what: &str) -> Result<Str
     Ok(render(&parse(tokens, what)?, command))
 }
 
-/// [`format_rust`] of a file already parsed, with `attrs` (inner attributes: lints) first.
+/// [`format_rust`] of a file already parsed, with `attrs` (inner attributes: lints) first and
+/// `prelude` (source text, kept as written) before its items.
 pub fn format_file(
     mut file: syn::File,
     attrs: TokenStream,
+    prelude: &str,
     command: &str,
     what: &str,
 ) -> Result<String> {
     file.attrs.splice(0..0, parse(attrs, what)?.attrs);
-    Ok(render(&file, command))
+    if prelude.is_empty() {
+        return Ok(render(&file, command));
+    }
+    // The prelude (source written by hand in the generator, formatted as it is) goes between
+    // the inner attributes and the items.
+    let items = std::mem::take(&mut file.items);
+    let attrs = prettyplease::unparse(&file);
+    file.attrs.clear();
+    file.items = items;
+    Ok(format!(
+        "{}{attrs}{prelude}{}",
+        header(command, "//"),
+        prettyplease::unparse(&file)
+    ))
 }
 
 /// `tokens` as a file; not Rust is an error naming `what` was generated.

@@ -132,6 +132,10 @@ pub fn optional_bearer(headers: &HeaderMap) -> Result<Option<Bearer>, Response> 
     Ok(Some(Bearer(token.to_owned())))
 }
 
+/// What a handler receives of the matched route's path parameters: axum's raw ones, or why they
+/// could not be read.
+pub type RawPath = Result<RawPathParams, RawPathParamsRejection>;
+
 /// Path parameters of the matched route (percent-decoded).
 #[derive(Debug, Default)]
 pub struct PathParams(Vec<(String, String)>);

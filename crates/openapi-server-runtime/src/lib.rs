@@ -30,14 +30,14 @@ pub use credentials::{
     authenticate, granted, optional_one, present, require, require_one,
 };
 pub use extract::{
-    Bearer, PathParams, PathPart, QueryParams, RouterOptions, ServerState, bearer, cookie_values,
-    header_values, json_body, method_not_allowed, not_found, optional_bearer,
+    Bearer, PathParams, PathPart, QueryParams, RawPath, RouterOptions, ServerState, bearer,
+    cookie_values, header_values, json_body, method_not_allowed, not_found, optional_bearer,
 };
 pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
 pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, in_document_shape, refusal};
-pub use response::{error_response, json_response, json_response_as};
+pub use response::{error_response, json_response, json_response_as, status};
 pub use validate::{
-    ArrayRules, IntRules, NumRules, ParamShape, Scalar, StringRules, ValidationError,
+    ArrayRules, IntRules, NumRules, Param, ParamShape, Scalar, StringRules, ValidationError,
     ValidationErrors, Validator, any_of, array, boolean, convert, deep_object_param, enumeration,
     integer, not, number, object, param, string,
 };

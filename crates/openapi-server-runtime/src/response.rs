@@ -15,6 +15,12 @@ pub fn error_response(status: StatusCode, code: &str, detail: &str) -> Response 
     json_response(status, &HttpErrorBody { code, detail })
 }
 
+/// The status `code` as the document writes it (`200`, `299`); a code outside 100–999, which
+/// the generator never writes, is 500.
+pub fn status(code: u16) -> StatusCode {
+    StatusCode::from_u16(code).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
+}
+
 /// A JSON response with `status`.
 pub fn json_response<T: Serialize + ?Sized>(status: StatusCode, body: &T) -> Response {
     match serde_json::to_vec(body) {

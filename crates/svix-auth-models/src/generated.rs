@@ -19,6 +19,103 @@
     clippy::new_without_default,
     dead_code
 )]
+/// The conversion impls typify writes alike for many models, written once: `model_impls!(Type:
+/// shape, …)` and `model_impls!(@from_str Type …)` expand to exactly the impls typify wrote.
+#[allow(unused_macro_rules)]
+macro_rules! model_impls {
+    ($t:ident: $($shape:ident),*) => {
+        $(model_impls!(@$shape $t);)*
+    };
+    (@constrained_string $t:ident) => {
+        model_impls!(@deref_string $t);
+        model_impls!(@into_string $t);
+        model_impls!(@try_from_str $t);
+        model_impls!(@try_from_string $t);
+        model_impls!(@deserialize_parsed $t);
+    };
+    (@parsed_from_strings $t:ident) => {
+        model_impls!(@try_from_str $t);
+        model_impls!(@try_from_string $t);
+    };
+    (@deref_string $t:ident) => {
+        impl ::std::ops::Deref for $t {
+            type Target = ::std::string::String;
+            fn deref(&self) -> &::std::string::String {
+                &self.0
+            }
+        }
+    };
+    (@into_string $t:ident) => {
+        impl ::std::convert::From<$t> for ::std::string::String {
+            fn from(value: $t) -> Self {
+                value.0
+            }
+        }
+    };
+    (@try_from_str $t:ident) => {
+        impl ::std::convert::TryFrom<&str> for $t {
+            type Error = self::error::ConversionError;
+            fn try_from(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+                value.parse()
+            }
+        }
+    };
+    (@try_from_string_ref $t:ident) => {
+        impl ::std::convert::TryFrom<&::std::string::String> for $t {
+            type Error = self::error::ConversionError;
+            fn try_from(
+                value: &::std::string::String,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+                value.parse()
+            }
+        }
+    };
+    (@try_from_string $t:ident) => {
+        impl ::std::convert::TryFrom<::std::string::String> for $t {
+            type Error = self::error::ConversionError;
+            fn try_from(
+                value: ::std::string::String,
+            ) -> ::std::result::Result<Self, self::error::ConversionError> {
+                value.parse()
+            }
+        }
+    };
+    (@deserialize_parsed $t:ident) => {
+        impl<'de> ::serde::Deserialize<'de> for $t {
+            fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
+            where
+                D: ::serde::Deserializer<'de>,
+            {
+                ::std::string::String::deserialize(deserializer)?
+                    .parse()
+                    .map_err(|e: self::error::ConversionError| {
+                        <D::Error as ::serde::de::Error>::custom(e.to_string())
+                    })
+            }
+        }
+    };
+    (@from_str $t:ident $(max $max:literal)? $(min $min:literal)? $(pattern $p:literal)?) => {
+        impl ::std::str::FromStr for $t {
+            type Err = self::error::ConversionError;
+            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+                $(if value.chars().count() > $max {
+                    return Err(concat!("longer than ", $max, " characters").into());
+                })?
+                $(if value.chars().count() < $min {
+                    return Err(concat!("shorter than ", $min, " characters").into());
+                })?
+                $(
+                    static PATTERN: ::std::sync::LazyLock<::regress::Regex> =
+                        ::std::sync::LazyLock::new(|| ::regress::Regex::new($p).unwrap());
+                    if PATTERN.find(value).is_none() {
+                        return Err(concat!("doesn't match pattern \"", $p, "\"").into());
+                    }
+                )?
+                Ok(Self(value.to_string()))
+            }
+        }
+    };
+}
 ///`AppPortalAccessIn`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -94,62 +191,10 @@ impl ::std::default::Default for AppPortalAccessIn {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct AppPortalAccessInFeatureFlagsItem(::std::string::String);
-impl ::std::ops::Deref for AppPortalAccessInFeatureFlagsItem {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<AppPortalAccessInFeatureFlagsItem> for ::std::string::String {
-    fn from(value: AppPortalAccessInFeatureFlagsItem) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for AppPortalAccessInFeatureFlagsItem {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        if value.chars().count() > 256usize {
-            return Err("longer than 256 characters".into());
-        }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[a-zA-Z0-9\\-_.]+$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[a-zA-Z0-9\\-_.]+$\"".into());
-        }
-        Ok(Self(value.to_string()))
-    }
-}
-impl ::std::convert::TryFrom<&str> for AppPortalAccessInFeatureFlagsItem {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String>
-for AppPortalAccessInFeatureFlagsItem {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AppPortalAccessInFeatureFlagsItem {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+model_impls!(AppPortalAccessInFeatureFlagsItem : constrained_string);
+model_impls!(
+    @ from_str AppPortalAccessInFeatureFlagsItem max 256 pattern "^[a-zA-Z0-9\\-_.]+$"
+);
 ///`AppPortalAccessOut`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -175,59 +220,8 @@ impl AppPortalAccessOut {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct AppPortalAccessOutUrl(::std::string::String);
-impl ::std::ops::Deref for AppPortalAccessOutUrl {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<AppPortalAccessOutUrl> for ::std::string::String {
-    fn from(value: AppPortalAccessOutUrl) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for AppPortalAccessOutUrl {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        if value.chars().count() > 65536usize {
-            return Err("longer than 65536 characters".into());
-        }
-        if value.chars().count() < 1usize {
-            return Err("shorter than 1 characters".into());
-        }
-        Ok(Self(value.to_string()))
-    }
-}
-impl ::std::convert::TryFrom<&str> for AppPortalAccessOutUrl {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for AppPortalAccessOutUrl {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for AppPortalAccessOutUrl {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+model_impls!(AppPortalAccessOutUrl : constrained_string);
+model_impls!(@ from_str AppPortalAccessOutUrl max 65536 min 1);
 ///`ApplicationIn`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[non_exhaustive]
@@ -294,118 +288,14 @@ impl ApplicationIn {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ApplicationInName(::std::string::String);
-impl ::std::ops::Deref for ApplicationInName {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ApplicationInName> for ::std::string::String {
-    fn from(value: ApplicationInName) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ApplicationInName {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        if value.chars().count() < 1usize {
-            return Err("shorter than 1 characters".into());
-        }
-        Ok(Self(value.to_string()))
-    }
-}
-impl ::std::convert::TryFrom<&str> for ApplicationInName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ApplicationInName {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ApplicationInName {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+model_impls!(ApplicationInName : constrained_string);
+model_impls!(@ from_str ApplicationInName min 1);
 ///Your own unique identifier for the application, usable wherever an application ID is.
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct ApplicationInUid(::std::string::String);
-impl ::std::ops::Deref for ApplicationInUid {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<ApplicationInUid> for ::std::string::String {
-    fn from(value: ApplicationInUid) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for ApplicationInUid {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        if value.chars().count() > 256usize {
-            return Err("longer than 256 characters".into());
-        }
-        if value.chars().count() < 1usize {
-            return Err("shorter than 1 characters".into());
-        }
-        static PATTERN: ::std::sync::LazyLock<::regress::Regex> = ::std::sync::LazyLock::new(||
-        { ::regress::Regex::new("^[a-zA-Z0-9\\-_.]+$").unwrap() });
-        if PATTERN.find(value).is_none() {
-            return Err("doesn't match pattern \"^[a-zA-Z0-9\\-_.]+$\"".into());
-        }
-        Ok(Self(value.to_string()))
-    }
-}
-impl ::std::convert::TryFrom<&str> for ApplicationInUid {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for ApplicationInUid {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for ApplicationInUid {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+model_impls!(ApplicationInUid : constrained_string);
+model_impls!(@ from_str ApplicationInUid max 256 min 1 pattern "^[a-zA-Z0-9\\-_.]+$");
 ///`ApplicationTokenExpireIn`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, Default, PartialEq)]
 #[non_exhaustive]
@@ -541,59 +431,8 @@ impl DashboardAccessOut {
 #[derive(::serde::Serialize, Clone, Debug, Eq, Hash, Ord, PartialEq, PartialOrd)]
 #[serde(transparent)]
 pub struct DashboardAccessOutUrl(::std::string::String);
-impl ::std::ops::Deref for DashboardAccessOutUrl {
-    type Target = ::std::string::String;
-    fn deref(&self) -> &::std::string::String {
-        &self.0
-    }
-}
-impl ::std::convert::From<DashboardAccessOutUrl> for ::std::string::String {
-    fn from(value: DashboardAccessOutUrl) -> Self {
-        value.0
-    }
-}
-impl ::std::str::FromStr for DashboardAccessOutUrl {
-    type Err = self::error::ConversionError;
-    fn from_str(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        if value.chars().count() > 65536usize {
-            return Err("longer than 65536 characters".into());
-        }
-        if value.chars().count() < 1usize {
-            return Err("shorter than 1 characters".into());
-        }
-        Ok(Self(value.to_string()))
-    }
-}
-impl ::std::convert::TryFrom<&str> for DashboardAccessOutUrl {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: &str,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl ::std::convert::TryFrom<::std::string::String> for DashboardAccessOutUrl {
-    type Error = self::error::ConversionError;
-    fn try_from(
-        value: ::std::string::String,
-    ) -> ::std::result::Result<Self, self::error::ConversionError> {
-        value.parse()
-    }
-}
-impl<'de> ::serde::Deserialize<'de> for DashboardAccessOutUrl {
-    fn deserialize<D>(deserializer: D) -> ::std::result::Result<Self, D::Error>
-    where
-        D: ::serde::Deserializer<'de>,
-    {
-        ::std::string::String::deserialize(deserializer)?
-            .parse()
-            .map_err(|e: self::error::ConversionError| {
-                <D::Error as ::serde::de::Error>::custom(e.to_string())
-            })
-    }
-}
+model_impls!(DashboardAccessOutUrl : constrained_string);
+model_impls!(@ from_str DashboardAccessOutUrl max 65536 min 1);
 ///`HttpErrorOut`
 #[derive(::serde::Deserialize, ::serde::Serialize, Clone, Debug, PartialEq)]
 #[non_exhaustive]

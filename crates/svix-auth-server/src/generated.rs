@@ -151,62 +151,14 @@ pub enum V1AuthenticationAppPortalAccessResponse {
 impl IntoResponse for V1AuthenticationAppPortalAccessResponse {
     fn into_response(self) -> Response {
         match self {
-            Self::Ok(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(200u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::BadRequest(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(400u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Unauthorized(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(401u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Forbidden(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(403u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(404u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Conflict(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(409u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(422u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::TooManyRequests(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(429u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
+            Self::Ok(body) => rt::json_response(rt::status(200), &body),
+            Self::BadRequest(body) => rt::json_response(rt::status(400), &body),
+            Self::Unauthorized(body) => rt::json_response(rt::status(401), &body),
+            Self::Forbidden(body) => rt::json_response(rt::status(403), &body),
+            Self::NotFound(body) => rt::json_response(rt::status(404), &body),
+            Self::Conflict(body) => rt::json_response(rt::status(409), &body),
+            Self::UnprocessableEntity(body) => rt::json_response(rt::status(422), &body),
+            Self::TooManyRequests(body) => rt::json_response(rt::status(429), &body),
             Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
@@ -257,62 +209,14 @@ pub enum V1AuthenticationCreateMessageTokenResponse {
 impl IntoResponse for V1AuthenticationCreateMessageTokenResponse {
     fn into_response(self) -> Response {
         match self {
-            Self::Ok(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(200u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::BadRequest(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(400u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Unauthorized(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(401u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Forbidden(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(403u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(404u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Conflict(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(409u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(422u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::TooManyRequests(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(429u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
+            Self::Ok(body) => rt::json_response(rt::status(200), &body),
+            Self::BadRequest(body) => rt::json_response(rt::status(400), &body),
+            Self::Unauthorized(body) => rt::json_response(rt::status(401), &body),
+            Self::Forbidden(body) => rt::json_response(rt::status(403), &body),
+            Self::NotFound(body) => rt::json_response(rt::status(404), &body),
+            Self::Conflict(body) => rt::json_response(rt::status(409), &body),
+            Self::UnprocessableEntity(body) => rt::json_response(rt::status(422), &body),
+            Self::TooManyRequests(body) => rt::json_response(rt::status(429), &body),
             Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
@@ -363,60 +267,14 @@ pub enum V1AuthenticationExpireAllResponse {
 impl IntoResponse for V1AuthenticationExpireAllResponse {
     fn into_response(self) -> Response {
         match self {
-            Self::NoContent => {
-                StatusCode::from_u16(204u16)
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-                    .into_response()
-            }
-            Self::BadRequest(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(400u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Unauthorized(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(401u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Forbidden(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(403u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(404u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Conflict(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(409u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(422u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::TooManyRequests(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(429u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
+            Self::NoContent => rt::status(204).into_response(),
+            Self::BadRequest(body) => rt::json_response(rt::status(400), &body),
+            Self::Unauthorized(body) => rt::json_response(rt::status(401), &body),
+            Self::Forbidden(body) => rt::json_response(rt::status(403), &body),
+            Self::NotFound(body) => rt::json_response(rt::status(404), &body),
+            Self::Conflict(body) => rt::json_response(rt::status(409), &body),
+            Self::UnprocessableEntity(body) => rt::json_response(rt::status(422), &body),
+            Self::TooManyRequests(body) => rt::json_response(rt::status(429), &body),
             Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
@@ -467,62 +325,14 @@ pub enum V1AuthenticationDashboardAccessResponse {
 impl IntoResponse for V1AuthenticationDashboardAccessResponse {
     fn into_response(self) -> Response {
         match self {
-            Self::Ok(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(200u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::BadRequest(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(400u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Unauthorized(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(401u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Forbidden(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(403u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(404u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Conflict(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(409u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(422u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::TooManyRequests(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(429u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
+            Self::Ok(body) => rt::json_response(rt::status(200), &body),
+            Self::BadRequest(body) => rt::json_response(rt::status(400), &body),
+            Self::Unauthorized(body) => rt::json_response(rt::status(401), &body),
+            Self::Forbidden(body) => rt::json_response(rt::status(403), &body),
+            Self::NotFound(body) => rt::json_response(rt::status(404), &body),
+            Self::Conflict(body) => rt::json_response(rt::status(409), &body),
+            Self::UnprocessableEntity(body) => rt::json_response(rt::status(422), &body),
+            Self::TooManyRequests(body) => rt::json_response(rt::status(429), &body),
             Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
@@ -568,60 +378,14 @@ pub enum V1AuthenticationLogoutResponse {
 impl IntoResponse for V1AuthenticationLogoutResponse {
     fn into_response(self) -> Response {
         match self {
-            Self::NoContent => {
-                StatusCode::from_u16(204u16)
-                    .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR)
-                    .into_response()
-            }
-            Self::BadRequest(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(400u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Unauthorized(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(401u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Forbidden(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(403u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(404u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Conflict(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(409u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(422u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::TooManyRequests(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(429u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
+            Self::NoContent => rt::status(204).into_response(),
+            Self::BadRequest(body) => rt::json_response(rt::status(400), &body),
+            Self::Unauthorized(body) => rt::json_response(rt::status(401), &body),
+            Self::Forbidden(body) => rt::json_response(rt::status(403), &body),
+            Self::NotFound(body) => rt::json_response(rt::status(404), &body),
+            Self::Conflict(body) => rt::json_response(rt::status(409), &body),
+            Self::UnprocessableEntity(body) => rt::json_response(rt::status(422), &body),
+            Self::TooManyRequests(body) => rt::json_response(rt::status(429), &body),
             Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
@@ -667,62 +431,14 @@ pub enum V1AuthenticationExchangeOneTimeTokenResponse {
 impl IntoResponse for V1AuthenticationExchangeOneTimeTokenResponse {
     fn into_response(self) -> Response {
         match self {
-            Self::Ok(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(200u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::BadRequest(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(400u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Unauthorized(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(401u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Forbidden(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(403u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::NotFound(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(404u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::Conflict(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(409u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::UnprocessableEntity(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(422u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
-            Self::TooManyRequests(body) => {
-                rt::json_response(
-                    StatusCode::from_u16(429u16)
-                        .unwrap_or(StatusCode::INTERNAL_SERVER_ERROR),
-                    &body,
-                )
-            }
+            Self::Ok(body) => rt::json_response(rt::status(200), &body),
+            Self::BadRequest(body) => rt::json_response(rt::status(400), &body),
+            Self::Unauthorized(body) => rt::json_response(rt::status(401), &body),
+            Self::Forbidden(body) => rt::json_response(rt::status(403), &body),
+            Self::NotFound(body) => rt::json_response(rt::status(404), &body),
+            Self::Conflict(body) => rt::json_response(rt::status(409), &body),
+            Self::UnprocessableEntity(body) => rt::json_response(rt::status(422), &body),
+            Self::TooManyRequests(body) => rt::json_response(rt::status(429), &body),
             Self::Undocumented(status, body) => rt::json_response(status, &body),
         }
     }
@@ -784,562 +500,286 @@ pub fn router_with_options<A: Api>(
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_app_portal_access<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
-    raw_path: Result<
-        axum::extract::RawPathParams,
-        axum::extract::rejection::RawPathParamsRejection,
-    >,
+    raw_path: rt::RawPath,
     request: axum::extract::Request,
 ) -> Response {
-    let response = async move {
+    let response: Result<Response, Response> = async move {
         let (parts, body) = request.into_parts();
-        let auth = match rt::bearer(&parts.headers) {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
+        let auth = rt::bearer(&parts.headers)?;
         let mut validator = rt::Validator::new();
         let val = &mut validator;
         let path = rt::PathParams::new(raw_path, val);
-        let p_app_id = rt::param(
-            "path",
-            "app_id",
-            path.get("app_id"),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            true,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: Some(1u64),
-                        max_length: Some(256u64),
-                        pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
-        let p_idempotency_key = rt::param(
-            "header",
-            "idempotency-key",
-            rt::header_values(&parts.headers, "idempotency-key", val),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            false,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
-        let body = match rt::json_body(
+        let p_app_id = PARAM_0.read(path.get("app_id"), val);
+        let p_idempotency_key = PARAM_1
+            .read(rt::header_values(&parts.headers, "idempotency-key", val), val);
+        let body = rt::json_body(
                 body,
                 &parts.headers,
                 true,
                 state.options.body_limit,
                 val,
             )
-            .await
-        {
-            Ok(b) => b,
-            Err(r) => return r,
-        };
+            .await?;
         if let Some(v) = body.as_ref() {
             val.push("body");
             validate_app_portal_access_in(v, val);
             val.pop();
         }
-        if let Err(errors) = validator.finish() {
-            return errors.into_response();
-        }
+        validator.finish().map_err(IntoResponse::into_response)?;
         let params = V1AuthenticationAppPortalAccessParams {
-            app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
-            idempotency_key: match rt::convert(
+            app_id: rt::convert(p_app_id, &["path", "app_id"])?,
+            idempotency_key: rt::convert(
                 p_idempotency_key,
                 &["header", "idempotency-key"],
-            ) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
+            )?,
         };
-        let body: models::AppPortalAccessIn = match rt::convert(
+        let body: models::AppPortalAccessIn = rt::convert(
             body.unwrap_or(Value::Null),
             &["body"],
-        ) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+        )?;
         #[allow(deprecated)]
         let response = state
             .api
             .v1_authentication_app_portal_access(auth, params, body)
             .await;
-        response.into_response()
+        Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(&ERROR_SHAPES, 0usize, response)
+    rt::in_document_shape(
+        &ERROR_SHAPES,
+        0usize,
+        response.unwrap_or_else(|refused| refused),
+    )
 }
 ///Extracts, validates and dispatches `v1.authentication.create-message-token`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_create_message_token<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
-    raw_path: Result<
-        axum::extract::RawPathParams,
-        axum::extract::rejection::RawPathParamsRejection,
-    >,
+    raw_path: rt::RawPath,
     request: axum::extract::Request,
 ) -> Response {
-    let response = async move {
+    let response: Result<Response, Response> = async move {
         let (parts, body) = request.into_parts();
-        let auth = match rt::bearer(&parts.headers) {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
+        let auth = rt::bearer(&parts.headers)?;
         let mut validator = rt::Validator::new();
         let val = &mut validator;
         let path = rt::PathParams::new(raw_path, val);
-        let p_app_id = rt::param(
-            "path",
-            "app_id",
-            path.get("app_id"),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            true,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: Some(1u64),
-                        max_length: Some(256u64),
-                        pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
-        let p_idempotency_key = rt::param(
-            "header",
-            "idempotency-key",
-            rt::header_values(&parts.headers, "idempotency-key", val),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            false,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
-        let body = match rt::json_body(
+        let p_app_id = PARAM_0.read(path.get("app_id"), val);
+        let p_idempotency_key = PARAM_1
+            .read(rt::header_values(&parts.headers, "idempotency-key", val), val);
+        let body = rt::json_body(
                 body,
                 &parts.headers,
                 true,
                 state.options.body_limit,
                 val,
             )
-            .await
-        {
-            Ok(b) => b,
-            Err(r) => return r,
-        };
+            .await?;
         if let Some(v) = body.as_ref() {
             val.push("body");
             validate_create_message_token_in(v, val);
             val.pop();
         }
-        if let Err(errors) = validator.finish() {
-            return errors.into_response();
-        }
+        validator.finish().map_err(IntoResponse::into_response)?;
         let params = V1AuthenticationCreateMessageTokenParams {
-            app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
-            idempotency_key: match rt::convert(
+            app_id: rt::convert(p_app_id, &["path", "app_id"])?,
+            idempotency_key: rt::convert(
                 p_idempotency_key,
                 &["header", "idempotency-key"],
-            ) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
+            )?,
         };
-        let body: models::CreateMessageTokenIn = match rt::convert(
+        let body: models::CreateMessageTokenIn = rt::convert(
             body.unwrap_or(Value::Null),
             &["body"],
-        ) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+        )?;
         #[allow(deprecated)]
         let response = state
             .api
             .v1_authentication_create_message_token(auth, params, body)
             .await;
-        response.into_response()
+        Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(&ERROR_SHAPES, 1usize, response)
+    rt::in_document_shape(
+        &ERROR_SHAPES,
+        1usize,
+        response.unwrap_or_else(|refused| refused),
+    )
 }
 ///Extracts, validates and dispatches `v1.authentication.expire-all`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_expire_all<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
-    raw_path: Result<
-        axum::extract::RawPathParams,
-        axum::extract::rejection::RawPathParamsRejection,
-    >,
+    raw_path: rt::RawPath,
     request: axum::extract::Request,
 ) -> Response {
-    let response = async move {
+    let response: Result<Response, Response> = async move {
         let (parts, body) = request.into_parts();
-        let auth = match rt::bearer(&parts.headers) {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
+        let auth = rt::bearer(&parts.headers)?;
         let mut validator = rt::Validator::new();
         let val = &mut validator;
         let path = rt::PathParams::new(raw_path, val);
-        let p_app_id = rt::param(
-            "path",
-            "app_id",
-            path.get("app_id"),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            true,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: Some(1u64),
-                        max_length: Some(256u64),
-                        pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
-        let p_idempotency_key = rt::param(
-            "header",
-            "idempotency-key",
-            rt::header_values(&parts.headers, "idempotency-key", val),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            false,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
-        let body = match rt::json_body(
+        let p_app_id = PARAM_0.read(path.get("app_id"), val);
+        let p_idempotency_key = PARAM_1
+            .read(rt::header_values(&parts.headers, "idempotency-key", val), val);
+        let body = rt::json_body(
                 body,
                 &parts.headers,
                 true,
                 state.options.body_limit,
                 val,
             )
-            .await
-        {
-            Ok(b) => b,
-            Err(r) => return r,
-        };
+            .await?;
         if let Some(v) = body.as_ref() {
             val.push("body");
             validate_application_token_expire_in(v, val);
             val.pop();
         }
-        if let Err(errors) = validator.finish() {
-            return errors.into_response();
-        }
+        validator.finish().map_err(IntoResponse::into_response)?;
         let params = V1AuthenticationExpireAllParams {
-            app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
-            idempotency_key: match rt::convert(
+            app_id: rt::convert(p_app_id, &["path", "app_id"])?,
+            idempotency_key: rt::convert(
                 p_idempotency_key,
                 &["header", "idempotency-key"],
-            ) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
+            )?,
         };
-        let body: models::ApplicationTokenExpireIn = match rt::convert(
+        let body: models::ApplicationTokenExpireIn = rt::convert(
             body.unwrap_or(Value::Null),
             &["body"],
-        ) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+        )?;
         #[allow(deprecated)]
         let response = state.api.v1_authentication_expire_all(auth, params, body).await;
-        response.into_response()
+        Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(&ERROR_SHAPES, 2usize, response)
+    rt::in_document_shape(
+        &ERROR_SHAPES,
+        2usize,
+        response.unwrap_or_else(|refused| refused),
+    )
 }
 ///Extracts, validates and dispatches `v1.authentication.dashboard-access`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_dashboard_access<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
-    raw_path: Result<
-        axum::extract::RawPathParams,
-        axum::extract::rejection::RawPathParamsRejection,
-    >,
+    raw_path: rt::RawPath,
     request: axum::extract::Request,
 ) -> Response {
-    let response = async move {
+    let response: Result<Response, Response> = async move {
         let (parts, body) = request.into_parts();
-        let auth = match rt::bearer(&parts.headers) {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
+        let auth = rt::bearer(&parts.headers)?;
         let mut validator = rt::Validator::new();
         let val = &mut validator;
         let path = rt::PathParams::new(raw_path, val);
-        let p_app_id = rt::param(
-            "path",
-            "app_id",
-            path.get("app_id"),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            true,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: Some(1u64),
-                        max_length: Some(256u64),
-                        pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
-        let p_idempotency_key = rt::param(
-            "header",
-            "idempotency-key",
-            rt::header_values(&parts.headers, "idempotency-key", val),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            false,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
+        let p_app_id = PARAM_0.read(path.get("app_id"), val);
+        let p_idempotency_key = PARAM_1
+            .read(rt::header_values(&parts.headers, "idempotency-key", val), val);
         drop(body);
-        if let Err(errors) = validator.finish() {
-            return errors.into_response();
-        }
+        validator.finish().map_err(IntoResponse::into_response)?;
         let params = V1AuthenticationDashboardAccessParams {
-            app_id: match rt::convert(p_app_id, &["path", "app_id"]) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
-            idempotency_key: match rt::convert(
+            app_id: rt::convert(p_app_id, &["path", "app_id"])?,
+            idempotency_key: rt::convert(
                 p_idempotency_key,
                 &["header", "idempotency-key"],
-            ) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
+            )?,
         };
         #[allow(deprecated)]
         let response = state.api.v1_authentication_dashboard_access(auth, params).await;
-        response.into_response()
+        Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(&ERROR_SHAPES, 3usize, response)
+    rt::in_document_shape(
+        &ERROR_SHAPES,
+        3usize,
+        response.unwrap_or_else(|refused| refused),
+    )
 }
 ///Extracts, validates and dispatches `v1.authentication.logout`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_logout<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
-    raw_path: Result<
-        axum::extract::RawPathParams,
-        axum::extract::rejection::RawPathParamsRejection,
-    >,
+    raw_path: rt::RawPath,
     request: axum::extract::Request,
 ) -> Response {
-    let response = async move {
+    let response: Result<Response, Response> = async move {
         let (parts, body) = request.into_parts();
-        let auth = match rt::bearer(&parts.headers) {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
+        let auth = rt::bearer(&parts.headers)?;
         let mut validator = rt::Validator::new();
         let val = &mut validator;
         drop(raw_path);
-        let p_idempotency_key = rt::param(
-            "header",
-            "idempotency-key",
-            rt::header_values(&parts.headers, "idempotency-key", val),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            false,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
+        let p_idempotency_key = PARAM_1
+            .read(rt::header_values(&parts.headers, "idempotency-key", val), val);
         drop(body);
-        if let Err(errors) = validator.finish() {
-            return errors.into_response();
-        }
+        validator.finish().map_err(IntoResponse::into_response)?;
         let params = V1AuthenticationLogoutParams {
-            idempotency_key: match rt::convert(
+            idempotency_key: rt::convert(
                 p_idempotency_key,
                 &["header", "idempotency-key"],
-            ) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
+            )?,
         };
         #[allow(deprecated)]
         let response = state.api.v1_authentication_logout(auth, params).await;
-        response.into_response()
+        Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(&ERROR_SHAPES, 4usize, response)
+    rt::in_document_shape(
+        &ERROR_SHAPES,
+        4usize,
+        response.unwrap_or_else(|refused| refused),
+    )
 }
 ///Extracts, validates and dispatches `v1.authentication.exchange-one-time-token`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
 async fn handle_v1_authentication_exchange_one_time_token<A: Api>(
     axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
-    raw_path: Result<
-        axum::extract::RawPathParams,
-        axum::extract::rejection::RawPathParamsRejection,
-    >,
+    raw_path: rt::RawPath,
     request: axum::extract::Request,
 ) -> Response {
-    let response = async move {
+    let response: Result<Response, Response> = async move {
         let (parts, body) = request.into_parts();
-        let auth = match rt::bearer(&parts.headers) {
-            Ok(a) => a,
-            Err(r) => return r,
-        };
+        let auth = rt::bearer(&parts.headers)?;
         let mut validator = rt::Validator::new();
         let val = &mut validator;
         drop(raw_path);
-        let p_idempotency_key = rt::param(
-            "header",
-            "idempotency-key",
-            rt::header_values(&parts.headers, "idempotency-key", val),
-            rt::ParamShape::Scalar(rt::Scalar::String),
-            false,
-            (|v: &Value, val: &mut rt::Validator| {
-                rt::string(
-                    v,
-                    false,
-                    &rt::StringRules {
-                        min_length: None,
-                        max_length: None,
-                        pattern: None,
-                        format: None,
-                    },
-                    val,
-                );
-            }) as fn(&Value, &mut rt::Validator),
-            val,
-        );
-        let body = match rt::json_body(
+        let p_idempotency_key = PARAM_1
+            .read(rt::header_values(&parts.headers, "idempotency-key", val), val);
+        let body = rt::json_body(
                 body,
                 &parts.headers,
                 true,
                 state.options.body_limit,
                 val,
             )
-            .await
-        {
-            Ok(b) => b,
-            Err(r) => return r,
-        };
+            .await?;
         if let Some(v) = body.as_ref() {
             val.push("body");
             validate_one_time_token_in(v, val);
             val.pop();
         }
-        if let Err(errors) = validator.finish() {
-            return errors.into_response();
-        }
+        validator.finish().map_err(IntoResponse::into_response)?;
         let params = V1AuthenticationExchangeOneTimeTokenParams {
-            idempotency_key: match rt::convert(
+            idempotency_key: rt::convert(
                 p_idempotency_key,
                 &["header", "idempotency-key"],
-            ) {
-                Ok(v) => v,
-                Err(r) => return r,
-            },
+            )?,
         };
-        let body: models::OneTimeTokenIn = match rt::convert(
+        let body: models::OneTimeTokenIn = rt::convert(
             body.unwrap_or(Value::Null),
             &["body"],
-        ) {
-            Ok(v) => v,
-            Err(r) => return r,
-        };
+        )?;
         #[allow(deprecated)]
         let response = state
             .api
             .v1_authentication_exchange_one_time_token(auth, params, body)
             .await;
-        response.into_response()
+        Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(&ERROR_SHAPES, 5usize, response)
+    rt::in_document_shape(
+        &ERROR_SHAPES,
+        5usize,
+        response.unwrap_or_else(|refused| refused),
+    )
 }
 ///Checks a JSON value against the `AppPortalAccessIn` schema (`AppPortalAccessIn`).
 #[allow(unused_variables, clippy::collapsible_if)]
@@ -1354,45 +794,15 @@ fn validate_app_portal_access_in(v: &Value, val: &mut rt::Validator) {
         }
         if let Some(v) = map.get("expiry") {
             val.push("expiry");
-            rt::integer(
-                v,
-                true,
-                &rt::IntRules {
-                    minimum: Some(3600),
-                    maximum: Some(604800),
-                    exclusive_minimum: None,
-                    exclusive_maximum: None,
-                    multiple_of: None,
-                },
-                val,
-            );
+            rt::integer(v, true, &RULES_2, val);
             val.pop();
         }
         if let Some(v) = map.get("featureFlags") {
             val.push("featureFlags");
-            if let Some(items) = rt::array(
-                v,
-                false,
-                &rt::ArrayRules {
-                    min_items: None,
-                    max_items: None,
-                    unique_items: true,
-                },
-                val,
-            ) {
+            if let Some(items) = rt::array(v, false, &RULES_4, val) {
                 for (i, v) in items.iter().enumerate() {
                     val.push(i.to_string());
-                    rt::string(
-                        v,
-                        false,
-                        &rt::StringRules {
-                            min_length: None,
-                            max_length: Some(256u64),
-                            pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                            format: None,
-                        },
-                        val,
-                    );
+                    rt::string(v, false, &RULES_3, val);
                     val.pop();
                 }
             }
@@ -1411,48 +821,17 @@ fn validate_application_in(v: &Value, val: &mut rt::Validator) {
     if let Some(map) = rt::object(v, false, &["name"], val) {
         if let Some(v) = map.get("name") {
             val.push("name");
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: Some(1u64),
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
+            rt::string(v, false, &RULES_5, val);
             val.pop();
         }
         if let Some(v) = map.get("uid") {
             val.push("uid");
-            rt::string(
-                v,
-                true,
-                &rt::StringRules {
-                    min_length: Some(1u64),
-                    max_length: Some(256u64),
-                    pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
-                    format: None,
-                },
-                val,
-            );
+            rt::string(v, true, &RULES_0, val);
             val.pop();
         }
         if let Some(v) = map.get("rateLimit") {
             val.push("rateLimit");
-            rt::integer(
-                v,
-                true,
-                &rt::IntRules {
-                    minimum: Some(1),
-                    maximum: Some(65535),
-                    exclusive_minimum: None,
-                    exclusive_maximum: None,
-                    multiple_of: None,
-                },
-                val,
-            );
+            rt::integer(v, true, &RULES_6, val);
             val.pop();
         }
         if let Some(v) = map.get("metadata") {
@@ -1460,17 +839,7 @@ fn validate_application_in(v: &Value, val: &mut rt::Validator) {
             if let Some(map) = rt::object(v, false, &[], val) {
                 for (key, v) in map.iter().filter(|(k, _)| ![].contains(&k.as_str())) {
                     val.push(key.clone());
-                    rt::string(
-                        v,
-                        false,
-                        &rt::StringRules {
-                            min_length: None,
-                            max_length: None,
-                            pattern: None,
-                            format: None,
-                        },
-                        val,
-                    );
+                    rt::string(v, false, &RULES_1, val);
                     val.pop();
                 }
             }
@@ -1484,18 +853,7 @@ fn validate_application_token_expire_in(v: &Value, val: &mut rt::Validator) {
     if let Some(map) = rt::object(v, false, &[], val) {
         if let Some(v) = map.get("expiry") {
             val.push("expiry");
-            rt::integer(
-                v,
-                true,
-                &rt::IntRules {
-                    minimum: Some(0),
-                    maximum: Some(259200),
-                    exclusive_minimum: None,
-                    exclusive_maximum: None,
-                    multiple_of: None,
-                },
-                val,
-            );
+            rt::integer(v, true, &RULES_7, val);
             val.pop();
         }
     }
@@ -1506,33 +864,12 @@ fn validate_create_message_token_in(v: &Value, val: &mut rt::Validator) {
     if let Some(map) = rt::object(v, false, &["name"], val) {
         if let Some(v) = map.get("name") {
             val.push("name");
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
+            rt::string(v, false, &RULES_1, val);
             val.pop();
         }
         if let Some(v) = map.get("expiry") {
             val.push("expiry");
-            rt::integer(
-                v,
-                true,
-                &rt::IntRules {
-                    minimum: Some(0),
-                    maximum: Some(18446744073709551615),
-                    exclusive_minimum: None,
-                    exclusive_maximum: None,
-                    multiple_of: None,
-                },
-                val,
-            );
+            rt::integer(v, true, &RULES_8, val);
             val.pop();
         }
     }
@@ -1543,21 +880,86 @@ fn validate_one_time_token_in(v: &Value, val: &mut rt::Validator) {
     if let Some(map) = rt::object(v, false, &["oneTimeToken"], val) {
         if let Some(v) = map.get("oneTimeToken") {
             val.push("oneTimeToken");
-            rt::string(
-                v,
-                false,
-                &rt::StringRules {
-                    min_length: None,
-                    max_length: None,
-                    pattern: None,
-                    format: None,
-                },
-                val,
-            );
+            rt::string(v, false, &RULES_1, val);
             val.pop();
         }
     }
 }
+static RULES_0: rt::StringRules = rt::StringRules {
+    min_length: Some(1u64),
+    max_length: Some(256u64),
+    pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
+    format: None,
+};
+static RULES_1: rt::StringRules = rt::StringRules {
+    min_length: None,
+    max_length: None,
+    pattern: None,
+    format: None,
+};
+static RULES_2: rt::IntRules = rt::IntRules {
+    minimum: Some(3600),
+    maximum: Some(604800),
+    exclusive_minimum: None,
+    exclusive_maximum: None,
+    multiple_of: None,
+};
+static RULES_3: rt::StringRules = rt::StringRules {
+    min_length: None,
+    max_length: Some(256u64),
+    pattern: Some((&PATTERN_0, "^[a-zA-Z0-9\\-_.]+$")),
+    format: None,
+};
+static RULES_4: rt::ArrayRules = rt::ArrayRules {
+    min_items: None,
+    max_items: None,
+    unique_items: true,
+};
+static RULES_5: rt::StringRules = rt::StringRules {
+    min_length: Some(1u64),
+    max_length: None,
+    pattern: None,
+    format: None,
+};
+static RULES_6: rt::IntRules = rt::IntRules {
+    minimum: Some(1),
+    maximum: Some(65535),
+    exclusive_minimum: None,
+    exclusive_maximum: None,
+    multiple_of: None,
+};
+static RULES_7: rt::IntRules = rt::IntRules {
+    minimum: Some(0),
+    maximum: Some(259200),
+    exclusive_minimum: None,
+    exclusive_maximum: None,
+    multiple_of: None,
+};
+static RULES_8: rt::IntRules = rt::IntRules {
+    minimum: Some(0),
+    maximum: Some(18446744073709551615),
+    exclusive_minimum: None,
+    exclusive_maximum: None,
+    multiple_of: None,
+};
+static PARAM_0: rt::Param = rt::Param {
+    location: "path",
+    name: "app_id",
+    shape: rt::ParamShape::Scalar(rt::Scalar::String),
+    required: true,
+    check: |v, val| {
+        rt::string(v, false, &RULES_0, val);
+    },
+};
+static PARAM_1: rt::Param = rt::Param {
+    location: "header",
+    name: "idempotency-key",
+    shape: rt::ParamShape::Scalar(rt::Scalar::String),
+    required: false,
+    check: |v, val| {
+        rt::string(v, false, &RULES_1, val);
+    },
+};
 static PATTERN_0: LazyLock<Regex> = LazyLock::new(|| {
     Regex::new("^[a-zA-Z0-9\\-_.]+$").expect("pattern was compiled at generation time")
 });
@@ -1635,128 +1037,31 @@ pub mod mock {
             params: V1AuthenticationAppPortalAccessParams,
             body: models::AppPortalAccessIn,
         ) -> V1AuthenticationAppPortalAccessResponse {
+            use V1AuthenticationAppPortalAccessResponse as R;
+            let refused = |r: rt::mock::Refusal| R::Undocumented(
+                r.status(),
+                r.into_body(),
+            );
             let choice = match self.engine.choose_for(0usize, &auth) {
                 Ok(choice) => choice,
-                Err(r) => {
-                    return V1AuthenticationAppPortalAccessResponse::Undocumented(
-                        r.status(),
-                        r.into_body(),
-                    );
-                }
+                Err(r) => return refused(r),
             };
             match choice.response() {
-                0usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationAppPortalAccessResponse::Ok(body),
-                        Err(r) => {
-                            V1AuthenticationAppPortalAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                1usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationAppPortalAccessResponse::BadRequest(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationAppPortalAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                2usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationAppPortalAccessResponse::Unauthorized(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationAppPortalAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                3usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationAppPortalAccessResponse::Forbidden(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationAppPortalAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                4usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationAppPortalAccessResponse::NotFound(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationAppPortalAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                5usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationAppPortalAccessResponse::Conflict(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationAppPortalAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
+                0usize => self.engine.json(&choice).map_or_else(refused, R::Ok),
+                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
+                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
+                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
+                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
+                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
                 6usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationAppPortalAccessResponse::UnprocessableEntity(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationAppPortalAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine
+                        .json(&choice)
+                        .map_or_else(refused, R::UnprocessableEntity)
                 }
                 7usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationAppPortalAccessResponse::TooManyRequests(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationAppPortalAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => {
-                    V1AuthenticationAppPortalAccessResponse::Undocumented(
-                        choice.status(),
-                        Value::Null,
-                    )
-                }
+                _ => R::Undocumented(choice.status(), Value::Null),
             }
         }
         #[allow(unused_variables, clippy::match_single_binding)]
@@ -1766,130 +1071,31 @@ pub mod mock {
             params: V1AuthenticationCreateMessageTokenParams,
             body: models::CreateMessageTokenIn,
         ) -> V1AuthenticationCreateMessageTokenResponse {
+            use V1AuthenticationCreateMessageTokenResponse as R;
+            let refused = |r: rt::mock::Refusal| R::Undocumented(
+                r.status(),
+                r.into_body(),
+            );
             let choice = match self.engine.choose_for(1usize, &auth) {
                 Ok(choice) => choice,
-                Err(r) => {
-                    return V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                        r.status(),
-                        r.into_body(),
-                    );
-                }
+                Err(r) => return refused(r),
             };
             match choice.response() {
-                0usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationCreateMessageTokenResponse::Ok(body),
-                        Err(r) => {
-                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                1usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationCreateMessageTokenResponse::BadRequest(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                2usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationCreateMessageTokenResponse::Unauthorized(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                3usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationCreateMessageTokenResponse::Forbidden(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                4usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationCreateMessageTokenResponse::NotFound(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                5usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationCreateMessageTokenResponse::Conflict(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
+                0usize => self.engine.json(&choice).map_or_else(refused, R::Ok),
+                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
+                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
+                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
+                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
+                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
                 6usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationCreateMessageTokenResponse::UnprocessableEntity(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine
+                        .json(&choice)
+                        .map_or_else(refused, R::UnprocessableEntity)
                 }
                 7usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationCreateMessageTokenResponse::TooManyRequests(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => {
-                    V1AuthenticationCreateMessageTokenResponse::Undocumented(
-                        choice.status(),
-                        Value::Null,
-                    )
-                }
+                _ => R::Undocumented(choice.status(), Value::Null),
             }
         }
         #[allow(unused_variables, clippy::match_single_binding)]
@@ -1899,104 +1105,31 @@ pub mod mock {
             params: V1AuthenticationExpireAllParams,
             body: models::ApplicationTokenExpireIn,
         ) -> V1AuthenticationExpireAllResponse {
+            use V1AuthenticationExpireAllResponse as R;
+            let refused = |r: rt::mock::Refusal| R::Undocumented(
+                r.status(),
+                r.into_body(),
+            );
             let choice = match self.engine.choose_for(2usize, &auth) {
                 Ok(choice) => choice,
-                Err(r) => {
-                    return V1AuthenticationExpireAllResponse::Undocumented(
-                        r.status(),
-                        r.into_body(),
-                    );
-                }
+                Err(r) => return refused(r),
             };
             match choice.response() {
-                0usize => V1AuthenticationExpireAllResponse::NoContent,
-                1usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationExpireAllResponse::BadRequest(body),
-                        Err(r) => {
-                            V1AuthenticationExpireAllResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                2usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationExpireAllResponse::Unauthorized(body),
-                        Err(r) => {
-                            V1AuthenticationExpireAllResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                3usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationExpireAllResponse::Forbidden(body),
-                        Err(r) => {
-                            V1AuthenticationExpireAllResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                4usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationExpireAllResponse::NotFound(body),
-                        Err(r) => {
-                            V1AuthenticationExpireAllResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                5usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationExpireAllResponse::Conflict(body),
-                        Err(r) => {
-                            V1AuthenticationExpireAllResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
+                0usize => R::NoContent,
+                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
+                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
+                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
+                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
+                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
                 6usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExpireAllResponse::UnprocessableEntity(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationExpireAllResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine
+                        .json(&choice)
+                        .map_or_else(refused, R::UnprocessableEntity)
                 }
                 7usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExpireAllResponse::TooManyRequests(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationExpireAllResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => {
-                    V1AuthenticationExpireAllResponse::Undocumented(
-                        choice.status(),
-                        Value::Null,
-                    )
-                }
+                _ => R::Undocumented(choice.status(), Value::Null),
             }
         }
         #[allow(unused_variables, clippy::match_single_binding)]
@@ -2005,128 +1138,31 @@ pub mod mock {
             auth: rt::Bearer,
             params: V1AuthenticationDashboardAccessParams,
         ) -> V1AuthenticationDashboardAccessResponse {
+            use V1AuthenticationDashboardAccessResponse as R;
+            let refused = |r: rt::mock::Refusal| R::Undocumented(
+                r.status(),
+                r.into_body(),
+            );
             let choice = match self.engine.choose_for(3usize, &auth) {
                 Ok(choice) => choice,
-                Err(r) => {
-                    return V1AuthenticationDashboardAccessResponse::Undocumented(
-                        r.status(),
-                        r.into_body(),
-                    );
-                }
+                Err(r) => return refused(r),
             };
             match choice.response() {
-                0usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationDashboardAccessResponse::Ok(body),
-                        Err(r) => {
-                            V1AuthenticationDashboardAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                1usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationDashboardAccessResponse::BadRequest(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationDashboardAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                2usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationDashboardAccessResponse::Unauthorized(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationDashboardAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                3usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationDashboardAccessResponse::Forbidden(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationDashboardAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                4usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationDashboardAccessResponse::NotFound(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationDashboardAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                5usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationDashboardAccessResponse::Conflict(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationDashboardAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
+                0usize => self.engine.json(&choice).map_or_else(refused, R::Ok),
+                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
+                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
+                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
+                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
+                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
                 6usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationDashboardAccessResponse::UnprocessableEntity(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationDashboardAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine
+                        .json(&choice)
+                        .map_or_else(refused, R::UnprocessableEntity)
                 }
                 7usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationDashboardAccessResponse::TooManyRequests(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationDashboardAccessResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => {
-                    V1AuthenticationDashboardAccessResponse::Undocumented(
-                        choice.status(),
-                        Value::Null,
-                    )
-                }
+                _ => R::Undocumented(choice.status(), Value::Null),
             }
         }
         #[allow(unused_variables, clippy::match_single_binding)]
@@ -2135,102 +1171,31 @@ pub mod mock {
             auth: rt::Bearer,
             params: V1AuthenticationLogoutParams,
         ) -> V1AuthenticationLogoutResponse {
+            use V1AuthenticationLogoutResponse as R;
+            let refused = |r: rt::mock::Refusal| R::Undocumented(
+                r.status(),
+                r.into_body(),
+            );
             let choice = match self.engine.choose_for(4usize, &auth) {
                 Ok(choice) => choice,
-                Err(r) => {
-                    return V1AuthenticationLogoutResponse::Undocumented(
-                        r.status(),
-                        r.into_body(),
-                    );
-                }
+                Err(r) => return refused(r),
             };
             match choice.response() {
-                0usize => V1AuthenticationLogoutResponse::NoContent,
-                1usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationLogoutResponse::BadRequest(body),
-                        Err(r) => {
-                            V1AuthenticationLogoutResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                2usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationLogoutResponse::Unauthorized(body),
-                        Err(r) => {
-                            V1AuthenticationLogoutResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                3usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationLogoutResponse::Forbidden(body),
-                        Err(r) => {
-                            V1AuthenticationLogoutResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                4usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationLogoutResponse::NotFound(body),
-                        Err(r) => {
-                            V1AuthenticationLogoutResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                5usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationLogoutResponse::Conflict(body),
-                        Err(r) => {
-                            V1AuthenticationLogoutResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
+                0usize => R::NoContent,
+                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
+                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
+                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
+                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
+                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
                 6usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationLogoutResponse::UnprocessableEntity(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationLogoutResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine
+                        .json(&choice)
+                        .map_or_else(refused, R::UnprocessableEntity)
                 }
                 7usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => V1AuthenticationLogoutResponse::TooManyRequests(body),
-                        Err(r) => {
-                            V1AuthenticationLogoutResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => {
-                    V1AuthenticationLogoutResponse::Undocumented(
-                        choice.status(),
-                        Value::Null,
-                    )
-                }
+                _ => R::Undocumented(choice.status(), Value::Null),
             }
         }
         #[allow(unused_variables, clippy::match_single_binding)]
@@ -2240,134 +1205,31 @@ pub mod mock {
             params: V1AuthenticationExchangeOneTimeTokenParams,
             body: models::OneTimeTokenIn,
         ) -> V1AuthenticationExchangeOneTimeTokenResponse {
+            use V1AuthenticationExchangeOneTimeTokenResponse as R;
+            let refused = |r: rt::mock::Refusal| R::Undocumented(
+                r.status(),
+                r.into_body(),
+            );
             let choice = match self.engine.choose_for(5usize, &auth) {
                 Ok(choice) => choice,
-                Err(r) => {
-                    return V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                        r.status(),
-                        r.into_body(),
-                    );
-                }
+                Err(r) => return refused(r),
             };
             match choice.response() {
-                0usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Ok(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                1usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::BadRequest(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                2usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Unauthorized(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                3usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Forbidden(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                4usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::NotFound(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
-                5usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Conflict(body)
-                        }
-                        Err(r) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
-                }
+                0usize => self.engine.json(&choice).map_or_else(refused, R::Ok),
+                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
+                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
+                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
+                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
+                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
                 6usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::UnprocessableEntity(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine
+                        .json(&choice)
+                        .map_or_else(refused, R::UnprocessableEntity)
                 }
                 7usize => {
-                    match self.engine.json(&choice) {
-                        Ok(body) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::TooManyRequests(
-                                body,
-                            )
-                        }
-                        Err(r) => {
-                            V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                                r.status(),
-                                r.into_body(),
-                            )
-                        }
-                    }
+                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => {
-                    V1AuthenticationExchangeOneTimeTokenResponse::Undocumented(
-                        choice.status(),
-                        Value::Null,
-                    )
-                }
+                _ => R::Undocumented(choice.status(), Value::Null),
             }
         }
     }

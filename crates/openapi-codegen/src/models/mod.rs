@@ -1,8 +1,10 @@
 //! Models: every component schema becomes one Rust type (typify), emitted into the models crate
 //! and shared by the client (progenitor replacements) and the server (trait signatures).
 
+mod compact;
 mod defaults;
 mod json_schema;
+mod model_impls;
 pub(crate) use json_schema::to_value_schema;
 mod repair;
 mod setters;
@@ -95,8 +97,9 @@ impl Models {
     /// The code of the models crate's generated module: typify's types, each struct with named
     /// fields and each enum marked `#[non_exhaustive]`, so the document can grow without breaking
     /// code outside the crate (structs are built with `new` and the `with_…` setters
-    /// (`setters`); matches need a `_` arm).
-    pub fn file(&self) -> Result<syn::File> {
+    /// (`setters`); matches need a `_` arm) — with typify's repeated impls as `model_impls!` lines
+    /// (`compact`) and the source the module then starts with.
+    pub fn file(&self) -> Result<(syn::File, &'static str)> {
         let file = syn::parse2::<syn::File>(self.rendered.clone()).map_err(|e| {
             crate::error::Error::backend(
                 "typify",
@@ -118,7 +121,9 @@ impl Models {
             items.push(item);
             items.extend(constructors.map(syn::Item::Impl));
         }
-        Ok(syn::File { items, ..file })
+        let (items, compacted) = compact::compact(items);
+        let prelude = if compacted { model_impls::SOURCE } else { "" };
+        Ok((syn::File { items, ..file }, prelude))
     }
 }
 

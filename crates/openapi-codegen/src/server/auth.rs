@@ -178,10 +178,7 @@ pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
         return if anonymous {
             AuthCode {
                 extract: quote! {
-                    let auth = match rt::optional_bearer(&parts.headers) {
-                        Ok(a) => a,
-                        Err(r) => return r,
-                    };
+                    let auth = rt::optional_bearer(&parts.headers)?;
                 },
                 arg: quote! { auth, },
                 ty_arg: quote! { auth: Option<rt::Bearer>, },
@@ -190,7 +187,7 @@ pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
         } else {
             AuthCode {
                 extract: quote! {
-                    let auth = match rt::bearer(&parts.headers) { Ok(a) => a, Err(r) => return r };
+                    let auth = rt::bearer(&parts.headers)?;
                 },
                 arg: quote! { auth, },
                 ty_arg: quote! { auth: rt::Bearer, },
@@ -222,7 +219,7 @@ pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
         };
         return AuthCode {
             extract: quote! {
-                let auth = match #call(&parts, SCHEMES, #i, #pick) { Ok(a) => a, Err(r) => return r };
+                let auth = #call(&parts, SCHEMES, #i, #pick)?;
             },
             arg: quote! { auth, },
             ty_arg: quote! { auth: #ty, },
@@ -233,14 +230,14 @@ pub(super) fn auth(op: &Operation, api: &Api) -> AuthCode {
     let (extract, ty) = if anonymous {
         (
             quote! {
-                let auth = match rt::authenticate(&parts, SCHEMES, &[#(#lists),*], true) { Ok(a) => a, Err(r) => return r };
+                let auth = rt::authenticate(&parts, SCHEMES, &[#(#lists),*], true)?;
             },
             quote! { Option<rt::Presented> },
         )
     } else {
         (
             quote! {
-                let auth = match rt::require(&parts, SCHEMES, &[#(#lists),*]) { Ok(a) => a, Err(r) => return r };
+                let auth = rt::require(&parts, SCHEMES, &[#(#lists),*])?;
             },
             quote! { rt::Presented },
         )

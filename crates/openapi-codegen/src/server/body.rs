@@ -117,7 +117,7 @@ fn several_media_types(
             },
             quote! {
                 let Some(body) = body else {
-                    return rt::refusal(StatusCode::BAD_REQUEST, "bad_request", "the request body is required");
+                    return Err(rt::refusal(StatusCode::BAD_REQUEST, "bad_request", "the request body is required"));
                 };
             },
         )
@@ -134,10 +134,7 @@ fn several_media_types(
             pub enum #enum_ty { #(#variants)* }
         },
         extract: quote! {
-            let index = match rt::content_index(&parts.headers, &[#(#declared),*]) {
-                Ok(i) => i,
-                Err(r) => return r,
-            };
+            let index = rt::content_index(&parts.headers, &[#(#declared),*])?;
             let body: Option<#enum_ty> = match index {
                 #(#arms)*
                 _ => None,
@@ -179,17 +176,14 @@ fn content_code(
     };
     let convert = |ty: &TokenStream| {
         quote! {
-            let body: #ty = match rt::convert(body.unwrap_or(Value::Null), &["body"]) {
-                Ok(v) => v,
-                Err(r) => return r,
-            };
+            let body: #ty = rt::convert(body.unwrap_or(Value::Null), &["body"])?;
         }
     };
     let unwrap = if required {
         // A missing required body was reported: the handler returned before this.
         quote! {
             let Some(body) = body else {
-                return rt::refusal(StatusCode::BAD_REQUEST, "bad_request", "the request body is required");
+                return Err(rt::refusal(StatusCode::BAD_REQUEST, "bad_request", "the request body is required"));
             };
         }
     } else {
@@ -240,10 +234,7 @@ fn content_code(
         item: quote! {},
         ty: inner,
         extract: quote! {
-            let body = match #read.await {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
+            let body = #read.await?;
             #check
         },
         build,
@@ -300,7 +291,7 @@ fn multipart(
         item: quote! {},
         ty: quote! { rt::Multipart },
         extract: quote! {
-            let body = match rt::multipart_body(
+            let body = rt::multipart_body(
                 body,
                 &parts.headers,
                 #required,
@@ -310,10 +301,7 @@ fn multipart(
                 &#shape,
                 &[#(#files),*],
                 val,
-            ).await {
-                Ok(b) => b,
-                Err(r) => return r,
-            };
+            ).await?;
             if let Some(body) = body.as_ref() {
                 let v = &body.fields_value();
                 val.push("body");

@@ -117,11 +117,11 @@ pub(crate) fn generate(api: &Api, signatures: &[(TokenStream, bool)], command: &
     }
 }
 
-/// `op`'s method: choose a response, then build its variant from the engine's body.
+/// `op`'s method: choose a response, then build its variant from the engine's body (`R` is the
+/// operation's response enum; `refused` turns the engine's refusal into its `Undocumented`).
 fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool) -> TokenStream {
     let method = format_ident!("{}", method_name(&op.id));
     let response_ty = format_ident!("{}Response", operation_type_prefix(&op.id));
-    let refused = quote! { #response_ty::Undocumented(r.status(), r.into_body()) };
     let choose = if has_auth {
         quote! { self.engine.choose_for(#index, &auth) }
     } else {
@@ -130,11 +130,6 @@ fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool)
     let arms = op.responses.iter().enumerate().map(|(j, r)| {
         let variant = format_ident!("{}", r.status.word());
         let ranged = !matches!(r.status, Status::Code(_));
-        let status = if ranged {
-            quote! { choice.status(), }
-        } else {
-            quote! {}
-        };
         let body = match &r.body {
             Some(b) if b.kind == MediaKind::Text => Some(quote! { self.engine.text(&choice) }),
             Some(b) if !b.is_json() => {
@@ -144,26 +139,26 @@ fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool)
             None => None,
         };
         match (body, ranged) {
-            (Some(body), _) => quote! {
-                #j => match #body {
-                    Ok(body) => #response_ty::#variant(#status body),
-                    Err(r) => #refused,
-                },
+            (Some(body), false) => quote! { #j => #body.map_or_else(refused, R::#variant), },
+            (Some(body), true) => quote! {
+                #j => #body.map_or_else(refused, |body| R::#variant(choice.status(), body)),
             },
-            (None, true) => quote! { #j => #response_ty::#variant(choice.status()), },
-            (None, false) => quote! { #j => #response_ty::#variant, },
+            (None, true) => quote! { #j => R::#variant(choice.status()), },
+            (None, false) => quote! { #j => R::#variant, },
         }
     });
     quote! {
         #[allow(unused_variables, clippy::match_single_binding)]
         async fn #method(&self, #signature) -> #response_ty {
+            use #response_ty as R;
+            let refused = |r: rt::mock::Refusal| R::Undocumented(r.status(), r.into_body());
             let choice = match #choose {
                 Ok(choice) => choice,
-                Err(r) => return #refused,
+                Err(r) => return refused(r),
             };
             match choice.response() {
                 #(#arms)*
-                _ => #response_ty::Undocumented(choice.status(), Value::Null),
+                _ => R::Undocumented(choice.status(), Value::Null),
             }
         }
     }

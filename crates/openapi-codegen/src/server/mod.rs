@@ -61,7 +61,7 @@ pub(crate) fn generate(
     let mock_module = mock.module;
     // Validators for every component reachable from request inputs.
     let validators = compiler.component_validators();
-    let (pattern_imports, patterns) = compiler.pattern_statics();
+    let (pattern_imports, patterns) = compiler.statics();
 
     let (routes, dispatchers) = routes(api, canonical);
     let schemes = auth::schemes_table(api);
@@ -273,10 +273,7 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
         #[doc = #doc]
         async fn #name<A: Api>(
             state: axum::extract::State<rt::ServerState<A>>,
-            raw_path: Result<
-                axum::extract::RawPathParams,
-                axum::extract::rejection::RawPathParamsRejection,
-            >,
+            raw_path: rt::RawPath,
             request: axum::extract::Request,
         ) -> Response {
             let _ = (#(#all::<A>,)*);

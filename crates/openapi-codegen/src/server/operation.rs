@@ -151,28 +151,27 @@ fn params(
                     #name,
                     query.deep_object(#name, #shape),
                     #required,
-                    (|v: &Value, val: &mut rt::Validator| { #check }) as fn(&Value, &mut rt::Validator),
+                    |v, val| { #check },
                     val,
                 );
             });
             build.push(quote! {
-                #field: match rt::convert(#local, &[#loc, #name]) { Ok(v) => v, Err(r) => return r },
+                #field: rt::convert(#local, &[#loc, #name])?,
             });
             continue;
         }
-        extract.push(quote! {
-            let #local = rt::param(
-                #loc,
-                #name,
-                #raw,
-                #shape,
-                #required,
-                (|v: &Value, val: &mut rt::Validator| { #check }) as fn(&Value, &mut rt::Validator),
-                val,
-            );
+        let spec = validators.param_static(quote! {
+            rt::Param {
+                location: #loc,
+                name: #name,
+                shape: #shape,
+                required: #required,
+                check: |v, val| { #check },
+            }
         });
+        extract.push(quote! { let #local = #spec.read(#raw, val); });
         build.push(quote! {
-            #field: match rt::convert(#local, &[#loc, #name]) { Ok(v) => v, Err(r) => return r },
+            #field: rt::convert(#local, &[#loc, #name])?,
         });
     }
     if op.params.is_empty() {
@@ -280,7 +279,8 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
         ));
         let status_expr = match r.status {
             Status::Code(c) => {
-                quote! { StatusCode::from_u16(#c).unwrap_or(StatusCode::INTERNAL_SERVER_ERROR) }
+                let c = proc_macro2::Literal::u16_unsuffixed(c);
+                quote! { rt::status(#c) }
             }
             _ => quote! { status },
         };
@@ -396,10 +396,7 @@ fn handler(
     let path_setup = if needs_path && canonical {
         let template = super::routes::template(op);
         quote! {
-            let path = match rt::PathParams::templated(raw_path, #template, val) {
-                Ok(path) => path,
-                Err(r) => return r,
-            };
+            let path = rt::PathParams::templated(raw_path, #template, val)?;
         }
     } else if needs_path {
         quote! { let path = rt::PathParams::new(raw_path, val); }
@@ -421,13 +418,11 @@ fn handler(
         #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
         async fn #handler<A: Api>(
             axum::extract::State(state): axum::extract::State<rt::ServerState<A>>,
-            raw_path: Result<
-                axum::extract::RawPathParams,
-                axum::extract::rejection::RawPathParamsRejection,
-            >,
+            raw_path: rt::RawPath,
             request: axum::extract::Request,
         ) -> Response {
-            let response = async move {
+            // Every early answer (`?`) is a refusal, put in the document's shape below.
+            let response: Result<Response, Response> = async move {
                 let (parts, body) = request.into_parts();
                 #auth_extract
                 let mut validator = rt::Validator::new();
@@ -436,17 +431,15 @@ fn handler(
                 #query_setup
                 #(#extract)*
                 #body_extract
-                if let Err(errors) = validator.finish() {
-                    return errors.into_response();
-                }
+                validator.finish().map_err(IntoResponse::into_response)?;
                 #params_build
                 #body_build
                 #[allow(deprecated)]
                 let response = state.api.#method(#auth_arg #params_arg #body_arg).await;
-                response.into_response()
+                Ok(response.into_response())
             }
             .await;
-            rt::in_document_shape(&ERROR_SHAPES, #index, response)
+            rt::in_document_shape(&ERROR_SHAPES, #index, response.unwrap_or_else(|refused| refused))
         }
     }
 }

@@ -20,6 +20,12 @@ pub(super) struct ValidatorCompiler<'a> {
     models: &'a ModelNames,
     /// ECMA-262 patterns, each compiled once into a `PATTERN_<i>` static.
     patterns: Vec<String>,
+    /// Constraint tables (`rt::StringRules { … }`, …), each written once as a `RULES_<i>` static
+    /// (type, value, and the value's text that identifies it).
+    rules: Vec<(TokenStream, TokenStream, String)>,
+    /// Parameters (`rt::Param { … }`), each written once as a `PARAM_<i>` static (value and its
+    /// text).
+    params: Vec<(TokenStream, String)>,
     /// What could not be checked.
     pub diags: Vec<Diagnostic>,
     /// Component schemas whose validators are referenced.
@@ -34,6 +40,8 @@ impl<'a> ValidatorCompiler<'a> {
             api,
             models,
             patterns: Vec::new(),
+            rules: Vec::new(),
+            params: Vec::new(),
             diags: Vec::new(),
             used: BTreeSet::new(),
             pending: BTreeSet::new(),
@@ -63,30 +71,66 @@ impl<'a> ValidatorCompiler<'a> {
         validators
     }
 
-    /// The `PATTERN_<i>` statics and the imports they need.
-    pub fn pattern_statics(&self) -> (TokenStream, Vec<TokenStream>) {
+    /// The `RULES_<i>`, `PARAM_<i>` and `PATTERN_<i>` statics, and the imports they need.
+    pub fn statics(&self) -> (TokenStream, Vec<TokenStream>) {
+        let mut statics: Vec<TokenStream> = self
+            .rules
+            .iter()
+            .enumerate()
+            .map(|(i, (ty, value, _))| {
+                let name = format_ident!("RULES_{}", i);
+                quote! { static #name: #ty = #value; }
+            })
+            .collect();
+        statics.extend(self.params.iter().enumerate().map(|(i, (value, _))| {
+            let name = format_ident!("PARAM_{}", i);
+            quote! { static #name: rt::Param = #value; }
+        }));
         if self.patterns.is_empty() {
-            return (quote! {}, Vec::new());
+            return (quote! {}, statics);
         }
         let imports = quote! {
             use std::sync::LazyLock;
             use rt::reexports::regress::Regex;
         };
-        let statics = self
-            .patterns
-            .iter()
-            .enumerate()
-            .map(|(i, p)| {
-                let name = format_ident!("PATTERN_{}", i);
-                let lit = Literal::string(p);
-                quote! {
-                    static #name: LazyLock<Regex> = LazyLock::new(||
-                        Regex::new(#lit).expect("pattern was compiled at generation time")
-                    );
-                }
-            })
-            .collect();
+        statics.extend(self.patterns.iter().enumerate().map(|(i, p)| {
+            let name = format_ident!("PATTERN_{}", i);
+            let lit = Literal::string(p);
+            quote! {
+                static #name: LazyLock<Regex> = LazyLock::new(||
+                    Regex::new(#lit).expect("pattern was compiled at generation time")
+                );
+            }
+        }));
         (imports, statics)
+    }
+
+    /// The static describing parameter `value` (an `rt::Param`), written once however many
+    /// operations share it.
+    pub fn param_static(&mut self, value: TokenStream) -> Ident {
+        let key = value.to_string();
+        let idx = match self.params.iter().position(|(_, k)| *k == key) {
+            Some(i) => i,
+            None => {
+                self.params.push((value, key));
+                self.params.len() - 1
+            }
+        };
+        format_ident!("PARAM_{}", idx)
+    }
+
+    /// The static holding constraint table `value` of type `ty`, written once however often the
+    /// same constraints appear.
+    fn rules_static(&mut self, ty: TokenStream, value: TokenStream) -> Ident {
+        let key = value.to_string();
+        let idx = match self.rules.iter().position(|(_, _, k)| *k == key) {
+            Some(i) => i,
+            None => {
+                self.rules.push((ty, value, key));
+                self.rules.len() - 1
+            }
+        };
+        format_ident!("RULES_{}", idx)
     }
 
     /// Code validating `v: &Value` against `schema`, recording into `val: &mut rt::Validator`.
@@ -112,8 +156,8 @@ impl<'a> ValidatorCompiler<'a> {
             }
             Some(Kind::Array) => out.push(self.emit_array(s, nullable, pointer)),
             Some(Kind::String) => out.push(self.emit_string(s, nullable, pointer)),
-            Some(Kind::Integer) => out.push(emit_integer(s, nullable)),
-            Some(Kind::Number) => out.push(emit_number(s, nullable)),
+            Some(Kind::Integer) => out.push(self.emit_integer(s, nullable)),
+            Some(Kind::Number) => out.push(self.emit_number(s, nullable)),
             Some(Kind::Boolean) => out.push(quote! { rt::boolean(v, #nullable, val); }),
             Some(Kind::Unknown(other)) => self.diags.push(Diagnostic::warning(
                 format!("{pointer}/type"),
@@ -181,13 +225,12 @@ impl<'a> ValidatorCompiler<'a> {
             Some(items) => self.emit(items, &format!("{pointer}/items")),
             None => quote! {},
         };
+        let rules = self.rules_static(
+            quote! { rt::ArrayRules },
+            quote! { rt::ArrayRules { min_items: #min, max_items: #max, unique_items: #unique } },
+        );
         quote! {
-            if let Some(items) = rt::array(
-                v,
-                #nullable,
-                &rt::ArrayRules { min_items: #min, max_items: #max, unique_items: #unique },
-                val,
-            ) {
+            if let Some(items) = rt::array(v, #nullable, &#rules, val) {
                 for (i, v) in items.iter().enumerate() {
                     val.push(i.to_string());
                     #item
@@ -220,14 +263,23 @@ impl<'a> ValidatorCompiler<'a> {
             Some(f @ ("date-time" | "date")) => quote! { Some(#f) },
             _ => quote! { None },
         };
-        quote! {
-            rt::string(
-                v,
-                #nullable,
-                &rt::StringRules { min_length: #min, max_length: #max, pattern: #pattern, format: #format },
-                val,
-            );
-        }
+        let rules = self.rules_static(
+            quote! { rt::StringRules },
+            quote! {
+                rt::StringRules { min_length: #min, max_length: #max, pattern: #pattern, format: #format }
+            },
+        );
+        quote! { rt::string(v, #nullable, &#rules, val); }
+    }
+
+    fn emit_integer(&mut self, s: &Schema, nullable: bool) -> TokenStream {
+        let rules = self.rules_static(quote! { rt::IntRules }, integer_rules(s));
+        quote! { rt::integer(v, #nullable, &#rules, val); }
+    }
+
+    fn emit_number(&mut self, s: &Schema, nullable: bool) -> TokenStream {
+        let rules = self.rules_static(quote! { rt::NumRules }, number_rules(s));
+        quote! { rt::number(v, #nullable, &#rules, val); }
     }
 
     /// The static holding `pattern`, compiled once.
@@ -331,7 +383,8 @@ fn validator_fn(name: &str, models: &ModelNames) -> Ident {
     )
 }
 
-fn emit_integer(s: &Schema, nullable: bool) -> TokenStream {
+/// `s`'s integer constraints as an `rt::IntRules` value (the format's range included).
+fn integer_rules(s: &Schema) -> TokenStream {
     let (fmin, fmax) = format_bounds(s.format.as_deref());
     let smin = s.minimum.map(|f| f.ceil() as i128);
     let smax = s.maximum.map(|f| f.floor() as i128);
@@ -357,22 +410,18 @@ fn emit_integer(s: &Schema, nullable: bool) -> TokenStream {
         opt_i128(multiple),
     );
     quote! {
-        rt::integer(
-            v,
-            #nullable,
-            &rt::IntRules {
-                minimum: #min,
-                maximum: #max,
-                exclusive_minimum: #xmin,
-                exclusive_maximum: #xmax,
-                multiple_of: #multiple,
-            },
-            val,
-        );
+        rt::IntRules {
+            minimum: #min,
+            maximum: #max,
+            exclusive_minimum: #xmin,
+            exclusive_maximum: #xmax,
+            multiple_of: #multiple,
+        }
     }
 }
 
-fn emit_number(s: &Schema, nullable: bool) -> TokenStream {
+/// `s`'s number constraints as an `rt::NumRules` value.
+fn number_rules(s: &Schema) -> TokenStream {
     let (min, xmin) = if s.exclusive_minimum {
         (None, s.minimum)
     } else {
@@ -385,17 +434,12 @@ fn emit_number(s: &Schema, nullable: bool) -> TokenStream {
     };
     let (min, max, xmin, xmax) = (opt_f64(min), opt_f64(max), opt_f64(xmin), opt_f64(xmax));
     quote! {
-        rt::number(
-            v,
-            #nullable,
-            &rt::NumRules {
-                minimum: #min,
-                maximum: #max,
-                exclusive_minimum: #xmin,
-                exclusive_maximum: #xmax,
-            },
-            val,
-        );
+        rt::NumRules {
+            minimum: #min,
+            maximum: #max,
+            exclusive_minimum: #xmin,
+            exclusive_maximum: #xmax,
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! responses with their examples, and the validators of their schemas.
 
 use std::collections::HashMap;
-use std::sync::{Mutex, OnceLock};
+use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use serde_json::Value;
 
@@ -38,7 +38,13 @@ pub(super) type Answer = (Value, Option<String>);
 pub(super) struct Spec {
     pub root: Value,
     pub operations: Vec<OperationSpec>,
-    pub validators: OnceLock<Option<jsonschema::ValidatorMap>>,
+    /// The answers as a schema registry, which validators resolve their references in (`None`
+    /// when it could not be built).
+    registry: OnceLock<Option<jsonschema::Registry<'static>>>,
+    /// The validator of each schema pointer asked for, compiled on first use (`None`: it does
+    /// not compile). Only what is validated is compiled: a large document's server asks for its
+    /// error responses' schemas alone.
+    validators: RwLock<HashMap<String, Option<Arc<jsonschema::Validator>>>>,
     /// Compiled `pattern` generators.
     pub patterns: Mutex<HashMap<String, Option<rand_regex::Regex>>>,
     /// The answer found for each static choice (operation, response): the same every time.
@@ -74,7 +80,8 @@ impl Spec {
         Ok(Self {
             root,
             operations,
-            validators: OnceLock::new(),
+            registry: OnceLock::new(),
+            validators: RwLock::new(HashMap::new()),
             patterns: Mutex::new(HashMap::new()),
             settled: Mutex::new(HashMap::new()),
         })
@@ -82,9 +89,7 @@ impl Spec {
 
     /// Why `value` is not valid against the schema at `pointer` (its first error), if it is not.
     pub(super) fn first_error(&self, pointer: &str, value: &Value) -> Option<String> {
-        let validator = self
-            .validators()
-            .and_then(|m| m.get(&format!("#{pointer}")))?;
+        let validator = self.validator(pointer)?;
         validator.iter_errors(value).next().map(|e| {
             let at = e.instance_path().to_string();
             // The message starts with the value, which can be long; what it breaks is at the end.
@@ -99,33 +104,61 @@ impl Spec {
         })
     }
 
-    pub(super) fn validators(&self) -> Option<&jsonschema::ValidatorMap> {
-        self.validators
+    /// The validator of the schema at `pointer` (in the answers), compiled once.
+    fn validator(&self, pointer: &str) -> Option<Arc<jsonschema::Validator>> {
+        let known = match self.validators.read() {
+            Ok(map) => map.get(pointer).cloned(),
+            Err(poisoned) => poisoned.into_inner().get(pointer).cloned(),
+        };
+        if let Some(known) = known {
+            return known;
+        }
+        let compiled = self.compile(pointer).map(Arc::new);
+        let mut map = match self.validators.write() {
+            Ok(map) => map,
+            Err(poisoned) => poisoned.into_inner(),
+        };
+        map.entry(pointer.to_owned()).or_insert(compiled).clone()
+    }
+
+    fn compile(&self, pointer: &str) -> Option<jsonschema::Validator> {
+        let registry = self
+            .registry
             .get_or_init(|| {
-                jsonschema::options()
-                    .with_draft(jsonschema::Draft::Draft201909)
-                    .should_validate_formats(true)
-                    .build_map(&self.root)
+                let resource = jsonschema::Draft::Draft201909.create_resource(self.root.clone());
+                jsonschema::Registry::new()
+                    .draft(jsonschema::Draft::Draft201909)
+                    .add(ANSWERS_URI, resource)
+                    .and_then(|builder| builder.prepare())
                     .map_err(|e| {
-                        tracing::warn!(target: "mock", "answers are not validated: the schemas do not compile: {e}");
+                        tracing::warn!(target: "mock", "answers are not validated: their schemas cannot be resolved: {e}");
                     })
                     .ok()
             })
-            .as_ref()
+            .as_ref()?;
+        jsonschema::options()
+            .with_draft(jsonschema::Draft::Draft201909)
+            .should_validate_formats(true)
+            .with_registry(registry)
+            .build(&serde_json::json!({ "$ref": format!("{ANSWERS_URI}#{pointer}") }))
+            .map_err(|e| {
+                tracing::warn!(target: "mock", "answers at {pointer} are not validated: the schema does not compile: {e}");
+            })
+            .ok()
     }
 
-    /// Whether `value` is valid against the schema at `pointer` (true when the schemas could
+    /// Whether `value` is valid against the schema at `pointer` (true when the schema could
     /// not be compiled: the answer is then only as good as the synthesizer).
     pub(super) fn valid(&self, pointer: &str, value: &Value) -> bool {
-        match self
-            .validators()
-            .and_then(|m| m.get(&format!("#{pointer}")))
-        {
+        match self.validator(pointer) {
             Some(validator) => validator.is_valid(value),
             None => true,
         }
     }
 }
+
+/// The base URI the answers are registered under (their references are `#/…` inside it).
+const ANSWERS_URI: &str = "urn:openapi-codegen:mock-answers";
 
 impl ResponseSpec {
     pub(super) fn parse(value: &Value) -> Self {

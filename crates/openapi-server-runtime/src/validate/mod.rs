@@ -9,7 +9,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 use serde::{Deserialize, Serialize};
 
-pub use params::{ParamShape, Scalar, convert, deep_object_param, param};
+pub use params::{Param, ParamShape, Scalar, convert, deep_object_param, param};
 pub use rules::{
     ArrayRules, IntRules, NumRules, StringRules, any_of, array, boolean, enumeration, integer, not,
     number, object, string,

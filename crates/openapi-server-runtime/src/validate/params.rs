@@ -90,6 +90,38 @@ fn scalar(text: &str, kind: Scalar, val: &mut Validator) -> Option<Value> {
     }
 }
 
+/// One parameter as the document declares it: where it is, its name, how its text reads, whether
+/// it is required, and its schema's check. Generated routers keep one `static` per distinct
+/// parameter (operations sharing a parameter share it).
+#[derive(Debug, Clone, Copy)]
+pub struct Param {
+    /// `path`, `query`, `header` or `cookie`.
+    pub location: &'static str,
+    /// Its name in the document.
+    pub name: &'static str,
+    /// How its text reads.
+    pub shape: ParamShape,
+    /// Whether the document requires it.
+    pub required: bool,
+    /// Its schema's check.
+    pub check: Branch,
+}
+
+impl Param {
+    /// [`param`] of this parameter's `raw` values.
+    pub fn read(&self, raw: Vec<String>, val: &mut Validator) -> Value {
+        param(
+            self.location,
+            self.name,
+            raw,
+            self.shape,
+            self.required,
+            self.check,
+            val,
+        )
+    }
+}
+
 /// Reads parameter `name` (from `location`) out of its raw values, validates it with `check`,
 /// and returns it as JSON (`null` when absent).
 pub fn param(
