@@ -16,6 +16,7 @@ pub mod credentials;
 mod error;
 mod extra;
 pub mod hooks;
+mod maybe;
 pub mod retry;
 pub mod svix;
 
@@ -31,6 +32,7 @@ pub use credentials::{
 };
 pub use error::{Error, HttpErrorOut, HttpValidationError, ValidationError};
 pub use extra::ExtraParams;
+pub use maybe::Maybe;
 pub use retry::{RetryPolicy, RetrySafety};
 
 /// Crates generated code names through the runtime.

@@ -24,6 +24,7 @@ mod server;
 mod standalone;
 mod status;
 mod summary;
+mod tokens;
 mod write;
 
 use std::path::{Path, PathBuf};
@@ -130,7 +131,12 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
             let client_runtime = CLIENT_RUNTIME_CRATE.replace('-', "_");
             let code = client::generate(api, &models.names, &models_ident, &client_runtime)?;
             Ok(ClientText {
-                client: write::format_rust(document_lints(code.progenitor), cmd, "client")?,
+                client: write::format_rust_with(
+                    document_lints(code.progenitor),
+                    code.progenitor_prelude,
+                    cmd,
+                    "client",
+                )?,
                 operations: write::format_rust(
                     document_lints(code.operations),
                     cmd,

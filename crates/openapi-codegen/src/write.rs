@@ -38,7 +38,17 @@ pub struct Drift {
 
 /// Formats `tokens` with prettyplease under a `@generated` header line naming `command`.
 pub fn format_rust(tokens: TokenStream, command: &str, what: &str) -> Result<String> {
-    Ok(render(&parse(tokens, what)?, command))
+    format_rust_with(tokens, "", command, what)
+}
+
+/// [`format_rust`] with `prelude` (source text, kept as written) before the items.
+pub fn format_rust_with(
+    tokens: TokenStream,
+    prelude: &str,
+    command: &str,
+    what: &str,
+) -> Result<String> {
+    Ok(render_with(parse(tokens, what)?, prelude, command))
 }
 
 /// [`format_rust`] of a file already parsed, with `attrs` (inner attributes: lints) first and
@@ -51,20 +61,24 @@ pub fn format_file(
     what: &str,
 ) -> Result<String> {
     file.attrs.splice(0..0, parse(attrs, what)?.attrs);
+    Ok(render_with(file, prelude, command))
+}
+
+/// `file` formatted under the `@generated` header, `prelude` between its inner attributes and
+/// its items.
+fn render_with(mut file: syn::File, prelude: &str, command: &str) -> String {
     if prelude.is_empty() {
-        return Ok(render(&file, command));
+        return render(&file, command);
     }
-    // The prelude (source written by hand in the generator, formatted as it is) goes between
-    // the inner attributes and the items.
     let items = std::mem::take(&mut file.items);
     let attrs = prettyplease::unparse(&file);
     file.attrs.clear();
     file.items = items;
-    Ok(format!(
+    format!(
         "{}{attrs}{prelude}{}",
         header(command, "//"),
         prettyplease::unparse(&file)
-    ))
+    )
 }
 
 /// `tokens` as a file; not Rust is an error naming `what` was generated.

@@ -34,7 +34,7 @@ pub use extract::{
     cookie_values, header_values, json_body, method_not_allowed, not_found, optional_bearer,
 };
 pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
-pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, in_document_shape, refusal};
+pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, answer, in_document_shape, refusal};
 pub use response::{error_response, json_response, json_response_as, status};
 pub use validate::{
     ArrayRules, IntRules, NumRules, Param, ParamShape, Scalar, StringRules, ValidationError,

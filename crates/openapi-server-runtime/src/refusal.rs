@@ -125,6 +125,16 @@ fn preferred(status: StatusCode) -> Vec<String> {
     out
 }
 
+/// What a generated handler answers: its early refusal (`Err`) or the implementation's answer
+/// (`Ok`), through [`in_document_shape`].
+pub fn answer(
+    shapes: &ErrorShapes,
+    operation: usize,
+    handled: Result<Response, Response>,
+) -> Response {
+    in_document_shape(shapes, operation, handled.unwrap_or_else(|refused| refused))
+}
+
 /// `response` in operation `operation`'s documented error shape when the router refused the
 /// request (it carries a [`RouterRefusal`]); any other response unchanged.
 pub fn in_document_shape(shapes: &ErrorShapes, operation: usize, response: Response) -> Response {

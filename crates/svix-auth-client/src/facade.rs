@@ -22,6 +22,8 @@ use openapi_client_runtime as rt;
 #[allow(unused_imports)]
 use svix_auth_models as models;
 use rt::Error;
+#[allow(unused_imports)]
+use rt::Maybe as _;
 use rt::reexports::progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
 use rt::reexports::reqwest;
 ///A client of Svix Authentication API: one method per operation, with the policy of [`rt`] for this document: credentials as the document declares them — `HTTPBearer` (`.http_bearer(…)`) — each call applying the first alternative of its operation's requirement that is configured; Svix's conventions (the base URL from the token's region among the document's servers, `svix-req-id` and `svix-retry-count` headers); retries with backoff and `Retry-After` for calls that are safe to resend (idempotent methods, calls with an idempotency key, or calls that never reached the server); one [`rt::Error`].
@@ -165,10 +167,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.app-portal-access",
-                &rt::Requirement {
-                    alternatives: &[&["HTTPBearer"]],
-                    anonymous: false,
-                },
+                &REQUIREMENT_0,
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_app_portal_access();
@@ -198,10 +197,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.create-message-token",
-                &rt::Requirement {
-                    alternatives: &[&["HTTPBearer"]],
-                    anonymous: false,
-                },
+                &REQUIREMENT_0,
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_create_message_token();
@@ -231,10 +227,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.expire-all",
-                &rt::Requirement {
-                    alternatives: &[&["HTTPBearer"]],
-                    anonymous: false,
-                },
+                &REQUIREMENT_0,
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_expire_all();
@@ -266,10 +259,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.dashboard-access",
-                &rt::Requirement {
-                    alternatives: &[&["HTTPBearer"]],
-                    anonymous: false,
-                },
+                &REQUIREMENT_0,
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_dashboard_access();
@@ -294,10 +284,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.logout",
-                &rt::Requirement {
-                    alternatives: &[&["HTTPBearer"]],
-                    anonymous: false,
-                },
+                &REQUIREMENT_0,
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_logout();
@@ -323,10 +310,7 @@ impl Client {
         self.core
             .call(
                 "v1.authentication.exchange-one-time-token",
-                &rt::Requirement {
-                    alternatives: &[&["HTTPBearer"]],
-                    anonymous: false,
-                },
+                &REQUIREMENT_0,
                 rt::RetrySafety::Keyed,
                 || {
                     let request = self.raw.v1_authentication_exchange_one_time_token();
@@ -338,6 +322,10 @@ impl Client {
             .await
     }
 }
+const REQUIREMENT_0: rt::Requirement = rt::Requirement {
+    alternatives: &[&["HTTPBearer"]],
+    anonymous: false,
+};
 impl ClientHooks<()> for crate::generated::Client {
     async fn pre<E>(
         &self,

@@ -14,6 +14,36 @@
     clippy::absurd_extreme_comparisons
 )]
 #![allow(unused_imports, unused_mut)]
+/// The request builders' setters, written once: `builder_setter!(name: Type)` sets a required
+/// value, `builder_setter!(name?: Type)` an optional one.
+macro_rules! builder_setter {
+    (@failed $name:ident, $ty:ty) => {
+        concat!("conversion to `", stringify!($ty), "` for ", stringify!($name), " failed")
+    };
+    ($name:ident?: $ty:ty) => {
+        pub fn $name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<$ty>,
+        {
+            self.$name = value
+                .try_into()
+                .map(Some)
+                .map_err(|_| builder_setter!(@failed $name, $ty).to_string());
+            self
+        }
+    };
+    ($name:ident: $ty:ty) => {
+        pub fn $name<V>(mut self, value: V) -> Self
+        where
+            V: std::convert::TryInto<$ty>,
+        {
+            self.$name = value
+                .try_into()
+                .map_err(|_| builder_setter!(@failed $name, $ty).to_string());
+            self
+        }
+    };
+}
 #[allow(unused_imports)]
 pub use progenitor_client::{ByteStream, ClientInfo, Error, ResponseValue};
 #[allow(unused_imports)]
@@ -270,43 +300,9 @@ pub mod builder {
                 body: Err("body was not initialized".to_string()),
             }
         }
-        pub fn app_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.app_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for app_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn idempotency_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.idempotency_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for idempotency_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<svix_auth_models::AppPortalAccessIn>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `svix_auth_models :: AppPortalAccessIn` for body failed"
-                        .to_string()
-                });
-            self
-        }
+        builder_setter!(app_id : ::std::string::String);
+        builder_setter!(idempotency_key ? : ::std::string::String);
+        builder_setter!(body : svix_auth_models::AppPortalAccessIn);
         ///Sends a `POST` request to `/api/v1/auth/app-portal-access/{app_id}`
         pub async fn send(
             self,
@@ -418,43 +414,9 @@ pub mod builder {
                 body: Err("body was not initialized".to_string()),
             }
         }
-        pub fn app_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.app_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for app_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn idempotency_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.idempotency_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for idempotency_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<svix_auth_models::CreateMessageTokenIn>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `svix_auth_models :: CreateMessageTokenIn` for body failed"
-                        .to_string()
-                });
-            self
-        }
+        builder_setter!(app_id : ::std::string::String);
+        builder_setter!(idempotency_key ? : ::std::string::String);
+        builder_setter!(body : svix_auth_models::CreateMessageTokenIn);
         ///Sends a `POST` request to `/api/v1/auth/app/{app_id}/create-message-token`
         pub async fn send(
             self,
@@ -566,43 +528,9 @@ pub mod builder {
                 body: Err("body was not initialized".to_string()),
             }
         }
-        pub fn app_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.app_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for app_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn idempotency_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.idempotency_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for idempotency_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<svix_auth_models::ApplicationTokenExpireIn>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `svix_auth_models :: ApplicationTokenExpireIn` for body failed"
-                        .to_string()
-                });
-            self
-        }
+        builder_setter!(app_id : ::std::string::String);
+        builder_setter!(idempotency_key ? : ::std::string::String);
+        builder_setter!(body : svix_auth_models::ApplicationTokenExpireIn);
         ///Sends a `POST` request to `/api/v1/auth/app/{app_id}/expire-all`
         pub async fn send(
             self,
@@ -709,31 +637,8 @@ pub mod builder {
                 idempotency_key: Ok(None),
             }
         }
-        pub fn app_id<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.app_id = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for app_id failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn idempotency_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.idempotency_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for idempotency_key failed"
-                        .to_string()
-                });
-            self
-        }
+        builder_setter!(app_id : ::std::string::String);
+        builder_setter!(idempotency_key ? : ::std::string::String);
         ///Sends a `POST` request to `/api/v1/auth/dashboard-access/{app_id}`
         pub async fn send(
             self,
@@ -839,19 +744,7 @@ pub mod builder {
                 idempotency_key: Ok(None),
             }
         }
-        pub fn idempotency_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.idempotency_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for idempotency_key failed"
-                        .to_string()
-                });
-            self
-        }
+        builder_setter!(idempotency_key ? : ::std::string::String);
         ///Sends a `POST` request to `/api/v1/auth/logout`
         pub async fn send(
             self,
@@ -952,31 +845,8 @@ pub mod builder {
                 body: Err("body was not initialized".to_string()),
             }
         }
-        pub fn idempotency_key<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<::std::string::String>,
-        {
-            self.idempotency_key = value
-                .try_into()
-                .map(Some)
-                .map_err(|_| {
-                    "conversion to `:: std :: string :: String` for idempotency_key failed"
-                        .to_string()
-                });
-            self
-        }
-        pub fn body<V>(mut self, value: V) -> Self
-        where
-            V: std::convert::TryInto<svix_auth_models::OneTimeTokenIn>,
-        {
-            self.body = value
-                .try_into()
-                .map_err(|_| {
-                    "conversion to `svix_auth_models :: OneTimeTokenIn` for body failed"
-                        .to_string()
-                });
-            self
-        }
+        builder_setter!(idempotency_key ? : ::std::string::String);
+        builder_setter!(body : svix_auth_models::OneTimeTokenIn);
         ///Sends a `POST` request to `/api/v1/auth/one-time-token`
         pub async fn send(
             self,

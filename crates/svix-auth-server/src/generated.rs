@@ -545,11 +545,7 @@ async fn handle_v1_authentication_app_portal_access<A: Api>(
         Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(
-        &ERROR_SHAPES,
-        0usize,
-        response.unwrap_or_else(|refused| refused),
-    )
+    rt::answer(&ERROR_SHAPES, 0, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.create-message-token`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -600,11 +596,7 @@ async fn handle_v1_authentication_create_message_token<A: Api>(
         Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(
-        &ERROR_SHAPES,
-        1usize,
-        response.unwrap_or_else(|refused| refused),
-    )
+    rt::answer(&ERROR_SHAPES, 1, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.expire-all`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -652,11 +644,7 @@ async fn handle_v1_authentication_expire_all<A: Api>(
         Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(
-        &ERROR_SHAPES,
-        2usize,
-        response.unwrap_or_else(|refused| refused),
-    )
+    rt::answer(&ERROR_SHAPES, 2, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.dashboard-access`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -688,11 +676,7 @@ async fn handle_v1_authentication_dashboard_access<A: Api>(
         Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(
-        &ERROR_SHAPES,
-        3usize,
-        response.unwrap_or_else(|refused| refused),
-    )
+    rt::answer(&ERROR_SHAPES, 3, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.logout`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -722,11 +706,7 @@ async fn handle_v1_authentication_logout<A: Api>(
         Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(
-        &ERROR_SHAPES,
-        4usize,
-        response.unwrap_or_else(|refused| refused),
-    )
+    rt::answer(&ERROR_SHAPES, 4, response)
 }
 ///Extracts, validates and dispatches `v1.authentication.exchange-one-time-token`.
 #[allow(unused_variables, clippy::let_unit_value, clippy::collapsible_if)]
@@ -775,11 +755,7 @@ async fn handle_v1_authentication_exchange_one_time_token<A: Api>(
         Ok(response.into_response())
     }
         .await;
-    rt::in_document_shape(
-        &ERROR_SHAPES,
-        5usize,
-        response.unwrap_or_else(|refused| refused),
-    )
+    rt::answer(&ERROR_SHAPES, 5, response)
 }
 ///Checks a JSON value against the `AppPortalAccessIn` schema (`AppPortalAccessIn`).
 #[allow(unused_variables, clippy::collapsible_if)]
@@ -1029,8 +1005,8 @@ pub mod mock {
     pub async fn serve() -> ::std::io::Result<rt::mock::MockServer> {
         rt::mock::MockServer::start(router(Mock::new()), "127.0.0.1:0").await
     }
+    #[allow(unused_variables, clippy::match_single_binding)]
     impl Api for Mock {
-        #[allow(unused_variables, clippy::match_single_binding)]
         async fn v1_authentication_app_portal_access(
             &self,
             auth: rt::Bearer,
@@ -1038,33 +1014,24 @@ pub mod mock {
             body: models::AppPortalAccessIn,
         ) -> V1AuthenticationAppPortalAccessResponse {
             use V1AuthenticationAppPortalAccessResponse as R;
-            let refused = |r: rt::mock::Refusal| R::Undocumented(
-                r.status(),
-                r.into_body(),
-            );
-            let choice = match self.engine.choose_for(0usize, &auth) {
-                Ok(choice) => choice,
-                Err(r) => return refused(r),
-            };
-            match choice.response() {
-                0usize => self.engine.json(&choice).map_or_else(refused, R::Ok),
-                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
-                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
-                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
-                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
-                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
-                6usize => {
-                    self.engine
-                        .json(&choice)
-                        .map_or_else(refused, R::UnprocessableEntity)
+            let refused = rt::mock::refused(R::Undocumented);
+            match self.engine.choose_for(0usize, &auth).map(|c| (c.response(), c)) {
+                Err(r) => refused(r),
+                Ok((0, c)) => self.engine.json(&c).map_or_else(refused, R::Ok),
+                Ok((1, c)) => self.engine.json(&c).map_or_else(refused, R::BadRequest),
+                Ok((2, c)) => self.engine.json(&c).map_or_else(refused, R::Unauthorized),
+                Ok((3, c)) => self.engine.json(&c).map_or_else(refused, R::Forbidden),
+                Ok((4, c)) => self.engine.json(&c).map_or_else(refused, R::NotFound),
+                Ok((5, c)) => self.engine.json(&c).map_or_else(refused, R::Conflict),
+                Ok((6, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::UnprocessableEntity)
                 }
-                7usize => {
-                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
+                Ok((7, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => R::Undocumented(choice.status(), Value::Null),
+                Ok((_, c)) => R::Undocumented(c.status(), Value::Null),
             }
         }
-        #[allow(unused_variables, clippy::match_single_binding)]
         async fn v1_authentication_create_message_token(
             &self,
             auth: rt::Bearer,
@@ -1072,33 +1039,24 @@ pub mod mock {
             body: models::CreateMessageTokenIn,
         ) -> V1AuthenticationCreateMessageTokenResponse {
             use V1AuthenticationCreateMessageTokenResponse as R;
-            let refused = |r: rt::mock::Refusal| R::Undocumented(
-                r.status(),
-                r.into_body(),
-            );
-            let choice = match self.engine.choose_for(1usize, &auth) {
-                Ok(choice) => choice,
-                Err(r) => return refused(r),
-            };
-            match choice.response() {
-                0usize => self.engine.json(&choice).map_or_else(refused, R::Ok),
-                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
-                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
-                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
-                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
-                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
-                6usize => {
-                    self.engine
-                        .json(&choice)
-                        .map_or_else(refused, R::UnprocessableEntity)
+            let refused = rt::mock::refused(R::Undocumented);
+            match self.engine.choose_for(1usize, &auth).map(|c| (c.response(), c)) {
+                Err(r) => refused(r),
+                Ok((0, c)) => self.engine.json(&c).map_or_else(refused, R::Ok),
+                Ok((1, c)) => self.engine.json(&c).map_or_else(refused, R::BadRequest),
+                Ok((2, c)) => self.engine.json(&c).map_or_else(refused, R::Unauthorized),
+                Ok((3, c)) => self.engine.json(&c).map_or_else(refused, R::Forbidden),
+                Ok((4, c)) => self.engine.json(&c).map_or_else(refused, R::NotFound),
+                Ok((5, c)) => self.engine.json(&c).map_or_else(refused, R::Conflict),
+                Ok((6, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::UnprocessableEntity)
                 }
-                7usize => {
-                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
+                Ok((7, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => R::Undocumented(choice.status(), Value::Null),
+                Ok((_, c)) => R::Undocumented(c.status(), Value::Null),
             }
         }
-        #[allow(unused_variables, clippy::match_single_binding)]
         async fn v1_authentication_expire_all(
             &self,
             auth: rt::Bearer,
@@ -1106,99 +1064,72 @@ pub mod mock {
             body: models::ApplicationTokenExpireIn,
         ) -> V1AuthenticationExpireAllResponse {
             use V1AuthenticationExpireAllResponse as R;
-            let refused = |r: rt::mock::Refusal| R::Undocumented(
-                r.status(),
-                r.into_body(),
-            );
-            let choice = match self.engine.choose_for(2usize, &auth) {
-                Ok(choice) => choice,
-                Err(r) => return refused(r),
-            };
-            match choice.response() {
-                0usize => R::NoContent,
-                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
-                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
-                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
-                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
-                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
-                6usize => {
-                    self.engine
-                        .json(&choice)
-                        .map_or_else(refused, R::UnprocessableEntity)
+            let refused = rt::mock::refused(R::Undocumented);
+            match self.engine.choose_for(2usize, &auth).map(|c| (c.response(), c)) {
+                Err(r) => refused(r),
+                Ok((0, _)) => R::NoContent,
+                Ok((1, c)) => self.engine.json(&c).map_or_else(refused, R::BadRequest),
+                Ok((2, c)) => self.engine.json(&c).map_or_else(refused, R::Unauthorized),
+                Ok((3, c)) => self.engine.json(&c).map_or_else(refused, R::Forbidden),
+                Ok((4, c)) => self.engine.json(&c).map_or_else(refused, R::NotFound),
+                Ok((5, c)) => self.engine.json(&c).map_or_else(refused, R::Conflict),
+                Ok((6, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::UnprocessableEntity)
                 }
-                7usize => {
-                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
+                Ok((7, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => R::Undocumented(choice.status(), Value::Null),
+                Ok((_, c)) => R::Undocumented(c.status(), Value::Null),
             }
         }
-        #[allow(unused_variables, clippy::match_single_binding)]
         async fn v1_authentication_dashboard_access(
             &self,
             auth: rt::Bearer,
             params: V1AuthenticationDashboardAccessParams,
         ) -> V1AuthenticationDashboardAccessResponse {
             use V1AuthenticationDashboardAccessResponse as R;
-            let refused = |r: rt::mock::Refusal| R::Undocumented(
-                r.status(),
-                r.into_body(),
-            );
-            let choice = match self.engine.choose_for(3usize, &auth) {
-                Ok(choice) => choice,
-                Err(r) => return refused(r),
-            };
-            match choice.response() {
-                0usize => self.engine.json(&choice).map_or_else(refused, R::Ok),
-                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
-                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
-                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
-                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
-                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
-                6usize => {
-                    self.engine
-                        .json(&choice)
-                        .map_or_else(refused, R::UnprocessableEntity)
+            let refused = rt::mock::refused(R::Undocumented);
+            match self.engine.choose_for(3usize, &auth).map(|c| (c.response(), c)) {
+                Err(r) => refused(r),
+                Ok((0, c)) => self.engine.json(&c).map_or_else(refused, R::Ok),
+                Ok((1, c)) => self.engine.json(&c).map_or_else(refused, R::BadRequest),
+                Ok((2, c)) => self.engine.json(&c).map_or_else(refused, R::Unauthorized),
+                Ok((3, c)) => self.engine.json(&c).map_or_else(refused, R::Forbidden),
+                Ok((4, c)) => self.engine.json(&c).map_or_else(refused, R::NotFound),
+                Ok((5, c)) => self.engine.json(&c).map_or_else(refused, R::Conflict),
+                Ok((6, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::UnprocessableEntity)
                 }
-                7usize => {
-                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
+                Ok((7, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => R::Undocumented(choice.status(), Value::Null),
+                Ok((_, c)) => R::Undocumented(c.status(), Value::Null),
             }
         }
-        #[allow(unused_variables, clippy::match_single_binding)]
         async fn v1_authentication_logout(
             &self,
             auth: rt::Bearer,
             params: V1AuthenticationLogoutParams,
         ) -> V1AuthenticationLogoutResponse {
             use V1AuthenticationLogoutResponse as R;
-            let refused = |r: rt::mock::Refusal| R::Undocumented(
-                r.status(),
-                r.into_body(),
-            );
-            let choice = match self.engine.choose_for(4usize, &auth) {
-                Ok(choice) => choice,
-                Err(r) => return refused(r),
-            };
-            match choice.response() {
-                0usize => R::NoContent,
-                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
-                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
-                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
-                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
-                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
-                6usize => {
-                    self.engine
-                        .json(&choice)
-                        .map_or_else(refused, R::UnprocessableEntity)
+            let refused = rt::mock::refused(R::Undocumented);
+            match self.engine.choose_for(4usize, &auth).map(|c| (c.response(), c)) {
+                Err(r) => refused(r),
+                Ok((0, _)) => R::NoContent,
+                Ok((1, c)) => self.engine.json(&c).map_or_else(refused, R::BadRequest),
+                Ok((2, c)) => self.engine.json(&c).map_or_else(refused, R::Unauthorized),
+                Ok((3, c)) => self.engine.json(&c).map_or_else(refused, R::Forbidden),
+                Ok((4, c)) => self.engine.json(&c).map_or_else(refused, R::NotFound),
+                Ok((5, c)) => self.engine.json(&c).map_or_else(refused, R::Conflict),
+                Ok((6, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::UnprocessableEntity)
                 }
-                7usize => {
-                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
+                Ok((7, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => R::Undocumented(choice.status(), Value::Null),
+                Ok((_, c)) => R::Undocumented(c.status(), Value::Null),
             }
         }
-        #[allow(unused_variables, clippy::match_single_binding)]
         async fn v1_authentication_exchange_one_time_token(
             &self,
             auth: rt::Bearer,
@@ -1206,30 +1137,22 @@ pub mod mock {
             body: models::OneTimeTokenIn,
         ) -> V1AuthenticationExchangeOneTimeTokenResponse {
             use V1AuthenticationExchangeOneTimeTokenResponse as R;
-            let refused = |r: rt::mock::Refusal| R::Undocumented(
-                r.status(),
-                r.into_body(),
-            );
-            let choice = match self.engine.choose_for(5usize, &auth) {
-                Ok(choice) => choice,
-                Err(r) => return refused(r),
-            };
-            match choice.response() {
-                0usize => self.engine.json(&choice).map_or_else(refused, R::Ok),
-                1usize => self.engine.json(&choice).map_or_else(refused, R::BadRequest),
-                2usize => self.engine.json(&choice).map_or_else(refused, R::Unauthorized),
-                3usize => self.engine.json(&choice).map_or_else(refused, R::Forbidden),
-                4usize => self.engine.json(&choice).map_or_else(refused, R::NotFound),
-                5usize => self.engine.json(&choice).map_or_else(refused, R::Conflict),
-                6usize => {
-                    self.engine
-                        .json(&choice)
-                        .map_or_else(refused, R::UnprocessableEntity)
+            let refused = rt::mock::refused(R::Undocumented);
+            match self.engine.choose_for(5usize, &auth).map(|c| (c.response(), c)) {
+                Err(r) => refused(r),
+                Ok((0, c)) => self.engine.json(&c).map_or_else(refused, R::Ok),
+                Ok((1, c)) => self.engine.json(&c).map_or_else(refused, R::BadRequest),
+                Ok((2, c)) => self.engine.json(&c).map_or_else(refused, R::Unauthorized),
+                Ok((3, c)) => self.engine.json(&c).map_or_else(refused, R::Forbidden),
+                Ok((4, c)) => self.engine.json(&c).map_or_else(refused, R::NotFound),
+                Ok((5, c)) => self.engine.json(&c).map_or_else(refused, R::Conflict),
+                Ok((6, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::UnprocessableEntity)
                 }
-                7usize => {
-                    self.engine.json(&choice).map_or_else(refused, R::TooManyRequests)
+                Ok((7, c)) => {
+                    self.engine.json(&c).map_or_else(refused, R::TooManyRequests)
                 }
-                _ => R::Undocumented(choice.status(), Value::Null),
+                Ok((_, c)) => R::Undocumented(c.status(), Value::Null),
             }
         }
     }

@@ -426,13 +426,55 @@ fn server_template(api: &Api, scheme_setters: &[String]) -> (TokenStream, Vec<To
     (quote! { Some((#template, &[#(#specs),*])) }, setters)
 }
 
-/// `&rt::Requirement { … }` for `op`: its alternatives as scheme names (mutualTLS, met at the
-/// TLS layer, left out; an alternative of it alone serves the call as anonymous).
-pub(super) fn requirement(op: &Operation, api: &Api) -> TokenStream {
+/// `rt::Requirement { … }` for `op`: its alternatives as scheme names (mutualTLS, met at the
+/// TLS layer, left out; an alternative of it alone serves the call as anonymous); `None` for a
+/// public operation.
+fn requirement(op: &Operation, api: &Api) -> Option<TokenStream> {
     let (alternatives, anonymous) = op.requirement.checked(api);
     if alternatives.is_empty() {
-        return quote! { &rt::Requirement::PUBLIC };
+        return None;
     }
     let lists = alternatives.iter().map(|a| quote! { &[#(#a),*] });
-    quote! { &rt::Requirement { alternatives: &[#(#lists),*], anonymous: #anonymous } }
+    Some(quote! { rt::Requirement { alternatives: &[#(#lists),*], anonymous: #anonymous } })
+}
+
+/// The document's distinct requirements, each a `REQUIREMENT_<i>` const of the facade that
+/// the operations asking it share.
+pub(super) struct Requirements(Vec<(String, TokenStream)>);
+
+impl Requirements {
+    pub fn new(api: &Api) -> Self {
+        let mut distinct: Vec<(String, TokenStream)> = Vec::new();
+        for value in api.operations.iter().filter_map(|op| requirement(op, api)) {
+            let key = value.to_string();
+            if !distinct.iter().any(|(k, _)| *k == key) {
+                distinct.push((key, value));
+            }
+        }
+        Self(distinct)
+    }
+
+    /// `&REQUIREMENT_<i>` of `op`, or `&rt::Requirement::PUBLIC`.
+    pub fn of(&self, op: &Operation, api: &Api) -> TokenStream {
+        let Some(value) = requirement(op, api) else {
+            return quote! { &rt::Requirement::PUBLIC };
+        };
+        let key = value.to_string();
+        match self.0.iter().position(|(k, _)| *k == key) {
+            Some(i) => {
+                let name = format_ident!("REQUIREMENT_{}", i);
+                quote! { &#name }
+            }
+            None => quote! { &#value },
+        }
+    }
+
+    /// The consts.
+    pub fn consts(&self) -> TokenStream {
+        let consts = self.0.iter().enumerate().map(|(i, (_, value))| {
+            let name = format_ident!("REQUIREMENT_{}", i);
+            quote! { const #name: rt::Requirement = #value; }
+        });
+        quote! { #(#consts)* }
+    }
 }

@@ -42,6 +42,7 @@ pub(crate) fn generate(
 ) -> (TokenStream, Vec<Diagnostic>) {
     let builders = builder_infos(progenitor);
     let names = facade_names(api);
+    let requirements = credentials::Requirements::new(api);
     let mut diags = Vec::new();
     let mut methods = Vec::new();
     let mut options = Vec::new();
@@ -71,7 +72,17 @@ pub(crate) fn generate(
             .as_ref()
             .is_some_and(super::bodies::encoded_by_facade);
         for (call_name, body) in &calls {
-            match method(op, body.as_ref(), encoded, api, models, call_name, info) {
+            let requirement = requirements.of(op, api);
+            match method(
+                op,
+                body.as_ref(),
+                encoded,
+                api,
+                models,
+                call_name,
+                info,
+                &requirement,
+            ) {
                 Ok((m, o)) => {
                     methods.push(m);
                     options.push(o);
@@ -94,6 +105,7 @@ pub(crate) fn generate(
     );
     let (facade_consts, builder, constructors) =
         (&creds.facade_consts, &creds.builder, &creds.constructors);
+    let requirement_consts = requirements.consts();
     let tokens = quote! {
         //! The client facade: [`Client`], one method per operation of the document, and the
         //! optional parameters of each in its `…Options` struct.
@@ -106,6 +118,8 @@ pub(crate) fn generate(
         #[allow(unused_imports)]
         use #models_ident as models;
         use rt::Error;
+        #[allow(unused_imports)]
+        use rt::Maybe as _;
         use rt::reexports::progenitor_client::{ClientHooks, ClientInfo, OperationInfo};
         use rt::reexports::reqwest;
 
@@ -147,6 +161,8 @@ pub(crate) fn generate(
 
             #(#methods)*
         }
+
+        #requirement_consts
 
         impl ClientHooks<()> for crate::generated::Client {
             async fn pre<E>(
@@ -220,7 +236,8 @@ fn is_idempotency_key(location: ParamLocation, name: &str) -> bool {
 }
 
 /// One facade method of `op` sending `body` (the operation's, or one of its other media types);
-/// `encoded`: the facade encodes the body rather than progenitor's builder.
+/// `encoded`: the facade encodes the body rather than progenitor's builder; `requirement`: the
+/// credentials it needs (`&REQUIREMENT_<i>`).
 #[allow(clippy::too_many_arguments)]
 fn method(
     op: &Operation,
@@ -230,6 +247,7 @@ fn method(
     models: &ModelNames,
     name: &str,
     info: &BuilderInfo,
+    requirement: &TokenStream,
 ) -> Result<(TokenStream, TokenStream), String> {
     let fn_name = format_ident!("{}", name);
     let op_id = op.id.as_str();
@@ -284,10 +302,7 @@ fn method(
                 });
                 field_setters.push(super::extra::option_setter(&ident, &ty));
                 chain.push(quote! {
-                    let request = match &options.#ident {
-                        Some(values) => request.#ident(values.join(",")),
-                        None => request,
-                    };
+                    let request = request.maybe(&options.#ident, |r, v| r.#ident(v.join(",")));
                 });
             }
             continue;
@@ -312,10 +327,7 @@ fn method(
             fields.push(quote! { #doc pub #ident: Option<#ty>, });
             field_setters.push(super::extra::option_setter(&ident, ty));
             chain.push(quote! {
-                let request = match &options.#ident {
-                    Some(value) => request.#ident(value.clone()),
-                    None => request,
-                };
+                let request = request.maybe(&options.#ident, |r, v| r.#ident(v.clone()));
             });
         }
     }
@@ -346,10 +358,7 @@ fn method(
                 });
                 field_setters.push(super::extra::option_setter(&ident, ty));
                 chain.push(quote! {
-                    let request = match &options.body {
-                        Some(value) => request.body(value.clone()),
-                        None => request,
-                    };
+                    let request = request.maybe(&options.body, |r, v| r.body(v.clone()));
                 });
             }
         }
@@ -367,7 +376,6 @@ fn method(
         }
         (false, _) => quote! { rt::RetrySafety::NotIdempotent },
     };
-    let requirement = credentials::requirement(op, api);
     let success = &info.success;
     // Raw bytes from progenitor (a body that is not JSON, or several success bodies): the
     // facade answers a `Download` with status and content type.

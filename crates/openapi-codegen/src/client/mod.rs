@@ -8,6 +8,7 @@ mod credentials;
 mod extra;
 mod facade;
 mod operations;
+mod setters;
 
 pub(crate) use credentials::setter_names;
 
@@ -24,6 +25,8 @@ use crate::status::Status;
 pub(crate) struct ClientCode {
     /// progenitor's output.
     pub progenitor: TokenStream,
+    /// Source its formatted text starts with (the `builder_setter!` macro), or nothing.
+    pub progenitor_prelude: &'static str,
     /// The operation table and status-keyed error decoding.
     pub operations: TokenStream,
     /// The facade: `Client` and its per-operation methods.
@@ -67,8 +70,11 @@ pub(crate) fn generate(
     let (facade, facade_warnings) =
         facade::generate(api, models, models_crate, &progenitor, runtime_crate);
     warnings.extend(facade_warnings);
+    // After the facade, which reads progenitor's builders.
+    let (progenitor, compacted) = setters::compact_setters(progenitor);
     Ok(ClientCode {
         progenitor,
+        progenitor_prelude: if compacted { setters::SOURCE } else { "" },
         operations,
         facade,
         warnings,

@@ -12,7 +12,8 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
-use super::model_impls::{PLACEHOLDER, Rules, flatten, rules};
+use super::model_impls::{PLACEHOLDER, Rules, rules};
+use crate::tokens::flatten;
 
 /// The shape `item` is, and the one model type it names, if it is one of `rules`' shapes.
 fn shape_of<'r>(

@@ -3,7 +3,7 @@
 //! generated module shows it, and the shapes read from it. The source is the one truth: an impl
 //! is replaced only when it is, token for token, what the rule it is replaced by expands to.
 
-use proc_macro2::{Delimiter, TokenStream, TokenTree};
+use proc_macro2::{TokenStream, TokenTree};
 
 /// The macro's source, placed at the top of the generated models module when it is used.
 /// Each `(@name $t:ident)` rule is one impl typify writes for type `$t`; a rule made only of
@@ -207,39 +207,4 @@ fn placeholder(tokens: TokenStream) -> TokenStream {
         }
     }
     out.into_iter().collect()
-}
-
-/// A token stream as the texts of its tokens, groups bracketed, spacing and the trailing commas
-/// Rust ignores (before a closing bracket or a `where` clause's `{`) aside.
-pub(super) fn flatten(tokens: TokenStream) -> Vec<String> {
-    let mut out = Vec::new();
-    flatten_into(tokens, &mut out);
-    out
-}
-
-fn flatten_into(tokens: TokenStream, out: &mut Vec<String>) {
-    for tree in tokens {
-        match tree {
-            TokenTree::Group(g) => {
-                let (open, close) = match g.delimiter() {
-                    Delimiter::Parenthesis => ("(", ")"),
-                    Delimiter::Brace => ("{", "}"),
-                    Delimiter::Bracket => ("[", "]"),
-                    Delimiter::None => ("«", "»"),
-                };
-                if open == "{" && out.last().is_some_and(|t| t == ",") {
-                    out.pop();
-                }
-                out.push(open.to_owned());
-                flatten_into(g.stream(), out);
-                if out.last().is_some_and(|t| t == ",") {
-                    out.pop();
-                }
-                out.push(close.to_owned());
-            }
-            TokenTree::Ident(i) => out.push(i.to_string()),
-            TokenTree::Punct(p) => out.push(p.as_char().to_string()),
-            TokenTree::Literal(l) => out.push(l.to_string()),
-        }
-    }
 }

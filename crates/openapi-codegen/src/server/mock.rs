@@ -106,6 +106,7 @@ pub(crate) fn generate(api: &Api, signatures: &[(TokenStream, bool)], command: &
                 rt::mock::MockServer::start(router(Mock::new()), "127.0.0.1:0").await
             }
 
+            #[allow(unused_variables, clippy::match_single_binding)]
             impl Api for Mock {
                 #(#methods)*
             }
@@ -128,37 +129,36 @@ fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool)
         quote! { self.engine.choose(#index) }
     };
     let arms = op.responses.iter().enumerate().map(|(j, r)| {
+        let j = proc_macro2::Literal::usize_unsuffixed(j);
         let variant = format_ident!("{}", r.status.word());
         let ranged = !matches!(r.status, Status::Code(_));
         let body = match &r.body {
-            Some(b) if b.kind == MediaKind::Text => Some(quote! { self.engine.text(&choice) }),
+            Some(b) if b.kind == MediaKind::Text => Some(quote! { self.engine.text(&c) }),
             Some(b) if !b.is_json() => {
-                Some(quote! { Ok::<_, rt::mock::Refusal>(self.engine.raw(&choice)) })
+                Some(quote! { Ok::<_, rt::mock::Refusal>(self.engine.raw(&c)) })
             }
-            Some(_) => Some(quote! { self.engine.json(&choice) }),
+            Some(_) => Some(quote! { self.engine.json(&c) }),
             None => None,
         };
         match (body, ranged) {
-            (Some(body), false) => quote! { #j => #body.map_or_else(refused, R::#variant), },
+            (Some(body), false) => {
+                quote! { Ok((#j, c)) => #body.map_or_else(refused, R::#variant), }
+            }
             (Some(body), true) => quote! {
-                #j => #body.map_or_else(refused, |body| R::#variant(choice.status(), body)),
+                Ok((#j, c)) => #body.map_or_else(refused, |body| R::#variant(c.status(), body)),
             },
-            (None, true) => quote! { #j => R::#variant(choice.status()), },
-            (None, false) => quote! { #j => R::#variant, },
+            (None, true) => quote! { Ok((#j, c)) => R::#variant(c.status()), },
+            (None, false) => quote! { Ok((#j, _)) => R::#variant, },
         }
     });
     quote! {
-        #[allow(unused_variables, clippy::match_single_binding)]
         async fn #method(&self, #signature) -> #response_ty {
             use #response_ty as R;
-            let refused = |r: rt::mock::Refusal| R::Undocumented(r.status(), r.into_body());
-            let choice = match #choose {
-                Ok(choice) => choice,
-                Err(r) => return refused(r),
-            };
-            match choice.response() {
+            let refused = rt::mock::refused(R::Undocumented);
+            match #choose.map(|c| (c.response(), c)) {
+                Err(r) => refused(r),
                 #(#arms)*
-                _ => R::Undocumented(choice.status(), Value::Null),
+                Ok((_, c)) => R::Undocumented(c.status(), Value::Null),
             }
         }
     }

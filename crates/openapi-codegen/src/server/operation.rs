@@ -391,6 +391,7 @@ fn handler(
     body: &BodyCode,
     canonical: bool,
 ) -> TokenStream {
+    let index = proc_macro2::Literal::usize_unsuffixed(index);
     let needs_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
     let needs_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
     let path_setup = if needs_path && canonical {
@@ -439,7 +440,7 @@ fn handler(
                 Ok(response.into_response())
             }
             .await;
-            rt::in_document_shape(&ERROR_SHAPES, #index, response.unwrap_or_else(|refused| refused))
+            rt::answer(&ERROR_SHAPES, #index, response)
         }
     }
 }

@@ -88,6 +88,12 @@ impl Refusal {
     }
 }
 
+/// Turns the engine's refusal into a response enum's `Undocumented(status, body)` variant (the
+/// generated mock's `refused`, used by each of its answers).
+pub fn refused<R>(undocumented: fn(StatusCode, Value) -> R) -> impl Fn(Refusal) -> R + Copy {
+    move |refusal| undocumented(refusal.status(), refusal.into_body())
+}
+
 impl Engine {
     /// An engine over `answers` (the generated `mock.json`) with `seed`. A malformed text gives
     /// an engine whose every answer is a 500 naming the problem.

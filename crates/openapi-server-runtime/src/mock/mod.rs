@@ -21,7 +21,7 @@ mod shapes;
 mod spec;
 mod synth;
 
-pub use answers::{Choice, Engine, Refusal};
+pub use answers::{Choice, Engine, Refusal, refused};
 pub use request::Prefer;
 pub use secrets::Secrets;
 pub use serve::{MockServer, layer, run};
