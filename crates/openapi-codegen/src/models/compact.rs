@@ -13,20 +13,38 @@ use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
 use super::model_impls::{PLACEHOLDER, Rules, rules};
+use super::simple_enums;
 use crate::tokens::flatten;
 
-/// The shape `item` is, and the one model type it names, if it is one of `rules`' shapes.
+/// The model type an impl is for: its self type, or (`From<Type> for String`) its trait's
+/// type argument — when that is one of `types`.
+fn impl_subject(item: &syn::ItemImpl, types: &BTreeSet<String>) -> Option<String> {
+    let ident = |ty: &syn::Type| match ty {
+        syn::Type::Path(p) => p.path.get_ident().map(ToString::to_string),
+        _ => None,
+    };
+    if let Some(name) = ident(&item.self_ty).filter(|n| types.contains(n)) {
+        return Some(name);
+    }
+    let (path, _) = item.trait_.as_ref()?;
+    let syn::PathArguments::AngleBracketed(args) = &path.segments.last()?.arguments else {
+        return None;
+    };
+    match args.args.first()? {
+        syn::GenericArgument::Type(ty) => ident(ty).filter(|n| types.contains(n)),
+        _ => None,
+    }
+}
+
+/// The shape `item` is, and the model type it is for, if it is one of `rules`' shapes.
 fn shape_of<'r>(
     item: &syn::ItemImpl,
     types: &BTreeSet<String>,
     shapes: &'r [(String, Vec<String>)],
 ) -> Option<(&'r str, String)> {
+    let name = impl_subject(item, types)?;
     let mut flat = flatten(item.to_token_stream());
-    let named: BTreeSet<&String> = flat.iter().filter(|t| types.contains(*t)).collect();
-    let [name] = named.into_iter().collect::<Vec<_>>()[..] else {
-        return None;
-    };
-    let name = name.clone();
+    // A model named like a word of the shape (`Error`) makes the impl differ: it is kept.
     for t in &mut flat {
         if *t == name {
             *t = PLACEHOLDER.to_owned();
@@ -60,12 +78,34 @@ pub(super) fn compact(items: Vec<syn::Item>) -> (Vec<syn::Item>, bool) {
     let mut slots: Vec<Option<syn::Item>> = Vec::with_capacity(items.len());
     let mut first: BTreeMap<String, usize> = BTreeMap::new();
     let mut checked_strings = false;
+    // A simple enumeration's `Display` waiting for its `FromStr`: its slot and pairs.
+    let mut displays: BTreeMap<String, (usize, simple_enums::Pairs)> = BTreeMap::new();
     for item in items {
         if let syn::Item::Impl(i) = &item
             && let Some(call) = checked_from_str(i, &types)
         {
             checked_strings = true;
             slots.push(Some(call));
+            continue;
+        }
+        if let syn::Item::Impl(i) = &item
+            && let Some((ty, half, pairs)) = simple_enums::read(i, &types)
+        {
+            let name = ty.to_string();
+            match half {
+                simple_enums::Half::Display => {
+                    displays.insert(name, (slots.len(), pairs));
+                    slots.push(Some(item));
+                }
+                simple_enums::Half::FromStr => match displays.remove(&name) {
+                    Some((at, written)) if written == pairs => {
+                        slots[at] = Some(simple_enums::line(&ty, &pairs));
+                        checked_strings = true;
+                        slots.push(None);
+                    }
+                    _ => slots.push(Some(item)),
+                },
+            }
             continue;
         }
         let found = match &item {
@@ -271,6 +311,16 @@ mod tests {
         let (after, used) = compact(items);
         assert!(!used);
         assert_eq!(before, texts(&after));
+    }
+
+    #[test]
+    fn a_model_named_like_a_word_of_the_shapes_does_not_stop_the_others() {
+        // OpenAI's document has a schema `Error`: `type Error = …` names it too.
+        let mut items = file("pub struct Error { pub message: String } pub enum Kind { A }");
+        items.push(shape("try_from_str", "Kind"));
+        let (out, used) = compact(items);
+        assert!(used);
+        assert_eq!(texts(&out)[2], "model_impls ! (Kind : try_from_str) ;");
     }
 
     #[test]

@@ -8,6 +8,7 @@ mod model_impls;
 pub(crate) use json_schema::to_value_schema;
 mod repair;
 mod setters;
+mod simple_enums;
 mod space;
 
 use proc_macro2::TokenStream;
@@ -107,13 +108,21 @@ impl Models {
             )
         })?;
         let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
+        let uninhabited: std::collections::BTreeSet<String> = file
+            .items
+            .iter()
+            .filter_map(|item| match item {
+                syn::Item::Enum(e) if e.variants.is_empty() => Some(e.ident.to_string()),
+                _ => None,
+            })
+            .collect();
         let mut items = Vec::with_capacity(file.items.len() * 2);
         for mut item in file.items {
             let mut constructors = None;
             match &mut item {
                 syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => {
                     s.attrs.push(non_exhaustive.clone());
-                    constructors = setters::constructors(s);
+                    constructors = setters::constructors(s, &uninhabited);
                 }
                 syn::Item::Enum(e) => e.attrs.push(non_exhaustive.clone()),
                 _ => {}

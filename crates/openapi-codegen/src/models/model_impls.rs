@@ -10,7 +10,8 @@ use proc_macro2::{TokenStream, TokenTree};
 /// `model_impls!(@… $t);` lines is a bundle of them; `@from_str` is a constrained string's
 /// parse (its bounds and pattern given).
 pub(super) const SOURCE: &str = r#"/// The conversion impls typify writes alike for many models, written once: `model_impls!(Type:
-/// shape, …)` and `model_impls!(@from_str Type …)` expand to exactly the impls typify wrote.
+/// shape, …)`, `model_impls!(@simple_enum Type …)` and `model_impls!(@from_str Type …)` expand to
+/// the impls typify wrote.
 #[allow(unused_macro_rules)]
 macro_rules! model_impls {
     ($t:ident: $($shape:ident),*) => {
@@ -81,6 +82,24 @@ macro_rules! model_impls {
                     .map_err(|e: self::error::ConversionError| {
                         <D::Error as ::serde::de::Error>::custom(e.to_string())
                     })
+            }
+        }
+    };
+    (@simple_enum $t:ident $($variant:ident = $text:literal),*) => {
+        impl ::std::fmt::Display for $t {
+            fn fmt(&self, f: &mut ::std::fmt::Formatter<'_>) -> ::std::fmt::Result {
+                match *self {
+                    $(Self::$variant => f.write_str($text),)*
+                }
+            }
+        }
+        impl ::std::str::FromStr for $t {
+            type Err = self::error::ConversionError;
+            fn from_str(value: &str) -> ::std::result::Result<Self, self::error::ConversionError> {
+                match value {
+                    $($text => Ok(Self::$variant),)*
+                    _ => Err("invalid value".into()),
+                }
             }
         }
     };

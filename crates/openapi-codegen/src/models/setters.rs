@@ -14,8 +14,13 @@ struct Field {
     initial: Option<TokenStream>,
 }
 
-/// The constructor and setters of struct `item` (named fields only), or `None`.
-pub(super) fn constructors(item: &syn::ItemStruct) -> Option<syn::ItemImpl> {
+/// The constructor and setters of struct `item` (named fields only), or `None`. An optional
+/// field whose type is one of `uninhabited` (an enumeration without variants: a schema nothing
+/// satisfies) gets no setter: no value could be given to it.
+pub(super) fn constructors(
+    item: &syn::ItemStruct,
+    uninhabited: &std::collections::BTreeSet<String>,
+) -> Option<syn::ItemImpl> {
     let syn::Fields::Named(named) = &item.fields else {
         return None;
     };
@@ -56,33 +61,41 @@ pub(super) fn constructors(item: &syn::ItemStruct) -> Option<syn::ItemImpl> {
             (Some(initial), _) => quote! { #ident: #initial },
         }
     });
-    let setters = fields.iter().filter(|f| f.initial.is_some()).map(|f| {
-        let ident = &f.ident;
-        let setter = format_ident!("with_{}", shown(ident));
-        let doc = format!("Sets `{}`.", shown(ident));
-        let (ty, some) = match option_inner(&f.ty) {
-            Some(inner) => (inner, true),
-            None => (&f.ty, false),
-        };
-        let param = argument(ty);
-        let value = if is_primitive(ty) {
-            quote! { value }
-        } else {
-            quote! { value.into() }
-        };
-        let value = if some {
-            quote! { ::std::option::Option::Some(#value) }
-        } else {
-            value
-        };
-        quote! {
-            #[doc = #doc]
-            pub fn #setter(mut self, value: #param) -> Self {
-                self.#ident = #value;
-                self
+    let settable = |f: &&Field| {
+        let ty = option_inner(&f.ty).unwrap_or(&f.ty);
+        !matches!(ty, syn::Type::Path(p) if p.path.get_ident().is_some_and(|i| uninhabited.contains(&i.to_string())))
+    };
+    let setters = fields
+        .iter()
+        .filter(|f| f.initial.is_some())
+        .filter(settable)
+        .map(|f| {
+            let ident = &f.ident;
+            let setter = format_ident!("with_{}", shown(ident));
+            let doc = format!("Sets `{}`.", shown(ident));
+            let (ty, some) = match option_inner(&f.ty) {
+                Some(inner) => (inner, true),
+                None => (&f.ty, false),
+            };
+            let param = argument(ty);
+            let value = if is_primitive(ty) {
+                quote! { value }
+            } else {
+                quote! { value.into() }
+            };
+            let value = if some {
+                quote! { ::std::option::Option::Some(#value) }
+            } else {
+                value
+            };
+            quote! {
+                #[doc = #doc]
+                pub fn #setter(mut self, value: #param) -> Self {
+                    self.#ident = #value;
+                    self
+                }
             }
-        }
-    });
+        });
     let doc = if required.is_empty() {
         format!(
             "`{name}` with no field set (or each at its default); set them with the `with_…` setters."
@@ -232,7 +245,7 @@ mod tests {
                 pub note: ::std::option::Option<::std::string::String>,
             }
         };
-        let code = constructors(&item).unwrap();
+        let code = constructors(&item, &Default::default()).unwrap();
         let text = quote!(#code).to_string();
         assert!(
             text.contains(
