@@ -12,7 +12,7 @@ use std::collections::{BTreeMap, BTreeSet};
 use proc_macro2::{Ident, Span, TokenStream};
 use quote::{ToTokens, format_ident, quote};
 
-use super::model_impls::{PLACEHOLDER, Rules, rules};
+use super::model_impls::{PLACEHOLDER, Rules, model_trait_impl, rules};
 use super::simple_enums;
 use crate::tokens::flatten;
 
@@ -183,21 +183,7 @@ fn typify_from_str(
 /// The `model_impls!(@from_str …)` line of `item` when it is a constrained string's `FromStr`
 /// exactly as typify writes it.
 fn checked_from_str(item: &syn::ItemImpl, types: &BTreeSet<String>) -> Option<syn::Item> {
-    let (path, _) = item.trait_.as_ref()?;
-    if path.segments.last()?.ident != "FromStr" {
-        return None;
-    }
-    let syn::Type::Path(ty) = &*item.self_ty else {
-        return None;
-    };
-    let ty = ty.path.get_ident()?;
-    if !types.contains(&ty.to_string()) {
-        return None;
-    }
-    let function = item.items.iter().find_map(|i| match i {
-        syn::ImplItem::Fn(f) => Some(f),
-        _ => None,
-    })?;
+    let (ty, function) = model_trait_impl(item, "FromStr", types)?;
     let (mut max, mut min, mut pattern) = (None, None, None);
     for stmt in &function.block.stmts {
         match stmt {

@@ -227,3 +227,28 @@ fn placeholder(tokens: TokenStream) -> TokenStream {
     }
     out.into_iter().collect()
 }
+
+/// The model type and method of `item` when it implements trait `name` (its path's last
+/// segment) for one of `types`, with a method: what the readers of typify's impls look at.
+pub(super) fn model_trait_impl<'a>(
+    item: &'a syn::ItemImpl,
+    name: &str,
+    types: &std::collections::BTreeSet<String>,
+) -> Option<(&'a proc_macro2::Ident, &'a syn::ImplItemFn)> {
+    let (path, _) = item.trait_.as_ref()?;
+    if path.segments.last()?.ident != name {
+        return None;
+    }
+    let syn::Type::Path(ty) = &*item.self_ty else {
+        return None;
+    };
+    let ty = ty
+        .path
+        .get_ident()
+        .filter(|t| types.contains(&t.to_string()))?;
+    let function = item.items.iter().find_map(|i| match i {
+        syn::ImplItem::Fn(f) => Some(f),
+        _ => None,
+    })?;
+    Some((ty, function))
+}

@@ -9,6 +9,7 @@ use std::collections::BTreeSet;
 use proc_macro2::{Ident, TokenStream};
 use quote::{ToTokens, quote};
 
+use super::model_impls::model_trait_impl;
 use crate::tokens::flatten;
 
 /// Which of the two impls.
@@ -51,23 +52,10 @@ fn typify_impl(ty: &Ident, half: Half, pairs: &Pairs) -> TokenStream {
 /// The type, half and pairs of `item` when it is one of typify's two impls of a simple
 /// enumeration in `types`.
 pub(super) fn read(item: &syn::ItemImpl, types: &BTreeSet<String>) -> Option<(Ident, Half, Pairs)> {
-    let (path, _) = item.trait_.as_ref()?;
-    let half = match path.segments.last()?.ident.to_string().as_str() {
-        "Display" => Half::Display,
-        "FromStr" => Half::FromStr,
-        _ => return None,
-    };
-    let syn::Type::Path(ty) = &*item.self_ty else {
-        return None;
-    };
-    let ty = ty.path.get_ident()?.clone();
-    if !types.contains(&ty.to_string()) {
-        return None;
-    }
-    let function = item.items.iter().find_map(|i| match i {
-        syn::ImplItem::Fn(f) => Some(f),
-        _ => None,
-    })?;
+    let (half, (ty, function)) = [(Half::Display, "Display"), (Half::FromStr, "FromStr")]
+        .into_iter()
+        .find_map(|(half, name)| Some((half, model_trait_impl(item, name, types)?)))?;
+    let ty = ty.clone();
     let [syn::Stmt::Expr(syn::Expr::Match(m), None)] = &function.block.stmts[..] else {
         return None;
     };

@@ -19,13 +19,13 @@ pub(super) struct ValidatorCompiler<'a> {
     api: &'a Api,
     models: &'a ModelNames,
     /// ECMA-262 patterns, each compiled once into a `PATTERN_<i>` static.
-    patterns: Vec<String>,
+    patterns: Vec<(String, ())>,
     /// Constraint tables (`rt::StringRules { … }`, …), each written once as a `RULES_<i>` static
-    /// (type, value, and the value's text that identifies it).
-    rules: Vec<(TokenStream, TokenStream, String)>,
-    /// Parameters (`rt::Param { … }`), each written once as a `PARAM_<i>` static (value and its
-    /// text).
-    params: Vec<(TokenStream, String)>,
+    /// (the value's text that identifies it; type and value).
+    rules: Vec<(String, (TokenStream, TokenStream))>,
+    /// Parameters (`rt::Param { … }`), each written once as a `PARAM_<i>` static (the value's
+    /// text and the value).
+    params: Vec<(String, TokenStream)>,
     /// What could not be checked.
     pub diags: Vec<Diagnostic>,
     /// Component schemas whose validators are referenced.
@@ -77,12 +77,12 @@ impl<'a> ValidatorCompiler<'a> {
             .rules
             .iter()
             .enumerate()
-            .map(|(i, (ty, value, _))| {
+            .map(|(i, (_, (ty, value)))| {
                 let name = format_ident!("RULES_{}", i);
                 quote! { static #name: #ty = #value; }
             })
             .collect();
-        statics.extend(self.params.iter().enumerate().map(|(i, (value, _))| {
+        statics.extend(self.params.iter().enumerate().map(|(i, (_, value))| {
             let name = format_ident!("PARAM_{}", i);
             quote! { static #name: rt::Param = #value; }
         }));
@@ -93,7 +93,7 @@ impl<'a> ValidatorCompiler<'a> {
             use std::sync::LazyLock;
             use rt::reexports::regress::Regex;
         };
-        statics.extend(self.patterns.iter().enumerate().map(|(i, p)| {
+        statics.extend(self.patterns.iter().enumerate().map(|(i, (p, ()))| {
             let name = format_ident!("PATTERN_{}", i);
             let lit = Literal::string(p);
             quote! {
@@ -108,29 +108,17 @@ impl<'a> ValidatorCompiler<'a> {
     /// The static describing parameter `value` (an `rt::Param`), written once however many
     /// operations share it.
     pub fn param_static(&mut self, value: TokenStream) -> Ident {
-        let key = value.to_string();
-        let idx = match self.params.iter().position(|(_, k)| *k == key) {
-            Some(i) => i,
-            None => {
-                self.params.push((value, key));
-                self.params.len() - 1
-            }
-        };
-        format_ident!("PARAM_{}", idx)
+        format_ident!(
+            "PARAM_{}",
+            intern(&mut self.params, value.to_string(), || value)
+        )
     }
 
     /// The static holding constraint table `value` of type `ty`, written once however often the
     /// same constraints appear.
     fn rules_static(&mut self, ty: TokenStream, value: TokenStream) -> Ident {
         let key = value.to_string();
-        let idx = match self.rules.iter().position(|(_, _, k)| *k == key) {
-            Some(i) => i,
-            None => {
-                self.rules.push((ty, value, key));
-                self.rules.len() - 1
-            }
-        };
-        format_ident!("RULES_{}", idx)
+        format_ident!("RULES_{}", intern(&mut self.rules, key, || (ty, value)))
     }
 
     /// Code validating `v: &Value` against `schema`, recording into `val: &mut rt::Validator`.
@@ -284,14 +272,10 @@ impl<'a> ValidatorCompiler<'a> {
 
     /// The static holding `pattern`, compiled once.
     fn pattern_static(&mut self, pattern: &str) -> Ident {
-        let idx = match self.patterns.iter().position(|q| q == pattern) {
-            Some(i) => i,
-            None => {
-                self.patterns.push(pattern.to_owned());
-                self.patterns.len() - 1
-            }
-        };
-        format_ident!("PATTERN_{}", idx)
+        format_ident!(
+            "PATTERN_{}",
+            intern(&mut self.patterns, pattern.to_owned(), || ())
+        )
     }
 
     fn emit_object(&mut self, s: &Schema, nullable: bool, pointer: &str) -> TokenStream {
@@ -371,6 +355,17 @@ impl<'a> ValidatorCompiler<'a> {
                     #body
                 }
             }
+        }
+    }
+}
+
+/// The index of `key` in `list`, pushed (with `value()`) when it is not there yet.
+fn intern<T>(list: &mut Vec<(String, T)>, key: String, value: impl FnOnce() -> T) -> usize {
+    match list.iter().position(|(k, _)| *k == key) {
+        Some(i) => i,
+        None => {
+            list.push((key, value()));
+            list.len() - 1
         }
     }
 }
