@@ -60,6 +60,7 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
         "openapi-server-runtime = { path = \"../../../runtime/openapi-server-runtime\", features = [\"mock\"] }\n\
          axum = { version = \"0.8\", default-features = false }\n\
          reqwest = { version = \"0.13\", default-features = false }\n\
+         serde_json = \"1\"\n\
          tokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",
     );
     let mut mocks_test = String::from(include_str!("probe/mocks_probe.rs"));

@@ -204,8 +204,23 @@ pub(crate) struct Response {
     pub body: Option<ResponseBody>,
     /// Every media type the document lists for it (only the JSON one is generated).
     pub media_types: Vec<String>,
+    /// The headers it declares, in document order (`Content-Type` left out, as OpenAPI asks).
+    pub headers: Vec<ResponseHeader>,
     /// Pointer to it in the input document.
     pub pointer: String,
+}
+
+/// A header a response declares.
+#[derive(Debug, Clone)]
+pub(crate) struct ResponseHeader {
+    /// Its name, as written.
+    pub name: String,
+    /// Whether the response always carries it.
+    pub required: bool,
+    /// Its value's schema, normalized (`{}` when it declares none).
+    pub schema: Value,
+    /// Its examples (`example`, then each of `examples`).
+    pub examples: Vec<Value>,
 }
 
 /// Whether an operation needs a credential, in short (the whole of it is [`Requirement`]).

@@ -11,6 +11,7 @@
 //! Nothing is edited in the input and no meaning is dropped silently: everything that cannot be
 //! expressed is a [`Diagnostic`] naming the pointer and the operation.
 
+mod headers;
 mod lower;
 mod operations;
 mod params;

@@ -451,6 +451,7 @@ impl<'a> Normalizer<'a> {
             .unwrap_or_default()
             .to_owned();
         let media_types = media_types(resp);
+        let headers = self.response_headers(resp, &at, op);
         let picked = resp
             .get("content")
             .and_then(Value::as_object)
@@ -490,6 +491,7 @@ impl<'a> Normalizer<'a> {
                 description,
                 body: None,
                 media_types,
+                headers,
                 pointer: at,
             });
         }
@@ -498,6 +500,7 @@ impl<'a> Normalizer<'a> {
             description,
             body,
             media_types,
+            headers,
             pointer: at,
         })
     }

@@ -3,8 +3,9 @@
 //! `mock.json`, the answers it embeds — each operation's responses with their schemas (as JSON
 //! Schema, components beside them) and their media types' named examples.
 //!
-//! Operation `i`'s response `j` has its schema at `#/definitions/op{i}r{j}`; the generated code
-//! and the engine agree on those numbers (document order).
+//! Operation `i`'s response `j` has its schema at `#/definitions/op{i}r{j}`, its header `k`'s at
+//! `#/definitions/op{i}r{j}h{k}`, and its JSON request body's at `#/definitions/op{i}b`; the
+//! generated code and the engine agree on those numbers (document order).
 
 use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
@@ -164,6 +165,49 @@ fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool)
     }
 }
 
+/// Whether every integer is valid for `schema` (an integer, or a list of them, without bounds,
+/// `multipleOf`, `enum` or `const`), `$ref`s to components followed.
+fn any_integer(api: &Api, schema: &Value, depth: usize) -> bool {
+    if depth > 8 {
+        return false;
+    }
+    if let Some(target) = schema
+        .get("$ref")
+        .and_then(Value::as_str)
+        .and_then(|r| r.strip_prefix("#/components/schemas/"))
+    {
+        return api
+            .schemas
+            .get(target)
+            .is_some_and(|s| any_integer(api, &s.json, depth + 1));
+    }
+    let is = |kind: &str| match schema.get("type") {
+        Some(Value::String(t)) => t == kind,
+        Some(Value::Array(types)) => types.iter().any(|t| t == kind),
+        _ => false,
+    };
+    if is("array") {
+        return schema
+            .get("items")
+            .is_some_and(|items| any_integer(api, items, depth + 1));
+    }
+    const NARROWING: &[&str] = &[
+        "minimum",
+        "maximum",
+        "exclusiveMinimum",
+        "exclusiveMaximum",
+        "multipleOf",
+        "enum",
+        "const",
+    ];
+    // `int32`, `int64`, `uint8`, …: the format bounds it.
+    let sized = schema
+        .get("format")
+        .and_then(Value::as_str)
+        .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"));
+    is("integer") && !sized && !NARROWING.iter().any(|k| schema.get(*k).is_some())
+}
+
 /// `mock.json`: the components, each response's schema and each operation's responses.
 fn answers(api: &Api, command: &str) -> String {
     let mut definitions = Map::new();
@@ -190,19 +234,58 @@ fn answers(api: &Api, command: &str) -> String {
                 }
                 None => ("empty", "", Vec::new()),
             };
-            responses.push(json!({
+            let headers: Vec<Value> = r
+                .headers
+                .iter()
+                .enumerate()
+                .map(|(k, h)| {
+                    definitions.insert(format!("op{i}r{j}h{k}"), to_value_schema(&h.schema));
+                    json!({ "name": h.name, "required": h.required, "examples": h.examples })
+                })
+                .collect();
+            let mut response = json!({
                 "status": r.status.key(),
                 "kind": kind,
                 "media": media,
                 "examples": examples,
-            }));
+            });
+            // Only where there are any, so documents without response headers embed what
+            // they did before.
+            if !headers.is_empty() {
+                response["headers"] = Value::Array(headers);
+            }
+            responses.push(response);
         }
-        operations.push(json!({
+        let mut operation = json!({
             "id": op.id,
             "method": op.method,
             "path": op.path,
             "responses": responses,
-        }));
+        });
+        // A JSON request body's schema, which the mock checks requests against as the
+        // document writes it (exactly one `oneOf` branch, …) beyond what the Rust types check.
+        if let Some(b) = op.body.as_ref().filter(|b| b.kind == MediaKind::Json) {
+            definitions.insert(format!("op{i}b"), to_value_schema(&b.schema.json));
+            let media: Vec<&str> = b
+                .accepted
+                .iter()
+                .filter(|(_, kind)| *kind == MediaKind::Json)
+                .map(|(m, _)| m.as_str())
+                .collect();
+            operation["body"] = json!({ "media": media });
+        }
+        // Parameters any integer is valid for, which the router reads as 64-bit: the mock
+        // answers a request it refused only for holding a larger one.
+        let wide: Vec<Value> = op
+            .params
+            .iter()
+            .filter(|p| any_integer(api, &p.schema.json, 0))
+            .map(|p| json!([p.location.as_str(), p.name]))
+            .collect();
+        if !wide.is_empty() {
+            operation["wide"] = Value::Array(wide);
+        }
+        operations.push(operation);
     }
     let components: Map<String, Value> = api
         .schemas

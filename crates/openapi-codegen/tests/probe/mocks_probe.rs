@@ -48,3 +48,154 @@ async fn one_position_named_twice_serves_both_operations() {
     assert_eq!(status, 422, "`id` is an integer: {body}");
     assert_eq!(get(router(), "/genres/toolong").await.0, 422);
 }
+
+mod response_headers {
+    use fixture_response_headers_server as headers;
+
+    async fn start() -> openapi_server_runtime::mock::MockServer {
+        let router = headers::mock::router(headers::mock::Mock::new());
+        openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
+            .await
+            .expect("the mock starts")
+    }
+
+    async fn get(mock: &openapi_server_runtime::mock::MockServer, prefer: Option<&str>) -> reqwest::Response {
+        let mut request = reqwest::Client::new().get(format!("{}/items", mock.url()));
+        if let Some(prefer) = prefer {
+            request = request.header("prefer", prefer);
+        }
+        request.send().await.expect("an answer")
+    }
+
+    async fn answer(prefer: Option<&str>) -> reqwest::Response {
+        get(&start().await, prefer).await
+    }
+
+    fn header<'a>(response: &'a reqwest::Response, name: &str) -> &'a str {
+        response
+            .headers()
+            .get(name)
+            .unwrap_or_else(|| panic!("`{name}` is sent: {:?}", response.headers()))
+            .to_str()
+            .expect("visible ASCII")
+    }
+
+    #[tokio::test]
+    async fn every_documented_response_header_is_sent_valid_against_its_schema() {
+        let response = answer(None).await;
+        assert_eq!(response.status().as_u16(), 200);
+        let remaining: u32 = header(&response, "x-rate-limit-remaining")
+            .parse()
+            .expect("an integer");
+        assert!(remaining <= 100, "{remaining}");
+        let id = header(&response, "x-request-id");
+        assert!(
+            id.len() == 12
+                && id.starts_with("req_")
+                && id[4..].bytes().all(|b| b.is_ascii_lowercase() || b.is_ascii_digit()),
+            "{id}"
+        );
+        assert_eq!(header(&response, "x-next-cursor"), "c_0042", "its example");
+        for tag in header(&response, "x-tags").split(',').filter(|t| !t.is_empty()) {
+            assert!(tag == "a" || tag == "b", "{tag}");
+        }
+        let trace = header(&response, "x-trace");
+        assert!(
+            trace.len() == 36 && trace.matches('-').count() == 4,
+            "a uuid through components.headers: {trace}"
+        );
+        let expires = header(&response, "x-expires");
+        assert!(expires.contains('T'), "a date-time from `content`: {expires}");
+        assert_eq!(
+            header(&response, "content-type"),
+            "application/json",
+            "a documented Content-Type header is ignored"
+        );
+    }
+
+    #[tokio::test]
+    async fn another_chosen_response_gets_its_own_headers() {
+        let response = answer(Some("code=404")).await;
+        assert_eq!(response.status().as_u16(), 404);
+        assert_eq!(header(&response, "x-problem"), "gone");
+        assert!(response.headers().get("x-request-id").is_none());
+    }
+
+    #[tokio::test]
+    async fn dynamic_answers_vary_header_values_within_their_schemas() {
+        let mock = start().await;
+        let mut seen = std::collections::BTreeSet::new();
+        for _ in 0..6 {
+            let response = get(&mock, Some("dynamic=true")).await;
+            let remaining: u32 = header(&response, "x-rate-limit-remaining")
+                .parse()
+                .expect("an integer");
+            assert!(remaining <= 100);
+            seen.insert(header(&response, "x-request-id").to_owned());
+        }
+        assert!(seen.len() > 1, "{seen:?}");
+    }
+}
+
+mod json_schema_semantics {
+    use fixture_json_schema_semantics_server as semantics;
+
+    async fn send(method: reqwest::Method, path: &str, body: &str) -> (u16, String) {
+        let router = semantics::mock::router(semantics::mock::Mock::new());
+        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
+            .await
+            .expect("the mock starts");
+        let response = reqwest::Client::new()
+            .request(method, format!("{}{path}", mock.url()))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("an answer");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    async fn post(path: &str, body: &str) -> (u16, String) {
+        send(reqwest::Method::POST, path, body).await
+    }
+
+    #[tokio::test]
+    async fn a_body_matching_two_one_of_branches_is_refused_in_the_documents_error_shape() {
+        // `{"cursor": "c"}` is a Cursor and, with `cursor` unknown to it, a Window too.
+        let (status, body) = post("/events", r#"{"cursor": "c"}"#).await;
+        assert_eq!(status, 400, "{body}");
+        let problem: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        let message = problem["Error"]["Message"].as_str().expect("the message field, one level down");
+        assert!(message.contains("more than one"), "{message}");
+        // One branch only: answered.
+        let (status, body) = post("/events", r#"{"since": "2026-01-01T00:00:00Z"}"#).await;
+        assert_eq!(status, 200, "{body}");
+    }
+
+    #[tokio::test]
+    async fn an_integer_beyond_64_bits_is_answered_where_any_integer_is_valid() {
+        let body = r#"{"count": 1}"#;
+        let (status, answer) = post("/events?limit=123456789012345678901234567890", body).await;
+        assert_eq!(status, 200, "no bounds: any integer is valid: {answer}");
+        let (status, answer) = post("/events?page=123456789012345678901234567890", body).await;
+        assert_eq!(status, 400, "bounded: the router's refusal stands: {answer}");
+        let (status, answer) = post("/events?limit=1.5", body).await;
+        assert_eq!(status, 400, "not an integer: {answer}");
+        // In the body too: `count` has no bounds.
+        let (status, answer) = post("/events", r#"{"count": 123456789012345678901234567890}"#).await;
+        assert_eq!(status, 200, "{answer}");
+    }
+
+    #[tokio::test]
+    async fn a_non_object_is_answered_where_the_schema_has_properties_but_no_type() {
+        for body in ["true", "12", r#""text""#, "[1]", r#"{"text": "hello"}"#] {
+            let (status, answer) = send(reqwest::Method::PUT, "/notes", body).await;
+            assert_eq!(status, 204, "{body}: {answer}");
+        }
+        let (status, _) = send(reqwest::Method::PUT, "/notes", r#"{"text": 5}"#).await;
+        assert_eq!(status, 422, "a property of the wrong type is still refused");
+        let (status, _) = send(reqwest::Method::PUT, "/notes", "").await;
+        assert_eq!(status, 422, "the body is required");
+    }
+}

@@ -141,14 +141,14 @@ impl Engine {
         match pick_code(op, 401) {
             Some((response, status)) => {
                 request::note("refused: the credential is not one the mock accepts".to_owned());
-                Ok(Choice {
+                Ok(chosen(Choice {
                     operation,
                     response,
                     status,
                     example: None,
                     dynamic: false,
                     seed: self.seed,
-                })
+                }))
             }
             None => Err(Refusal::new(
                 StatusCode::UNAUTHORIZED,
@@ -166,6 +166,11 @@ impl Engine {
             requests: Arc::new(AtomicU64::new(0)),
             accepted: self.accepted.clone(),
         }
+    }
+
+    /// The answers, if they could be read.
+    pub(super) fn spec_ok(&self) -> Option<&Spec> {
+        self.spec.as_ref().as_ref().ok()
     }
 
     fn spec(&self) -> Result<&Spec, Refusal> {
@@ -245,14 +250,14 @@ impl Engine {
         } else {
             self.seed
         };
-        Ok(Choice {
+        Ok(chosen(Choice {
             operation,
             response,
             status,
             example,
             dynamic,
             seed,
-        })
+        }))
     }
 
     /// A choice made without a request (for tests and tools): response number `response` of
@@ -475,6 +480,18 @@ impl Engine {
             ),
         )
     }
+}
+
+/// `choice`, recorded as the request's answer (whose documented headers it gets).
+fn chosen(choice: Choice) -> Choice {
+    request::chose(request::Chosen {
+        operation: choice.operation,
+        response: choice.response,
+        status: choice.status,
+        seed: choice.seed,
+        dynamic: choice.dynamic,
+    });
+    choice
 }
 
 /// The response for status `code`: the exact code, else its range, else `default`.

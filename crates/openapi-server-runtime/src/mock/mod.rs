@@ -11,10 +11,13 @@
 //! log line per request); [`MockServer`] serves it on a local port in one line.
 
 mod answers;
+mod bodies;
 mod formats;
+mod headers;
 mod keywords;
 mod refusals;
 mod request;
+mod rescue;
 mod secrets;
 mod serve;
 mod shapes;

@@ -1,10 +1,11 @@
 //! A request the router refuses (a violation) answered in the document's own error shape: the
 //! operation the request was for (by method and path template), the response it documents for
-//! that failure (the same status, else 422, 400, a `4XX` range, `default`, else its lowest 4xx),
+//! that failure (the same status, else 422, 400, a `4XX` range, `default`, else its lowest 4xx —
+//! but a 401 or 403 only as itself, a range or `default`),
 //! and the router's body if that response's schema takes it, else a body synthesized from the
 //! schema carrying the router's explanation in a message-like field where the schema has one.
 
-use axum::http::{Method, StatusCode};
+use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::Value;
 
 use super::answers::{Engine, concrete_status};
@@ -16,6 +17,8 @@ pub(super) struct Refused {
     pub body: Option<Value>,
     /// The media type the document gives that body.
     pub media: String,
+    /// The headers the documented response declares.
+    pub headers: Vec<(HeaderName, HeaderValue)>,
 }
 
 /// Fields an error schema names for its human-readable text, in the order they are tried.
@@ -28,6 +31,32 @@ pub(super) const MESSAGE_FIELDS: &[&str] = &[
     "title",
     "msg",
 ];
+
+/// Where a human-readable explanation can go in an error body: each string field named like a
+/// message (any case) at the top, then one level down (`{"error": {"Message": …}}`), in the
+/// order of [`MESSAGE_FIELDS`].
+pub(super) fn message_paths(body: &Value) -> Vec<Vec<String>> {
+    let Some(object) = body.as_object() else {
+        return Vec::new();
+    };
+    let named = |map: &serde_json::Map<String, Value>| -> Vec<String> {
+        MESSAGE_FIELDS
+            .iter()
+            .flat_map(|field| {
+                map.iter()
+                    .filter(|(k, v)| k.eq_ignore_ascii_case(field) && v.is_string())
+                    .map(|(k, _)| k.clone())
+            })
+            .collect()
+    };
+    let mut out: Vec<Vec<String>> = named(object).into_iter().map(|k| vec![k]).collect();
+    for (key, inner) in object {
+        if let Some(inner) = inner.as_object() {
+            out.extend(named(inner).into_iter().map(|k| vec![key.clone(), k]));
+        }
+    }
+    out
+}
 
 /// The documented statuses tried, in order, for a refusal with `status`.
 fn preferred(status: StatusCode) -> Vec<String> {
@@ -61,6 +90,11 @@ impl Engine {
                     .position(|(s, _, _)| s.eq_ignore_ascii_case(want))
             })
             .or_else(|| {
+                // A credential refusal stays a 401 or 403 rather than another error the document
+                // defines (AWS's documents number theirs 480 and up).
+                if matches!(status.as_u16(), 401 | 403) {
+                    return None;
+                }
                 responses
                     .iter()
                     .enumerate()
@@ -78,6 +112,7 @@ impl Engine {
         let holds = documented.eq_ignore_ascii_case(&format!("{}XX", status.as_u16() / 100))
             || documented == "default";
         let answer_status = concrete_status(documented, holds.then_some(status.as_u16()));
+        let headers = self.headers(operation, pick, 0, false);
         match kind.as_str() {
             "json" => {}
             // A documented error without a body: its status alone.
@@ -86,6 +121,7 @@ impl Engine {
                     status: answer_status,
                     body: None,
                     media: String::new(),
+                    headers,
                 });
             }
             // Text or bytes: the router's answer stays.
@@ -100,26 +136,31 @@ impl Engine {
                 status: answer_status,
                 body: Some(original.clone()),
                 media: media.clone(),
+                headers,
             });
         }
         let (mut body, violation) = self.checked(&choice).ok()?;
-        if violation.is_none()
-            && let Value::Object(map) = &mut body
-            && let Some(field) = MESSAGE_FIELDS
-                .iter()
-                .find(|f| map.get(**f).is_some_and(Value::is_string))
-        {
-            let original = map.insert((*field).to_owned(), Value::String(detail.to_owned()));
-            if !self.is_valid(&choice, &Value::Object(map.clone()))
-                && let Some(original) = original
-            {
-                map.insert((*field).to_owned(), original);
+        if violation.is_none() {
+            // The explanation in the first message-like field that stays valid holding it.
+            for path in message_paths(&body) {
+                let mut candidate = body.clone();
+                if let Some(at) = path
+                    .iter()
+                    .try_fold(&mut candidate, |at, key| at.get_mut(key.as_str()))
+                {
+                    *at = Value::String(detail.to_owned());
+                }
+                if self.is_valid(&choice, &candidate) {
+                    body = candidate;
+                    break;
+                }
             }
         }
         Some(Refused {
             status: answer_status,
             body: Some(body),
             media: media.clone(),
+            headers,
         })
     }
 }
@@ -127,6 +168,25 @@ impl Engine {
 #[cfg(test)]
 mod tests {
     use super::super::spec::path_fits;
+    use super::message_paths;
+    use serde_json::json;
+
+    #[test]
+    fn message_fields_are_found_in_any_case_at_the_top_and_one_level_down() {
+        let body = json!({ "Error": { "Message": "x", "Code": "y" }, "detail": "z", "n": 1 });
+        assert_eq!(
+            message_paths(&body),
+            vec![
+                vec!["detail".to_owned()],
+                vec!["Error".into(), "Message".into()]
+            ]
+        );
+        assert!(
+            message_paths(&json!({ "message": 5 })).is_empty(),
+            "only strings"
+        );
+        assert!(message_paths(&json!("text")).is_empty());
+    }
 
     #[test]
     fn paths_fit_templates_with_parameters_inside_segments() {

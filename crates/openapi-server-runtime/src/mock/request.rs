@@ -45,6 +45,19 @@ impl Prefer {
 pub(super) struct Current {
     pub prefer: Prefer,
     pub note: Mutex<Vec<String>>,
+    /// The response chosen for it, whose documented headers the answer gets.
+    pub chosen: Mutex<Option<Chosen>>,
+}
+
+/// A chosen response: operation and response numbers, the status answered, the seed and
+/// whether its values are dynamic.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Chosen {
+    pub operation: usize,
+    pub response: usize,
+    pub status: axum::http::StatusCode,
+    pub seed: u64,
+    pub dynamic: bool,
 }
 
 tokio::task_local! {
@@ -63,4 +76,21 @@ pub(super) fn note(text: String) {
             notes.push(text);
         }
     });
+}
+
+/// Records the response chosen for the request being answered.
+pub(super) fn chose(chosen: Chosen) {
+    let _ = CURRENT.try_with(|c| {
+        if let Ok(mut slot) = c.chosen.lock() {
+            *slot = Some(chosen);
+        }
+    });
+}
+
+/// The response chosen for the request being answered, if the engine chose one.
+pub(super) fn chosen() -> Option<Chosen> {
+    CURRENT
+        .try_with(|c| c.chosen.lock().ok().and_then(|slot| *slot))
+        .ok()
+        .flatten()
 }

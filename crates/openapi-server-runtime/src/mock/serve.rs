@@ -9,8 +9,11 @@ use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::Response;
 
+use axum::http::StatusCode;
+
 use super::answers::Engine;
-use super::request::{CURRENT, Current, Prefer};
+use super::refusals::Refused;
+use super::request::{self, CURRENT, Current, Prefer};
 
 /// Violation text kept in a log line at most (a router's error body).
 const LOGGED_BODY: usize = 16 * 1024;
@@ -34,16 +37,82 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
     let current = Current {
         prefer,
         note: Mutex::new(Vec::new()),
+        chosen: Mutex::new(None),
     };
-    let (response, notes) = CURRENT
+    let inner = engine.clone();
+    let (at_method, at_path) = (method.clone(), path.clone());
+    let answered = CURRENT
         .scope(current, async move {
-            let response = next.run(request).await;
+            let (request, held) = match inner.hold(request).await {
+                Ok(held) => held,
+                Err(why) => return Answered::Violation(StatusCode::BAD_REQUEST, why),
+            };
+            let (headers, uri) = (request.headers().clone(), request.uri().clone());
+            let mut response = next.run(request).await;
+            // Refused for what only the Rust types cannot hold: answered as the document allows.
+            if request::chosen().is_none()
+                && let Some(mark) = response.extensions().get::<crate::RouterRefusal>()
+                && matches!(mark.shape, crate::RouterShape::Validation)
+                && let Some(rescued) = inner.rescue(
+                    at_method.as_str(),
+                    &at_path,
+                    &mark.body,
+                    held.as_ref(),
+                    &headers,
+                    &uri,
+                )
+            {
+                response = rescued;
+            }
+            let chosen = request::chosen();
+            // The mock chose an answer (not a credential refusal), but the body breaks its
+            // schema in a way only JSON Schema sees.
+            if let (Some(chosen), Some(held)) = (chosen, &held)
+                && !matches!(chosen.status.as_u16(), 401 | 403)
+                && let Some(violation) = inner.violation(held)
+            {
+                return Answered::Violation(StatusCode::UNPROCESSABLE_ENTITY, violation);
+            }
+            // The chosen response's documented headers, when it is what was answered.
+            if let Some(chosen) = chosen
+                && chosen.status == response.status()
+            {
+                let headers = inner.headers(
+                    chosen.operation,
+                    chosen.response,
+                    chosen.seed,
+                    chosen.dynamic,
+                );
+                for (name, value) in headers {
+                    if !response.headers().contains_key(&name) {
+                        response.headers_mut().insert(name, value);
+                    }
+                }
+            }
             let notes = CURRENT
                 .try_with(|c| c.note.lock().map(|n| n.join("; ")).unwrap_or_default())
                 .unwrap_or_default();
-            (response, notes)
+            Answered::Response(response, notes)
         })
         .await;
+    let (response, notes) = match answered {
+        Answered::Response(response, notes) => (response, notes),
+        Answered::Violation(status, violation) => {
+            let response = match engine.refusal(&method, &path, status, &violation, None) {
+                Some(refused) => refused_response(refused, &axum::http::HeaderMap::new()),
+                None => crate::json_response(
+                    status,
+                    &serde_json::json!({ "code": "validation_error", "detail": violation }),
+                ),
+            };
+            tracing::info!(
+                target: "mock",
+                "{method} {path} -> {} violation: {violation}",
+                response.status().as_u16()
+            );
+            return response;
+        }
+    };
     let status = response.status();
     if !notes.is_empty() {
         tracing::info!(target: "mock", "{method} {path} -> {} {notes}", status.as_u16());
@@ -74,29 +143,46 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
             "{method} {path} -> {} (documented for the refusal) violation: {shown}",
             refused.status.as_u16()
         );
-        let mut response = match &refused.body {
-            Some(body) => crate::json_response(refused.status, body),
-            None => axum::response::IntoResponse::into_response(refused.status),
-        };
-        if refused.body.is_some()
-            && let Ok(media) = axum::http::HeaderValue::from_str(&refused.media)
-        {
-            response
-                .headers_mut()
-                .insert(axum::http::header::CONTENT_TYPE, media);
-        }
-        for name in [
-            axum::http::header::WWW_AUTHENTICATE,
-            axum::http::header::ALLOW,
-        ] {
-            if let Some(value) = parts.headers.get(&name) {
-                response.headers_mut().insert(name, value.clone());
-            }
-        }
-        return response;
+        return refused_response(refused, &parts.headers);
     }
     tracing::info!(target: "mock", "{method} {path} -> {} violation: {shown}", status.as_u16());
     Response::from_parts(parts, axum::body::Body::from(bytes))
+}
+
+/// What the router and the engine made of a request.
+enum Answered {
+    /// A response, and the engine's notes on it (none: the engine did not answer).
+    Response(Response, String),
+    /// The body breaks its schema (or could not be read): the status to refuse it with, and why.
+    Violation(StatusCode, String),
+}
+
+/// The document's answer to a refused request, with the router's `WWW-Authenticate` and `Allow`
+/// headers kept.
+fn refused_response(refused: Refused, router_headers: &axum::http::HeaderMap) -> Response {
+    let mut response = match &refused.body {
+        Some(body) => crate::json_response(refused.status, body),
+        None => axum::response::IntoResponse::into_response(refused.status),
+    };
+    if refused.body.is_some()
+        && let Ok(media) = axum::http::HeaderValue::from_str(&refused.media)
+    {
+        response
+            .headers_mut()
+            .insert(axum::http::header::CONTENT_TYPE, media);
+    }
+    for (name, value) in refused.headers {
+        response.headers_mut().insert(name, value);
+    }
+    for name in [
+        axum::http::header::WWW_AUTHENTICATE,
+        axum::http::header::ALLOW,
+    ] {
+        if let Some(value) = router_headers.get(&name) {
+            response.headers_mut().insert(name, value.clone());
+        }
+    }
+    response
 }
 
 /// The text of a router error body: `detail` of `{"code", "detail"}`, or each problem of a

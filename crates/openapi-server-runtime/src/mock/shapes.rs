@@ -7,7 +7,7 @@
 use serde_json::{Map, Value, json};
 
 use super::answers::Engine;
-use super::refusals::MESSAGE_FIELDS;
+use super::refusals::message_paths;
 
 /// The longest explanation put in a message field (longer ones are cut).
 const LONGEST: usize = 1024;
@@ -129,29 +129,14 @@ impl Engine {
     }
 
     /// Where in `template` an explanation can go and keep it valid: a message-like string field
-    /// at the top or one level down (`{"error": {"message"}}`), with the longest probe length
+    /// at the top or one level down (`{"Error": {"Message"}}`), with the longest probe length
     /// the schema takes.
     fn message_place(
         &self,
         choice: &super::answers::Choice,
         template: &Value,
     ) -> Option<(Vec<String>, usize)> {
-        let object = template.as_object()?;
-        let mut candidates: Vec<Vec<String>> = MESSAGE_FIELDS
-            .iter()
-            .filter(|f| object.get(**f).is_some_and(Value::is_string))
-            .map(|f| vec![(*f).to_owned()])
-            .collect();
-        for (key, inner) in object {
-            if let Some(inner) = inner.as_object() {
-                candidates.extend(
-                    MESSAGE_FIELDS
-                        .iter()
-                        .filter(|f| inner.get(**f).is_some_and(Value::is_string))
-                        .map(|f| vec![key.clone(), (*f).to_owned()]),
-                );
-            }
-        }
+        let candidates = message_paths(template);
         for path in candidates {
             let takes = |len: usize| {
                 let mut body = template.clone();

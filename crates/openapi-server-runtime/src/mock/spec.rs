@@ -6,6 +6,8 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use serde_json::Value;
 
+use super::headers::HeaderSpec;
+
 /// One documented response of an operation, as embedded.
 #[derive(Debug)]
 pub(super) struct ResponseSpec {
@@ -17,6 +19,8 @@ pub(super) struct ResponseSpec {
     pub media: String,
     /// Named examples of its media type (`example` is named `default`).
     pub examples: Vec<(String, Value)>,
+    /// The headers it documents (their schemas at `/definitions/op{i}r{j}h{k}`).
+    pub headers: Vec<HeaderSpec>,
 }
 
 #[derive(Debug)]
@@ -26,6 +30,11 @@ pub(super) struct OperationSpec {
     pub method: String,
     pub path: String,
     pub responses: Vec<ResponseSpec>,
+    /// The media types of its JSON request body, whose schema is at `/definitions/op{i}b`
+    /// (none: it has no JSON body).
+    pub body_media: Vec<String>,
+    /// Parameters (location, name) any integer is valid for, which the router reads as 64-bit.
+    pub wide: Vec<(String, String)>,
 }
 
 /// A documented response in short: its status, body kind and media type.
@@ -73,6 +82,29 @@ impl Spec {
                         .get("responses")
                         .and_then(Value::as_array)
                         .map(|list| list.iter().map(ResponseSpec::parse).collect())
+                        .unwrap_or_default(),
+                    body_media: op
+                        .pointer("/body/media")
+                        .and_then(Value::as_array)
+                        .map(|list| {
+                            list.iter()
+                                .filter_map(|m| Some(m.as_str()?.to_ascii_lowercase()))
+                                .collect()
+                        })
+                        .unwrap_or_default(),
+                    wide: op
+                        .get("wide")
+                        .and_then(Value::as_array)
+                        .map(|list| {
+                            list.iter()
+                                .filter_map(|pair| {
+                                    Some((
+                                        pair.get(0)?.as_str()?.to_owned(),
+                                        pair.get(1)?.as_str()?.to_owned(),
+                                    ))
+                                })
+                                .collect()
+                        })
                         .unwrap_or_default(),
                 }
             })
@@ -183,6 +215,11 @@ impl ResponseSpec {
                         })
                         .collect()
                 })
+                .unwrap_or_default(),
+            headers: value
+                .get("headers")
+                .and_then(Value::as_array)
+                .map(|list| list.iter().filter_map(HeaderSpec::parse).collect())
                 .unwrap_or_default(),
         }
     }

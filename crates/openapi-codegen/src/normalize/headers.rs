@@ -1,0 +1,71 @@
+//! The headers a response declares: name, whether required, the schema of the value (from
+//! `schema`, or the one entry of `content`) and examples, `$ref`s to `components.headers`
+//! followed.
+
+use serde_json::{Value, json};
+
+use super::paths::media_examples;
+use super::{At, Normalizer};
+use crate::error::escape_pointer;
+use crate::ir::ResponseHeader;
+
+impl<'a> Normalizer<'a> {
+    /// The headers of the response `resp` (at `at`), in document order; `Content-Type` is left
+    /// out (OpenAPI says it is ignored) and a `$ref` that does not resolve is reported.
+    pub(super) fn response_headers(
+        &mut self,
+        resp: &'a Value,
+        at: &str,
+        op: &At<'_>,
+    ) -> Vec<ResponseHeader> {
+        let Some(headers) = resp.get("headers").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (name, header) in headers {
+            if name.eq_ignore_ascii_case("content-type") {
+                continue;
+            }
+            let pointer = format!("{at}/headers/{}", escape_pointer(name));
+            let Some((header, here)) = self.deref(header, "headers", &pointer, op) else {
+                continue;
+            };
+            let (schema, schema_pointer, media) = match header.get("schema") {
+                Some(schema) => (Some(schema), format!("{here}/schema"), None),
+                None => match header
+                    .get("content")
+                    .and_then(Value::as_object)
+                    .and_then(|c| c.iter().next())
+                {
+                    Some((media, entry)) => (
+                        entry.get("schema"),
+                        format!("{here}/content/{}/schema", escape_pointer(media)),
+                        Some(entry),
+                    ),
+                    None => (None, String::new(), None),
+                },
+            };
+            let schema = match schema {
+                Some(s) => self.schema(s, &schema_pointer, Some(op.id)),
+                None => json!({}),
+            };
+            let mut examples: Vec<Value> = media_examples(header, self.root)
+                .into_iter()
+                .map(|(_, v)| v)
+                .collect();
+            if let Some(entry) = media {
+                examples.extend(media_examples(entry, self.root).into_iter().map(|(_, v)| v));
+            }
+            out.push(ResponseHeader {
+                name: name.clone(),
+                required: header
+                    .get("required")
+                    .and_then(Value::as_bool)
+                    .unwrap_or(false),
+                schema,
+                examples,
+            });
+        }
+        out
+    }
+}
