@@ -118,7 +118,7 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
     let server_crate = format!("{}-server", options.crate_prefix);
     let models_ident = models_crate.replace('-', "_");
 
-    let models = models::Models::build(api)?;
+    let mut models = models::Models::build(api)?;
     let mut model_warnings = models.warnings.clone();
     document.locate(&mut model_warnings);
     warnings.extend(model_warnings);
@@ -126,6 +126,9 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
     let runtime_ident = RUNTIME_CRATE.replace('-', "_");
     // Client, server and models are independent once the models exist: generate and format them
     // on separate threads (each thread formats its own tokens, which cannot cross threads).
+    // typify's tokens become a syntax tree here, and are freed, before the other crates are
+    // generated beside it.
+    let models_file = models.take_file();
     let (client, server, models_text) = std::thread::scope(|scope| {
         let client = spawn(scope, || -> Result<ClientText> {
             let client_runtime = CLIENT_RUNTIME_CRATE.replace('-', "_");
@@ -157,7 +160,7 @@ pub fn generate(document: &Document, options: &Options) -> Result<Generated> {
         });
         // The models go from typify's tokens to text through one parse (they are most of a
         // large document's code).
-        let models_text = models.file().and_then(|(file, prelude)| {
+        let models_text = models_file.and_then(|(file, prelude)| {
             let lints = document_lints(models_module(proc_macro2::TokenStream::new()));
             write::format_file(file, lints, prelude, cmd, "models")
         });

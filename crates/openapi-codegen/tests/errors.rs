@@ -333,3 +333,26 @@ fn no_security_scheme_kind_is_reported_as_not_generated() {
         .collect();
     assert!(all.iter().all(|w| w.pointer == "/servers/1/url"), "{all:?}");
 }
+
+#[test]
+fn a_broken_response_header_is_left_out_with_a_warning_not_an_error() {
+    let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"}, "paths": {
+            "/a": {"get": {"operationId": "a", "responses": {"200": {"description": "ok", "headers": {
+                "X-Gone": {"$ref": "#/components/headers/Missing"},
+                "X-Bad": {"schema": {"$ref": "#/components/schemas/Missing"}},
+                "X-Fine": {"schema": {"type": "integer"}}}}}}}}}"##;
+    let document = Document::from_text(doc, false).expect("the document generates");
+    let warnings = document.warnings();
+    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    for w in warnings {
+        assert_eq!(w.severity, Severity::Warning);
+        assert_eq!(w.operation_id.as_deref(), Some("a"));
+        assert!(w.message.contains("left out of the mock"), "{w}");
+    }
+    assert!(
+        warnings[0].pointer.contains("X-Gone"),
+        "{}",
+        warnings[0].pointer
+    );
+    assert!(generate(&document, &Options::default()).is_ok());
+}

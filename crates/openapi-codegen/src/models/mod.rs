@@ -100,8 +100,13 @@ impl Models {
     /// code outside the crate (structs are built with `new` and the `with_…` setters
     /// (`setters`); matches need a `_` arm) — with typify's repeated impls as `model_impls!` lines
     /// (`compact`) and the source the module then starts with.
-    pub fn file(&self) -> Result<(syn::File, &'static str)> {
-        let file = syn::parse2::<syn::File>(self.rendered.clone()).map_err(|e| {
+    ///
+    /// It takes typify's tokens out of `self` (a second call has none): parsed by value, they
+    /// are freed as the syntax tree is built rather than held beside it (a large document's
+    /// peak memory).
+    pub fn take_file(&mut self) -> Result<(syn::File, &'static str)> {
+        let rendered = std::mem::take(&mut self.rendered);
+        let file = syn::parse2::<syn::File>(rendered).map_err(|e| {
             crate::error::Error::backend(
                 "typify",
                 format!("generated models are not valid Rust: {e}"),
@@ -122,6 +127,7 @@ impl Models {
             match &mut item {
                 syn::Item::Struct(s) if matches!(s.fields, syn::Fields::Named(_)) => {
                     s.attrs.push(non_exhaustive.clone());
+                    skip_absent_boxes(s);
                     constructors = setters::constructors(s, &uninhabited);
                 }
                 syn::Item::Enum(e) => e.attrs.push(non_exhaustive.clone()),
@@ -133,6 +139,31 @@ impl Models {
         let (items, compacted) = compact::compact(items);
         let prelude = if compacted { model_impls::SOURCE } else { "" };
         Ok((syn::File { items, ..file }, prelude))
+    }
+}
+
+/// Gives each `Box<Option<T>>` field (typify's type for an optional property of a recursive
+/// type) the `skip_serializing_if` typify gives plain `Option`s, so an absent value is left out
+/// instead of written `null` (which the schema of an object property does not take).
+fn skip_absent_boxes(item: &mut syn::ItemStruct) {
+    let syn::Fields::Named(named) = &mut item.fields else {
+        return;
+    };
+    for field in &mut named.named {
+        let boxed_option = setters::box_inner(&field.ty)
+            .and_then(setters::option_inner)
+            .is_some();
+        let skips = field.attrs.iter().any(|a| {
+            a.path().is_ident("serde")
+                && a.meta
+                    .require_list()
+                    .is_ok_and(|l| l.tokens.to_string().contains("skip_serializing"))
+        });
+        if boxed_option && !skips {
+            field.attrs.push(syn::parse_quote!(
+                #[serde(skip_serializing_if = "::std::option::Option::is_none")]
+            ));
+        }
     }
 }
 

@@ -199,12 +199,22 @@ fn is_primitive(ty: &syn::Type) -> bool {
 }
 
 /// `T` of `Option<T>` (however the path to `Option` is written).
-fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+pub(super) fn option_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    generic_inner(ty, "Option")
+}
+
+/// `T` of `Box<T>` (however the path to `Box` is written).
+pub(super) fn box_inner(ty: &syn::Type) -> Option<&syn::Type> {
+    generic_inner(ty, "Box")
+}
+
+/// `T` of `Name<T>`.
+fn generic_inner<'t>(ty: &'t syn::Type, name: &str) -> Option<&'t syn::Type> {
     let syn::Type::Path(path) = ty else {
         return None;
     };
     let last = path.path.segments.last()?;
-    if last.ident != "Option" {
+    if last.ident != name {
         return None;
     }
     let syn::PathArguments::AngleBracketed(args) = &last.arguments else {

@@ -208,6 +208,50 @@ fn any_integer(api: &Api, schema: &Value, depth: usize) -> bool {
     is("integer") && !sized && !NARROWING.iter().any(|k| schema.get(*k).is_some())
 }
 
+/// Makes the range an integer `format` implies (`int32`, `int64`, `uint32`, …) explicit as
+/// `minimum`/`maximum` in every schema under `value`, so the mock's validator (which knows no
+/// such formats) refuses and never answers a value outside it, as a typed client reads it.
+fn format_bounds(value: &mut Value) {
+    match value {
+        Value::Object(map) => {
+            let integer = match map.get("type") {
+                Some(Value::String(t)) => t == "integer",
+                Some(Value::Array(types)) => types.iter().any(|t| t == "integer"),
+                _ => false,
+            };
+            let range: Option<(i128, i128)> = match map.get("format").and_then(Value::as_str) {
+                _ if !integer => None,
+                Some("int8") => Some((i8::MIN.into(), i8::MAX.into())),
+                Some("int16") => Some((i16::MIN.into(), i16::MAX.into())),
+                Some("int32") => Some((i32::MIN.into(), i32::MAX.into())),
+                Some("int64") => Some((i64::MIN.into(), i64::MAX.into())),
+                Some("uint8") => Some((0, u8::MAX.into())),
+                Some("uint16") => Some((0, u16::MAX.into())),
+                Some("uint32") => Some((0, u32::MAX.into())),
+                Some("uint64") => Some((0, u64::MAX.into())),
+                _ => None,
+            };
+            if let Some((low, high)) = range {
+                let number = |n: i128| {
+                    i64::try_from(n)
+                        .map(Value::from)
+                        .or_else(|_| u64::try_from(n).map(Value::from))
+                        .unwrap_or(Value::Null)
+                };
+                map.entry("minimum").or_insert_with(|| number(low));
+                map.entry("maximum").or_insert_with(|| number(high));
+            }
+            // Values, not schemas, under these: left as written.
+            const DATA: &[&str] = &["example", "examples", "default", "enum", "const"];
+            map.iter_mut()
+                .filter(|(k, _)| !DATA.contains(&k.as_str()))
+                .for_each(|(_, v)| format_bounds(v));
+        }
+        Value::Array(items) => items.iter_mut().for_each(format_bounds),
+        _ => {}
+    }
+}
+
 /// `mock.json`: the components, each response's schema and each operation's responses.
 fn answers(api: &Api, command: &str) -> String {
     let mut definitions = Map::new();
@@ -292,6 +336,10 @@ fn answers(api: &Api, command: &str) -> String {
         .iter()
         .map(|(name, schema)| (name.clone(), to_value_schema(&schema.json)))
         .collect();
+    let mut definitions = Value::Object(definitions);
+    let mut components = Value::Object(components);
+    format_bounds(&mut definitions);
+    format_bounds(&mut components);
     let document = json!({
         "@generated": format!("by `{command}`. Do not edit by hand: change the OpenAPI document or the generator and run it again."),
         "definitions": definitions,

@@ -199,3 +199,44 @@ mod json_schema_semantics {
         assert_eq!(status, 422, "the body is required");
     }
 }
+
+mod json_schema_semantics_more {
+    use fixture_json_schema_semantics_server as semantics;
+
+    async fn call(method: reqwest::Method, path: &str, body: Option<&str>) -> (u16, String) {
+        let router = semantics::mock::router(semantics::mock::Mock::new());
+        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
+            .await
+            .expect("the mock starts");
+        let mut request = reqwest::Client::new().request(method, format!("{}{path}", mock.url()));
+        if let Some(body) = body {
+            request = request.header("content-type", "application/json").body(body.to_owned());
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn an_absent_recursive_property_is_left_out_not_written_null() {
+        let (status, body) = call(reqwest::Method::GET, "/categories", None).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("\"root\""), "{body}");
+        assert!(!body.contains("null"), "`parent` is an object when present: {body}");
+        // `Picture.image` is typify's `Box<Option<Picture>>` (recursive through `allOf`).
+        let (status, body) = call(reqwest::Method::GET, "/things", None).await;
+        assert_eq!(status, 200, "{body}");
+        assert!(body.contains("example.com"), "{body}");
+        assert!(!body.contains("null"), "`image` is an object when present: {body}");
+    }
+
+    #[tokio::test]
+    async fn a_real_violation_beside_a_wide_integer_keeps_the_refusal() {
+        let wide = r#"{"count": 123456789012345678901234567890, "size": 2147483648}"#;
+        let (status, body) = call(reqwest::Method::POST, "/events", Some(wide)).await;
+        assert_eq!(status, 400, "`size` is beyond int32: {body}");
+        let fits = r#"{"count": 123456789012345678901234567890, "size": 2147483647}"#;
+        let (status, body) = call(reqwest::Method::POST, "/events", Some(fits)).await;
+        assert_eq!(status, 200, "{body}");
+    }
+}

@@ -130,7 +130,8 @@ fn missing(required: bool, val: &mut Validator) {
 
 /// Reads a body typed by its schema — JSON or form-urlencoded, whichever of `accepted` the
 /// request's `Content-Type` names — as JSON for validation. Absent: `Ok(None)` (reported when
-/// `required`); undecodable JSON a validation error at `["body"]`.
+/// `required`), except an empty form sent as one: `{}`; undecodable JSON a validation error at
+/// `["body"]`.
 pub async fn typed_body(
     body: Body,
     headers: &HeaderMap,
@@ -140,9 +141,12 @@ pub async fn typed_body(
     form: &FormShape,
     val: &mut Validator,
 ) -> Result<Option<Value>, Response> {
-    let (_, kind) = negotiate(headers, accepted)?;
+    let (content_type, kind) = negotiate(headers, accepted)?;
     let bytes = read_limited(body, headers, limit).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    // A form sent empty, with its content type, is a form with no fields (its required ones
+    // are then missing); empty JSON is no body at all.
+    let empty_form = kind == MediaKind::Form && content_type.is_some() && bytes.is_empty();
+    if bytes.iter().all(u8::is_ascii_whitespace) && !empty_form {
         missing(required, val);
         return Ok(None);
     }
@@ -248,4 +252,44 @@ pub async fn multipart_body(
     multipart::read(body, boundary, form, files, limits)
         .await
         .map(Some)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use axum::http::HeaderValue;
+
+    const FORM_OR_JSON: &[(&str, MediaKind)] = &[
+        ("application/x-www-form-urlencoded", MediaKind::Form),
+        ("application/json", MediaKind::Json),
+    ];
+
+    async fn read(content_type: Option<&'static str>, body: &'static str) -> Option<Value> {
+        let mut headers = HeaderMap::new();
+        if let Some(t) = content_type {
+            headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(t));
+        }
+        let mut val = Validator::new();
+        typed_body(
+            Body::from(body),
+            &headers,
+            false,
+            1024,
+            FORM_OR_JSON,
+            &FormShape::ANY,
+            &mut val,
+        )
+        .await
+        .ok()
+        .flatten()
+    }
+
+    #[tokio::test]
+    async fn an_empty_form_sent_as_one_is_a_form_without_fields_and_empty_json_is_no_body() {
+        let form = Some("application/x-www-form-urlencoded");
+        assert_eq!(read(form, "").await, Some(serde_json::json!({})));
+        assert_eq!(read(form, "a=1").await, Some(serde_json::json!({"a": "1"})));
+        assert_eq!(read(Some("application/json"), "").await, None);
+        assert_eq!(read(None, "").await, None, "nothing sent, no content type");
+    }
 }

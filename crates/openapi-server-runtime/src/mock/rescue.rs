@@ -96,7 +96,19 @@ impl Engine {
                     .unwrap_or_default();
                 let kind = p.get("type").and_then(Value::as_str).unwrap_or("");
                 match loc.first().map(String::as_str) {
-                    Some("body") => body_ok,
+                    // Not an object for a schema that does not say `type: object`, an integer
+                    // beyond 64 bits (also as why no branch of a union fits), a value the
+                    // validators passed that the type cannot take.
+                    Some("body") => {
+                        body_ok
+                            && matches!(
+                                kind,
+                                "type_error.dict"
+                                    | "value_error.number.not_in_range"
+                                    | "value_error.any_of"
+                                    | "value_error"
+                            )
+                    }
                     Some(_) if kind == "value_error.number.not_in_range" => loc
                         .get(1)
                         .is_some_and(|name| wide.iter().any(|(l, n)| *l == loc[0] && n == name)),
