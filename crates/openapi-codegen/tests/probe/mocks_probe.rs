@@ -240,3 +240,42 @@ mod json_schema_semantics_more {
         assert_eq!(status, 200, "{body}");
     }
 }
+
+mod violations_header {
+    use fixture_json_schema_semantics_server as semantics;
+
+    async fn violations(path: &str, body: &str) -> (u16, serde_json::Value) {
+        let router = semantics::mock::router(semantics::mock::Mock::new());
+        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
+            .await
+            .expect("the mock starts");
+        let response = reqwest::Client::new()
+            .post(format!("{}{path}", mock.url()))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("an answer");
+        let status = response.status().as_u16();
+        let header = response
+            .headers()
+            .get("sl-violations")
+            .map(|v| serde_json::from_slice(v.as_bytes()).expect("JSON"))
+            .unwrap_or(serde_json::Value::Null);
+        (status, header)
+    }
+
+    #[tokio::test]
+    async fn refusals_name_their_violations_in_prisms_header() {
+        let (status, found) = violations("/events?limit=x", r#"{"count": 1}"#).await;
+        assert_eq!(status, 400);
+        assert_eq!(found[0]["location"], serde_json::json!(["query", "limit"]), "{found}");
+        assert_eq!(found[0]["severity"], "Error");
+        let (status, found) = violations("/events", r#"{"cursor": "c"}"#).await;
+        assert_eq!(status, 400);
+        assert_eq!(found[0]["location"], serde_json::json!(["body"]), "{found}");
+        assert!(found[0]["message"].as_str().is_some_and(|m| m.contains("oneOf")), "{found}");
+        let (status, found) = violations("/events", r#"{"since": "2026-01-01T00:00:00Z"}"#).await;
+        assert_eq!((status, found), (200, serde_json::Value::Null), "none on an answer");
+    }
+}

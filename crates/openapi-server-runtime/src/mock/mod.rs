@@ -23,6 +23,7 @@ mod serve;
 mod shapes;
 mod spec;
 mod synth;
+mod violations;
 
 pub use answers::{Choice, Engine, Refusal, refused};
 pub use request::Prefer;

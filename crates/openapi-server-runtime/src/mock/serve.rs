@@ -14,6 +14,7 @@ use axum::http::StatusCode;
 use super::answers::Engine;
 use super::refusals::Refused;
 use super::request::{self, CURRENT, Current, Prefer};
+use super::violations;
 
 /// Violation text kept in a log line at most (a router's error body).
 const LOGGED_BODY: usize = 16 * 1024;
@@ -98,7 +99,7 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
     let (response, notes) = match answered {
         Answered::Response(response, notes) => (response, notes),
         Answered::Violation(status, violation) => {
-            let response = match engine.refusal(&method, &path, status, &violation, None) {
+            let mut response = match engine.refusal(&method, &path, status, &violation, None) {
                 Some(refused) => refused_response(refused, &axum::http::HeaderMap::new()),
                 None => crate::json_response(
                     status,
@@ -110,6 +111,10 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
                 "{method} {path} -> {} violation: {violation}",
                 response.status().as_u16()
             );
+            let found = [violations::violation(&["body"], "schema", &violation)];
+            if let Some(value) = violations::header(&found) {
+                response.headers_mut().insert(violations::HEADER, value);
+            }
             return response;
         }
     };
@@ -135,6 +140,11 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
     let original = mark
         .map(|m| m.body.clone())
         .or_else(|| serde_json::from_slice(&bytes).ok());
+    // Prism's header naming what was wrong, on every refusal of the router.
+    let found = mark
+        .filter(|_| status.is_client_error())
+        .map(violations::of_refusal)
+        .and_then(|v| violations::header(&v));
     if status.is_client_error()
         && let Some(refused) = engine.refusal(&method, &path, status, &detail, original.as_ref())
     {
@@ -143,10 +153,18 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
             "{method} {path} -> {} (documented for the refusal) violation: {shown}",
             refused.status.as_u16()
         );
-        return refused_response(refused, &parts.headers);
+        let mut response = refused_response(refused, &parts.headers);
+        if let Some(value) = found {
+            response.headers_mut().insert(violations::HEADER, value);
+        }
+        return response;
     }
     tracing::info!(target: "mock", "{method} {path} -> {} violation: {shown}", status.as_u16());
-    Response::from_parts(parts, axum::body::Body::from(bytes))
+    let mut response = Response::from_parts(parts, axum::body::Body::from(bytes));
+    if let Some(value) = found {
+        response.headers_mut().insert(violations::HEADER, value);
+    }
+    response
 }
 
 /// What the router and the engine made of a request.
