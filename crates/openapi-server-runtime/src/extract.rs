@@ -330,7 +330,8 @@ pub async fn json_body(
     val: &mut Validator,
 ) -> Result<Option<Value>, Response> {
     let bytes = crate::body::read_limited(body, headers, limit).await?;
-    if bytes.iter().all(u8::is_ascii_whitespace) {
+    // Only nothing at all is no body: whitespace alone is malformed JSON.
+    if bytes.is_empty() {
         if required {
             val.push("body");
             val.error("field required", "value_error.missing");
@@ -421,6 +422,16 @@ mod tests {
             None
         );
         assert_eq!(val.finish().unwrap_err().detail[0].loc, vec!["body"]);
+
+        // Whitespace alone is a body, and not JSON.
+        let mut val = Validator::new();
+        json_body(Body::from("\n"), &h, false, 10, &mut val)
+            .await
+            .unwrap();
+        assert_eq!(
+            val.finish().unwrap_err().detail[0].r#type,
+            "value_error.jsondecode"
+        );
 
         let err = json_body(
             Body::from("x".repeat(11)),

@@ -452,6 +452,7 @@ impl<'a> Normalizer<'a> {
             .to_owned();
         let media_types = media_types(resp);
         let headers = self.response_headers(resp, &at, op);
+        let json_media = "application/json".to_owned();
         let picked = resp
             .get("content")
             .and_then(Value::as_object)
@@ -460,9 +461,16 @@ impl<'a> Normalizer<'a> {
             let kind = match media_kind(media) {
                 // A form or multipart answer is rare and untyped here: its bytes.
                 MediaKind::Form | MediaKind::Multipart => MediaKind::Other,
+                // Any media type (`*/*`, Spring's default) for a structured schema: JSON.
+                MediaKind::Binary if any_media_of_structure(media, entry) => MediaKind::Json,
                 k => k,
             };
             let schema_pointer = content_schema_pointer(&at, media);
+            let media = if kind == MediaKind::Json && !crate::media::is_json_media_type(media) {
+                &json_media
+            } else {
+                media
+            };
             let schema = self.content_schema(entry, &schema_pointer, op);
             let schema = if kind == MediaKind::Json {
                 let name = format!("{}Response{}", rust_type_name(opid), spec.word());
@@ -504,6 +512,25 @@ impl<'a> Normalizer<'a> {
             pointer: at,
         })
     }
+}
+
+/// Whether `media` is a range of any type (`*/*`, `application/*`) and `entry`'s schema is not
+/// bytes (`type: string` with `format: binary` or `byte`, or none at all): its answer is
+/// generated as JSON.
+fn any_media_of_structure(media: &str, entry: &Value) -> bool {
+    let essence = essence(media);
+    if !matches!(essence.as_str(), "*/*" | "*" | "application/*") {
+        return false;
+    }
+    let Some(schema) = entry.get("schema").filter(|s| s.is_object()) else {
+        return false;
+    };
+    let bytes = schema.get("type").and_then(Value::as_str) == Some("string")
+        && matches!(
+            schema.get("format").and_then(Value::as_str),
+            Some("binary" | "byte")
+        );
+    !bytes && schema.as_object().is_some_and(|o| !o.is_empty())
 }
 
 /// The `encoding` entries of a media-type entry, by property.

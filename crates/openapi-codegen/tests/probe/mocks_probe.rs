@@ -182,6 +182,12 @@ mod json_schema_semantics {
         assert_eq!(status, 400, "bounded: the router's refusal stands: {answer}");
         let (status, answer) = post("/events?limit=1.5", body).await;
         assert_eq!(status, 400, "not an integer: {answer}");
+        let (status, answer) = post("/events?limit=-", body).await;
+        assert_eq!(status, 400, "a sign alone is not an integer: {answer}");
+        let (status, answer) = post("/events?ratio=1e39", body).await;
+        assert_eq!(status, 400, "beyond single precision: {answer}");
+        let (status, answer) = post("/events?ratio=1.5", body).await;
+        assert_eq!(status, 200, "{answer}");
         // In the body too: `count` has no bounds.
         let (status, answer) = post("/events", r#"{"count": 123456789012345678901234567890}"#).await;
         assert_eq!(status, 200, "{answer}");
@@ -277,5 +283,39 @@ mod violations_header {
         assert!(found[0]["message"].as_str().is_some_and(|m| m.contains("oneOf")), "{found}");
         let (status, found) = violations("/events", r#"{"since": "2026-01-01T00:00:00Z"}"#).await;
         assert_eq!((status, found), (200, serde_json::Value::Null), "none on an answer");
+    }
+}
+
+mod any_media_type {
+    use fixture_json_schema_semantics_server as semantics;
+
+    async fn get(prefer: Option<&str>) -> (u16, String, String) {
+        let router = semantics::mock::router(semantics::mock::Mock::new());
+        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
+            .await
+            .expect("the mock starts");
+        let mut request = reqwest::Client::new().get(format!("{}/profile", mock.url()));
+        if let Some(prefer) = prefer {
+            request = request.header("prefer", prefer);
+        }
+        let response = request.send().await.expect("an answer");
+        let status = response.status().as_u16();
+        let media = response
+            .headers()
+            .get("content-type")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+            .to_owned();
+        (status, media, response.text().await.unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn a_structured_answer_for_any_media_type_is_json_and_bytes_stay_bytes() {
+        let (status, media, body) = get(None).await;
+        assert_eq!((status, media.as_str()), (200, "application/json"), "{body}");
+        let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
+        assert_eq!(value["name"], "root");
+        let (status, media, _) = get(Some("code=404")).await;
+        assert_eq!((status, media.as_str()), (404, "application/octet-stream"));
     }
 }

@@ -146,7 +146,7 @@ pub async fn typed_body(
     // A form sent empty, with its content type, is a form with no fields (its required ones
     // are then missing); empty JSON is no body at all.
     let empty_form = kind == MediaKind::Form && content_type.is_some() && bytes.is_empty();
-    if bytes.iter().all(u8::is_ascii_whitespace) && !empty_form {
+    if bytes.is_empty() && !empty_form {
         missing(required, val);
         return Ok(None);
     }

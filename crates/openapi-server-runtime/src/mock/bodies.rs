@@ -22,7 +22,7 @@ pub(super) struct Held {
 impl Held {
     /// Whether nothing was sent.
     pub(super) fn is_empty(&self) -> bool {
-        self.bytes.iter().all(u8::is_ascii_whitespace)
+        self.bytes.is_empty()
     }
 
     /// Whether what was sent is JSON.

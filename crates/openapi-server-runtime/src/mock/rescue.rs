@@ -145,7 +145,9 @@ impl Engine {
                 .into_response_with(status, "application/octet-stream"),
             _ => status.into_response(),
         };
+        // A range (`*/*`) names no type: the answer's own stays.
         if kind != "empty"
+            && !media.contains('*')
             && let Ok(media) = HeaderValue::from_str(&media)
         {
             response.headers_mut().insert(CONTENT_TYPE, media);

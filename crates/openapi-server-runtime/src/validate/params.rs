@@ -51,12 +51,7 @@ fn scalar(text: &str, kind: Scalar, val: &mut Validator) -> Option<Value> {
                 Some(Value::from(i))
             } else if let Ok(u) = text.parse::<u64>() {
                 Some(Value::from(u))
-            } else if text
-                .trim_start_matches('-')
-                .bytes()
-                .all(|b| b.is_ascii_digit())
-                && !text.is_empty()
-            {
+            } else if is_integer_literal(text) {
                 val.error(
                     "ensure this value fits in a 64-bit integer",
                     "value_error.number.not_in_range",
@@ -212,4 +207,27 @@ pub fn convert<T: DeserializeOwned>(value: Value, loc: &[&str]) -> Result<T, Res
         }
         .into_response()
     })
+}
+
+/// Whether `text` is an integer written in decimal (a sign, then at least one digit).
+fn is_integer_literal(text: &str) -> bool {
+    let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+    !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+}
+
+#[cfg(test)]
+mod integer_literal_tests {
+    use super::is_integer_literal;
+
+    #[test]
+    fn a_sign_alone_or_nothing_is_not_an_integer() {
+        assert!(is_integer_literal("123456789012345678901234567890"));
+        assert!(is_integer_literal("-1"));
+        assert!(is_integer_literal("+1"));
+        assert!(!is_integer_literal("-"));
+        assert!(!is_integer_literal("+"));
+        assert!(!is_integer_literal(""));
+        assert!(!is_integer_literal("--1"));
+        assert!(!is_integer_literal("1.0"));
+    }
 }
