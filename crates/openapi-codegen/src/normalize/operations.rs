@@ -452,24 +452,26 @@ impl<'a> Normalizer<'a> {
             .to_owned();
         let media_types = media_types(resp);
         let headers = self.response_headers(resp, &at, op);
-        let json_media = "application/json".to_owned();
+        let (json_media, text_media) = ("application/json".to_owned(), "text/plain".to_owned());
         let picked = resp
             .get("content")
             .and_then(Value::as_object)
             .and_then(pick_media);
         let body = picked.map(|(media, entry)| {
-            let kind = match media_kind(media) {
+            let kind_of = media_kind(media);
+            let kind = match kind_of {
                 // A form or multipart answer is rare and untyped here: its bytes.
                 MediaKind::Form | MediaKind::Multipart => MediaKind::Other,
-                // Any media type (`*/*`, Spring's default) for a structured schema: JSON.
-                MediaKind::Binary if any_media_of_structure(media, entry) => MediaKind::Json,
+                // Any media type (`*/*`, Spring's default): JSON for a structured schema, text
+                // for a string, bytes for bytes.
+                MediaKind::Binary => any_media_kind(media, entry, self.root).unwrap_or(kind_of),
                 k => k,
             };
             let schema_pointer = content_schema_pointer(&at, media);
-            let media = if kind == MediaKind::Json && !crate::media::is_json_media_type(media) {
-                &json_media
-            } else {
-                media
+            let media = match kind {
+                MediaKind::Json if !crate::media::is_json_media_type(media) => &json_media,
+                MediaKind::Text if media.contains('*') => &text_media,
+                _ => media,
             };
             let schema = self.content_schema(entry, &schema_pointer, op);
             let schema = if kind == MediaKind::Json {
@@ -514,23 +516,34 @@ impl<'a> Normalizer<'a> {
     }
 }
 
-/// Whether `media` is a range of any type (`*/*`, `application/*`) and `entry`'s schema is not
-/// bytes (`type: string` with `format: binary` or `byte`, or none at all): its answer is
-/// generated as JSON.
-fn any_media_of_structure(media: &str, entry: &Value) -> bool {
-    let essence = essence(media);
-    if !matches!(essence.as_str(), "*/*" | "*" | "application/*") {
-        return false;
+/// The kind an answer declared for a range of any type (`*/*`, `application/*`) is generated
+/// as, from its schema (`$ref`s followed): bytes (`None`) for `format: binary`/`byte` strings or
+/// no schema, text for other strings, JSON for the rest.
+fn any_media_kind(media: &str, entry: &Value, root: &Value) -> Option<MediaKind> {
+    if !matches!(essence(media).as_str(), "*/*" | "*" | "application/*") {
+        return None;
     }
-    let Some(schema) = entry.get("schema").filter(|s| s.is_object()) else {
-        return false;
-    };
-    let bytes = schema.get("type").and_then(Value::as_str) == Some("string")
-        && matches!(
-            schema.get("format").and_then(Value::as_str),
+    let mut schema = entry.get("schema")?;
+    for _ in 0..16 {
+        let Some(target) = schema
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| root.pointer(&crate::error::decode_fragment(p)))
+        else {
+            break;
+        };
+        schema = target;
+    }
+    let object = schema.as_object().filter(|o| !o.is_empty())?;
+    if object.get("type").and_then(Value::as_str) == Some("string") {
+        let bytes = matches!(
+            object.get("format").and_then(Value::as_str),
             Some("binary" | "byte")
         );
-    !bytes && schema.as_object().is_some_and(|o| !o.is_empty())
+        return (!bytes).then_some(MediaKind::Text);
+    }
+    Some(MediaKind::Json)
 }
 
 /// The `encoding` entries of a media-type entry, by property.

@@ -287,22 +287,11 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
         let ranged = !matches!(r.status, Status::Code(_));
         let (ty, send): (TokenStream, fn(&TokenStream, &str) -> TokenStream) = match &r.body {
             Some(b) if b.kind == MediaKind::Text => (quote! { String }, |status, media| {
-                let media = if media.contains('*') {
-                    "text/plain"
-                } else {
-                    media
-                };
                 quote! { rt::text_response(#status, #media, body) }
             }),
             Some(b) if !b.is_json() => {
                 raw = true;
                 (quote! { rt::RawBody }, |status, media| {
-                    // A range (`*/*`, `image/*`) names no type: bytes unless the body says.
-                    let media = if media.contains('*') {
-                        "application/octet-stream"
-                    } else {
-                        media
-                    };
                     quote! { body.into_response_with(#status, #media) }
                 })
             }

@@ -378,20 +378,26 @@ fn validator_fn(name: &str, models: &ModelNames) -> Ident {
     )
 }
 
-/// `s`'s integer constraints as an `rt::IntRules` value (the format's range included).
+/// `s`'s integer constraints as an `rt::IntRules` value (an integer format's range included;
+/// without a format, any integer is valid and only the value's own bounds apply).
 fn integer_rules(s: &Schema) -> TokenStream {
-    let (fmin, fmax) = format_bounds(s.format.as_deref());
+    let range = format_bounds(s.format.as_deref());
+    let (fmin, fmax) = (range.map(|r| r.0), range.map(|r| r.1));
     let smin = s.minimum.map(|f| f.ceil() as i128);
     let smax = s.maximum.map(|f| f.floor() as i128);
+    let tighter = |a: Option<i128>, b: Option<i128>, pick: fn(i128, i128) -> i128| match (a, b) {
+        (Some(a), Some(b)) => Some(pick(a, b)),
+        (a, b) => a.or(b),
+    };
     let (min, xmin) = if s.exclusive_minimum {
-        (Some(fmin), smin)
+        (fmin, smin)
     } else {
-        (Some(smin.map_or(fmin, |m| m.max(fmin))), None)
+        (tighter(smin, fmin, i128::max), None)
     };
     let (max, xmax) = if s.exclusive_maximum {
-        (Some(fmax), smax)
+        (fmax, smax)
     } else {
-        (Some(smax.map_or(fmax, |m| m.min(fmax))), None)
+        (tighter(smax, fmax, i128::min), None)
     };
     let multiple = s
         .multiple_of
@@ -443,18 +449,19 @@ fn number_rules(s: &Schema) -> TokenStream {
     }
 }
 
-/// The range an integer `format` allows (`int64` when none is given).
-fn format_bounds(format: Option<&str>) -> (i128, i128) {
-    match format {
-        Some("int8") => (i8::MIN.into(), i8::MAX.into()),
-        Some("int16") => (i16::MIN.into(), i16::MAX.into()),
-        Some("int32") => (i32::MIN.into(), i32::MAX.into()),
-        Some("uint8") => (0, u8::MAX.into()),
-        Some("uint16") => (0, u16::MAX.into()),
-        Some("uint32") => (0, u32::MAX.into()),
-        Some("uint64") => (0, u64::MAX.into()),
-        _ => (i64::MIN.into(), i64::MAX.into()),
-    }
+/// The range an integer `format` allows (none without one, or with a format it does not know).
+fn format_bounds(format: Option<&str>) -> Option<(i128, i128)> {
+    Some(match format? {
+        "int8" => (i8::MIN.into(), i8::MAX.into()),
+        "int16" => (i16::MIN.into(), i16::MAX.into()),
+        "int32" => (i32::MIN.into(), i32::MAX.into()),
+        "int64" => (i64::MIN.into(), i64::MAX.into()),
+        "uint8" => (0, u8::MAX.into()),
+        "uint16" => (0, u16::MAX.into()),
+        "uint32" => (0, u32::MAX.into()),
+        "uint64" => (0, u64::MAX.into()),
+        _ => return None,
+    })
 }
 
 fn opt_u64(v: Option<u64>) -> TokenStream {

@@ -310,12 +310,14 @@ mod any_media_type {
     }
 
     #[tokio::test]
-    async fn a_structured_answer_for_any_media_type_is_json_and_bytes_stay_bytes() {
+    async fn an_answer_for_any_media_type_is_json_text_or_bytes_by_its_schema() {
         let (status, media, body) = get(None).await;
         assert_eq!((status, media.as_str()), (200, "application/json"), "{body}");
         let value: serde_json::Value = serde_json::from_str(&body).expect("JSON");
         assert_eq!(value["name"], "root");
         let (status, media, _) = get(Some("code=404")).await;
         assert_eq!((status, media.as_str()), (404, "application/octet-stream"));
+        let (status, media, body) = get(Some("code=400")).await;
+        assert_eq!((status, media.as_str(), body.as_str()), (400, "text/plain", "bad profile"));
     }
 }

@@ -109,9 +109,14 @@ impl Engine {
                                     | "value_error"
                             )
                     }
-                    Some(_) if kind == "value_error.number.not_in_range" => loc
-                        .get(1)
-                        .is_some_and(|name| wide.iter().any(|(l, n)| *l == loc[0] && n == name)),
+                    // A parameter any integer is valid for: beyond 64 bits, or beyond `i64`
+                    // when the type read it.
+                    Some(_)
+                        if matches!(kind, "value_error.number.not_in_range" | "value_error") =>
+                    {
+                        loc.get(1)
+                            .is_some_and(|name| wide.iter().any(|(l, n)| *l == loc[0] && n == name))
+                    }
                     _ => false,
                 }
             });

@@ -156,9 +156,25 @@ mod tests {
             errors(|v| integer(&json!("1"), false, &rules, v))[0].1,
             "type_error.integer"
         );
+        // Beyond 64 bits: the declared bound on that side is broken; without one, it is only
+        // more than the Rust types hold.
         assert_eq!(
             errors(|v| integer(&json!(1e30), false, &rules, v))[0].1,
+            "value_error.number.not_le"
+        );
+        let any = IntRules::default();
+        assert_eq!(
+            errors(|v| integer(&json!(1e30), false, &any, v))[0].1,
             "value_error.number.not_in_range"
+        );
+        let int64 = IntRules {
+            minimum: Some(i64::MIN.into()),
+            maximum: Some(i64::MAX.into()),
+            ..Default::default()
+        };
+        assert_eq!(
+            errors(|v| integer(&json!(-1e19), false, &int64, v))[0].1,
+            "value_error.number.not_ge"
         );
         assert!(errors(|v| integer(&Value::Null, true, &rules, v)).is_empty());
         assert_eq!(
