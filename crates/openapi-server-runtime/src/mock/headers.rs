@@ -23,31 +23,6 @@ const FRAMING: &[&str] = &[
     "trailer",
 ];
 
-/// A documented response header, as embedded.
-#[derive(Debug)]
-pub(super) struct HeaderSpec {
-    pub name: String,
-    pub required: bool,
-    pub examples: Vec<Value>,
-}
-
-impl HeaderSpec {
-    pub(super) fn parse(value: &Value) -> Option<Self> {
-        Some(Self {
-            name: value.get("name")?.as_str()?.to_owned(),
-            required: value
-                .get("required")
-                .and_then(Value::as_bool)
-                .unwrap_or(false),
-            examples: value
-                .get("examples")
-                .and_then(Value::as_array)
-                .cloned()
-                .unwrap_or_default(),
-        })
-    }
-}
-
 impl Engine {
     /// The headers of response `response` of operation `operation`, for `seed`: every documented
     /// one for which a valid value that a header can carry was found. A required header with

@@ -104,7 +104,7 @@ impl Engine {
                             && matches!(
                                 kind,
                                 "type_error.dict"
-                                    | "value_error.number.not_in_range"
+                                    | "value_error.number.not_representable"
                                     | "value_error.any_of"
                                     | "value_error"
                             )

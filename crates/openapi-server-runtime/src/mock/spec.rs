@@ -6,8 +6,6 @@ use std::sync::{Arc, Mutex, OnceLock, RwLock};
 
 use serde_json::Value;
 
-use super::headers::HeaderSpec;
-
 /// One documented response of an operation, as embedded.
 #[derive(Debug)]
 pub(super) struct ResponseSpec {
@@ -273,4 +271,29 @@ pub(super) fn path_fits(template: &str, path: &str) -> bool {
     let t: Vec<&str> = template.split('/').collect();
     let p: Vec<&str> = path.split('/').collect();
     t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| segment_fits(t, p))
+}
+
+/// A documented response header, as embedded.
+#[derive(Debug)]
+pub(super) struct HeaderSpec {
+    pub name: String,
+    pub required: bool,
+    pub examples: Vec<Value>,
+}
+
+impl HeaderSpec {
+    pub(super) fn parse(value: &Value) -> Option<Self> {
+        Some(Self {
+            name: value.get("name")?.as_str()?.to_owned(),
+            required: value
+                .get("required")
+                .and_then(Value::as_bool)
+                .unwrap_or(false),
+            examples: value
+                .get("examples")
+                .and_then(Value::as_array)
+                .cloned()
+                .unwrap_or_default(),
+        })
+    }
 }
