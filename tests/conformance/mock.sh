@@ -19,12 +19,17 @@ corpus="$root/target/corpus/package/api"
 if [ "$#" -eq 0 ]; then
   [ -d "$corpus" ] || { echo "no corpus at $corpus: run \`cargo xtask corpus --sample 1\` first" >&2; exit 1; }
   # openapi.json (bearer), and corpus documents of other vendors: Azure (OAuth2, sent as a
-  # bearer token), Mastercard, a geo API, a currency API (no credentials).
+  # bearer token), Mastercard, a geo API, a currency API (no credentials); 1Password's events
+  # (request bodies whose `oneOf` branches overlap), Bing News Search (an API key header;
+  # recursive optional properties), HubSpot's OAuth (form bodies, errors declared for `*/*`).
   set -- openapi.json "Authorization: Bearer testsk_mock" \
     "$corpus/azure.com/hdinsight-locations.json" "Authorization: Bearer tok123" \
     "$corpus/mastercard.com/SpendingPulse.json" "" \
     "$corpus/wyjyt-geo-calculate.azurewebsites.net.json" "" \
-    "$corpus/exchangerate-api.com.json" ""
+    "$corpus/exchangerate-api.com.json" "" \
+    "$corpus/1password.com/events.json" "Authorization: Bearer tok123" \
+    "$corpus/microsoft.com/cognitiveservices-NewsSearch.json" "Ocp-Apim-Subscription-Key: key123" \
+    "$corpus/hubapi.com/auth.json" ""
 fi
 
 cargo build --quiet --release -p xtask
