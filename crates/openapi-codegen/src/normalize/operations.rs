@@ -14,8 +14,8 @@ use crate::naming::rust_type_name;
 use crate::status::Status;
 
 use super::paths::{
-    content_schema_pointer, media_examples, media_types, path_template_names, pick_media,
-    read_encoding, security_requirements, split_route, synthesize_operation_id,
+    content_schema_pointer, follow_local_refs, media_examples, media_types, path_template_names,
+    pick_media, read_encoding, security_requirements, split_route, synthesize_operation_id,
 };
 
 /// The HTTP methods an OpenAPI path item may hold, in the order operations are generated.
@@ -523,18 +523,7 @@ fn any_media_kind(media: &str, entry: &Value, root: &Value) -> Option<MediaKind>
     if !matches!(essence(media).as_str(), "*/*" | "*" | "application/*") {
         return None;
     }
-    let mut schema = entry.get("schema")?;
-    for _ in 0..16 {
-        let Some(target) = schema
-            .get("$ref")
-            .and_then(Value::as_str)
-            .and_then(|r| r.strip_prefix('#'))
-            .and_then(|p| root.pointer(&crate::error::decode_fragment(p)))
-        else {
-            break;
-        };
-        schema = target;
-    }
+    let schema = follow_local_refs(entry.get("schema")?, root, 16);
     let object = schema.as_object().filter(|o| !o.is_empty())?;
     if object.get("type").and_then(Value::as_str) == Some("string") {
         let bytes = matches!(

@@ -21,6 +21,27 @@ pub(super) fn pick_media(content: &Map<String, Value>) -> Option<(&String, &Valu
         .or_else(|| content.iter().next())
 }
 
+/// What `value` names through at most `limit` local `$ref`s (`#/…` in `root`): the last value
+/// reached, `value` itself when it is no reference or its target is missing.
+pub(super) fn follow_local_refs<'v>(
+    mut value: &'v Value,
+    root: &'v Value,
+    limit: usize,
+) -> &'v Value {
+    for _ in 0..limit {
+        let Some(target) = value
+            .get("$ref")
+            .and_then(Value::as_str)
+            .and_then(|r| r.strip_prefix('#'))
+            .and_then(|p| root.pointer(&crate::error::decode_fragment(p)))
+        else {
+            break;
+        };
+        value = target;
+    }
+    value
+}
+
 /// The examples of a media type entry, named: `example` as `example`, each of `examples` by its
 /// key (a `$ref` to `components.examples` followed; one with only an `externalValue` skipped).
 pub(super) fn media_examples(entry: &Value, root: &Value) -> Vec<(String, Value)> {
@@ -32,18 +53,7 @@ pub(super) fn media_examples(entry: &Value, root: &Value) -> Vec<(String, Value)
         return out;
     };
     for (name, example) in examples {
-        let mut current = example;
-        for _ in 0..8 {
-            let Some(target) = current
-                .get("$ref")
-                .and_then(Value::as_str)
-                .and_then(|r| r.strip_prefix('#'))
-                .and_then(|p| root.pointer(&crate::error::decode_fragment(p)))
-            else {
-                break;
-            };
-            current = target;
-        }
+        let current = follow_local_refs(example, root, 8);
         if let Some(value) = current.get("value") {
             out.push((name.clone(), value.clone()));
         }

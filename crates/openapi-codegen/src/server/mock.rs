@@ -11,7 +11,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
-use crate::ir::{Api, MediaKind, Operation};
+use crate::ir::{Api, Kind, MediaKind, Operation, Schema};
 use crate::models::to_value_schema;
 use crate::naming::{method_name, operation_type_prefix};
 use crate::status::Status;
@@ -166,46 +166,30 @@ fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool)
 }
 
 /// Whether every integer is valid for `schema` (an integer, or a list of them, without bounds,
-/// `multipleOf`, `enum` or `const`), `$ref`s to components followed.
-fn any_integer(api: &Api, schema: &Value, depth: usize) -> bool {
-    if depth > 8 {
-        return false;
-    }
-    if let Some(target) = schema
-        .get("$ref")
-        .and_then(Value::as_str)
-        .and_then(|r| r.strip_prefix("#/components/schemas/"))
-    {
-        return api
-            .schemas
-            .get(target)
-            .is_some_and(|s| any_integer(api, &s.json, depth + 1));
-    }
-    let is = |kind: &str| match schema.get("type") {
-        Some(Value::String(t)) => t == kind,
-        Some(Value::Array(types)) => types.iter().any(|t| t == kind),
+/// a sized `format`, `multipleOf`, `enum` or `const`), `$ref`s to components followed.
+fn any_integer(api: &Api, schema: &Schema, depth: usize) -> bool {
+    let s = api.resolve(schema);
+    match s.kind {
+        Some(Kind::Array) => {
+            depth < 8
+                && s.items
+                    .as_deref()
+                    .is_some_and(|i| any_integer(api, i, depth + 1))
+        }
+        Some(Kind::Integer) => {
+            // `int32`, `int64`, `uint8`, …: the format bounds it.
+            let sized = s
+                .format
+                .as_deref()
+                .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"));
+            !sized
+                && s.minimum.is_none()
+                && s.maximum.is_none()
+                && s.multiple_of.is_none()
+                && s.enumeration.is_none()
+        }
         _ => false,
-    };
-    if is("array") {
-        return schema
-            .get("items")
-            .is_some_and(|items| any_integer(api, items, depth + 1));
     }
-    const NARROWING: &[&str] = &[
-        "minimum",
-        "maximum",
-        "exclusiveMinimum",
-        "exclusiveMaximum",
-        "multipleOf",
-        "enum",
-        "const",
-    ];
-    // `int32`, `int64`, `uint8`, …: the format bounds it.
-    let sized = schema
-        .get("format")
-        .and_then(Value::as_str)
-        .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"));
-    is("integer") && !sized && !NARROWING.iter().any(|k| schema.get(*k).is_some())
 }
 
 /// Makes the range an integer `format` implies (`int32`, `int64`, `uint32`, …), and `float`'s,
@@ -338,7 +322,7 @@ fn answers(api: &Api, command: &str) -> String {
         let wide: Vec<Value> = op
             .params
             .iter()
-            .filter(|p| any_integer(api, &p.schema.json, 0))
+            .filter(|p| any_integer(api, &p.schema, 0))
             .map(|p| json!([p.location.as_str(), p.name]))
             .collect();
         if !wide.is_empty() {

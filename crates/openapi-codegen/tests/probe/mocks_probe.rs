@@ -137,23 +137,48 @@ mod response_headers {
     }
 }
 
-mod json_schema_semantics {
+/// One request to a fresh mock of `json_schema_semantics` (a JSON `body`, a `Prefer` header),
+/// with the mock (it stops when dropped: keep it until the answer is read).
+async fn semantics_request(
+    method: reqwest::Method,
+    path: &str,
+    prefer: Option<&str>,
+    body: Option<&str>,
+) -> (openapi_server_runtime::mock::MockServer, reqwest::Response) {
     use fixture_json_schema_semantics_server as semantics;
+    let router = semantics::mock::router(semantics::mock::Mock::new());
+    let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
+        .await
+        .expect("the mock starts");
+    let mut request = reqwest::Client::new().request(method, format!("{}{path}", mock.url()));
+    if let Some(prefer) = prefer {
+        request = request.header("prefer", prefer);
+    }
+    if let Some(body) = body {
+        request = request
+            .header("content-type", "application/json")
+            .body(body.to_owned());
+    }
+    let response = request.send().await.expect("an answer");
+    (mock, response)
+}
+
+/// Its status and text.
+async fn semantics_answer(
+    method: reqwest::Method,
+    path: &str,
+    body: Option<&str>,
+) -> (u16, String) {
+    let (_mock, response) = semantics_request(method, path, None, body).await;
+    let status = response.status().as_u16();
+    (status, response.text().await.unwrap_or_default())
+}
+
+mod json_schema_semantics {
+    use super::semantics_answer;
 
     async fn send(method: reqwest::Method, path: &str, body: &str) -> (u16, String) {
-        let router = semantics::mock::router(semantics::mock::Mock::new());
-        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
-            .await
-            .expect("the mock starts");
-        let response = reqwest::Client::new()
-            .request(method, format!("{}{path}", mock.url()))
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .expect("an answer");
-        let status = response.status().as_u16();
-        (status, response.text().await.unwrap_or_default())
+        semantics_answer(method, path, Some(body)).await
     }
 
     async fn post(path: &str, body: &str) -> (u16, String) {
@@ -207,21 +232,7 @@ mod json_schema_semantics {
 }
 
 mod json_schema_semantics_more {
-    use fixture_json_schema_semantics_server as semantics;
-
-    async fn call(method: reqwest::Method, path: &str, body: Option<&str>) -> (u16, String) {
-        let router = semantics::mock::router(semantics::mock::Mock::new());
-        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
-            .await
-            .expect("the mock starts");
-        let mut request = reqwest::Client::new().request(method, format!("{}{path}", mock.url()));
-        if let Some(body) = body {
-            request = request.header("content-type", "application/json").body(body.to_owned());
-        }
-        let response = request.send().await.expect("an answer");
-        let status = response.status().as_u16();
-        (status, response.text().await.unwrap_or_default())
-    }
+    use super::semantics_answer as call;
 
     #[tokio::test]
     async fn an_absent_recursive_property_is_left_out_not_written_null() {
@@ -248,20 +259,9 @@ mod json_schema_semantics_more {
 }
 
 mod violations_header {
-    use fixture_json_schema_semantics_server as semantics;
-
     async fn violations(path: &str, body: &str) -> (u16, serde_json::Value) {
-        let router = semantics::mock::router(semantics::mock::Mock::new());
-        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
-            .await
-            .expect("the mock starts");
-        let response = reqwest::Client::new()
-            .post(format!("{}{path}", mock.url()))
-            .header("content-type", "application/json")
-            .body(body.to_owned())
-            .send()
-            .await
-            .expect("an answer");
+        let (_mock, response) =
+            super::semantics_request(reqwest::Method::POST, path, None, Some(body)).await;
         let status = response.status().as_u16();
         let header = response
             .headers()
@@ -287,18 +287,9 @@ mod violations_header {
 }
 
 mod any_media_type {
-    use fixture_json_schema_semantics_server as semantics;
-
     async fn get(prefer: Option<&str>) -> (u16, String, String) {
-        let router = semantics::mock::router(semantics::mock::Mock::new());
-        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
-            .await
-            .expect("the mock starts");
-        let mut request = reqwest::Client::new().get(format!("{}/profile", mock.url()));
-        if let Some(prefer) = prefer {
-            request = request.header("prefer", prefer);
-        }
-        let response = request.send().await.expect("an answer");
+        let (_mock, response) =
+            super::semantics_request(reqwest::Method::GET, "/profile", prefer, None).await;
         let status = response.status().as_u16();
         let media = response
             .headers()

@@ -85,15 +85,7 @@ impl Engine {
         };
         let only_types = !problems.is_empty()
             && problems.iter().all(|p| {
-                let loc: Vec<String> = p
-                    .get("loc")
-                    .and_then(Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let loc = super::violations::location(p);
                 let kind = p.get("type").and_then(Value::as_str).unwrap_or("");
                 match loc.first().map(String::as_str) {
                     // Not an object for a schema that does not say `type: object`, an integer

@@ -6,10 +6,9 @@ use std::net::SocketAddr;
 use std::sync::Mutex;
 
 use axum::extract::{Request, State};
+use axum::http::StatusCode;
 use axum::middleware::Next;
 use axum::response::Response;
-
-use axum::http::StatusCode;
 
 use super::answers::Engine;
 use super::refusals::Refused;
@@ -112,9 +111,7 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
                 response.status().as_u16()
             );
             let found = [violations::violation(&["body"], "schema", &violation)];
-            if let Some(value) = violations::header(&found) {
-                response.headers_mut().insert(violations::HEADER, value);
-            }
+            violations::attach(&mut response, violations::header(&found));
             return response;
         }
     };
@@ -154,16 +151,12 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
             refused.status.as_u16()
         );
         let mut response = refused_response(refused, &parts.headers);
-        if let Some(value) = found {
-            response.headers_mut().insert(violations::HEADER, value);
-        }
+        violations::attach(&mut response, found);
         return response;
     }
     tracing::info!(target: "mock", "{method} {path} -> {} violation: {shown}", status.as_u16());
     let mut response = Response::from_parts(parts, axum::body::Body::from(bytes));
-    if let Some(value) = found {
-        response.headers_mut().insert(violations::HEADER, value);
-    }
+    violations::attach(&mut response, found);
     response
 }
 
@@ -213,15 +206,7 @@ fn explanation(bytes: &[u8]) -> Option<String> {
             problems
                 .iter()
                 .map(|p| {
-                    let at: Vec<String> = p
-                        .get("loc")
-                        .and_then(serde_json::Value::as_array)
-                        .map(|l| {
-                            l.iter()
-                                .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned))
-                                .collect()
-                        })
-                        .unwrap_or_default();
+                    let at = violations::location(p);
                     format!(
                         "{}: {}",
                         at.join("."),

@@ -8,7 +8,7 @@ use serde_json::{Value, json};
 use crate::{RouterRefusal, RouterShape};
 
 /// The header's name.
-pub(super) const HEADER: &str = "sl-violations";
+const HEADER: &str = "sl-violations";
 
 /// The longest header value written; violations past it are left out.
 const LONGEST: usize = 8 * 1024;
@@ -16,6 +16,19 @@ const LONGEST: usize = 8 * 1024;
 /// One violation.
 pub(super) fn violation(location: &[&str], code: &str, message: &str) -> Value {
     json!({ "location": location, "severity": "Error", "code": code, "message": message })
+}
+
+/// Where one problem of the router's validation list is (`["body", "items", "0"]`).
+pub(super) fn location(problem: &Value) -> Vec<String> {
+    problem
+        .get("loc")
+        .and_then(Value::as_array)
+        .map(|l| {
+            l.iter()
+                .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned))
+                .collect()
+        })
+        .unwrap_or_default()
 }
 
 /// The violations the router's refusal names: each problem of a validation list, else its one
@@ -27,15 +40,7 @@ pub(super) fn of_refusal(mark: &RouterRefusal) -> Vec<Value> {
         return problems
             .iter()
             .map(|p| {
-                let location: Vec<String> = p
-                    .get("loc")
-                    .and_then(Value::as_array)
-                    .map(|l| {
-                        l.iter()
-                            .map(|s| s.as_str().map_or_else(|| s.to_string(), str::to_owned))
-                            .collect()
-                    })
-                    .unwrap_or_default();
+                let location = location(p);
                 let text = |k: &str| p.get(k).and_then(Value::as_str).unwrap_or("");
                 json!({
                     "location": location,
@@ -52,6 +57,13 @@ pub(super) fn of_refusal(mark: &RouterRefusal) -> Vec<Value> {
         .and_then(Value::as_str)
         .unwrap_or("invalid_request");
     vec![violation(&["request"], code, &mark.detail)]
+}
+
+/// Puts the header (`header`'s value, when there is one) on `response`.
+pub(super) fn attach(response: &mut axum::response::Response, header: Option<HeaderValue>) {
+    if let Some(value) = header {
+        response.headers_mut().insert(HEADER, value);
+    }
 }
 
 /// The header carrying `violations` (none when there are none).
