@@ -19,6 +19,7 @@ mod media;
 pub mod mock;
 mod refusal;
 mod response;
+mod response_headers;
 mod validate;
 
 pub use body::{
@@ -36,6 +37,7 @@ pub use extract::{
 pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
 pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, answer, in_document_shape, refusal};
 pub use response::{error_response, json_response, json_response_as, status};
+pub use response_headers::{HeaderWriter, ResponseHeaders, with_headers};
 pub use validate::{
     ArrayRules, IntRules, NumRules, Param, ParamShape, Scalar, StringRules, ValidationError,
     ValidationErrors, Validator, any_of, array, boolean, convert, deep_object_param, enumeration,

@@ -215,10 +215,12 @@ pub(crate) struct Response {
 pub(crate) struct ResponseHeader {
     /// Its name, as written.
     pub name: String,
+    /// Its Rust field name (snake case, unique among the response's headers).
+    pub rust_name: String,
     /// Whether the response always carries it.
     pub required: bool,
     /// Its value's schema, normalized (`{}` when it declares none).
-    pub schema: Value,
+    pub schema: Schema,
     /// Its examples (`example`, then each of `examples`).
     pub examples: Vec<Value>,
 }

@@ -141,15 +141,35 @@ fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool)
             Some(_) => Some(quote! { self.engine.json(&c) }),
             None => None,
         };
-        match (body, ranged) {
-            (Some(body), false) => {
-                quote! { Ok((#j, c)) => #body.map_or_else(refused, R::#variant), }
-            }
-            (Some(body), true) => quote! {
-                Ok((#j, c)) => #body.map_or_else(refused, |body| R::#variant(c.status(), body)),
-            },
-            (None, true) => quote! { Ok((#j, c)) => R::#variant(c.status()), },
-            (None, false) => quote! { Ok((#j, _)) => R::#variant, },
+        let prefix = operation_type_prefix(&op.id);
+        let Some(ty) = super::headers::headers_type(&prefix, r) else {
+            return match (body, ranged) {
+                (Some(body), false) => {
+                    quote! { Ok((#j, c)) => #body.map_or_else(refused, R::#variant), }
+                }
+                (Some(body), true) => quote! {
+                    Ok((#j, c)) => #body.map_or_else(refused, |body| R::#variant(c.status(), body)),
+                },
+                (None, true) => quote! { Ok((#j, c)) => R::#variant(c.status()), },
+                (None, false) => quote! { Ok((#j, _)) => R::#variant, },
+            };
+        };
+        // With documented headers: the body and each header from the engine, or its refusal.
+        let headers = super::headers::mock_headers(r, &ty);
+        let variant = super::headers::headed_variant(r);
+        let fields = match (body, ranged) {
+            (Some(body), false) => quote! { #body?, #headers },
+            (Some(body), true) => quote! { c.status(), #body?, #headers },
+            (None, true) => quote! { c.status(), #headers },
+            (None, false) => quote! { #headers },
+        };
+        // Nothing that can refuse (no body, optional headers only): the variant itself.
+        if r.body.is_none() && r.headers.iter().all(|h| !h.required) {
+            return quote! { Ok((#j, c)) => R::#variant(#fields), };
+        }
+        quote! {
+            Ok((#j, c)) => (|| Ok::<_, rt::mock::Refusal>(R::#variant(#fields)))()
+                .unwrap_or_else(refused),
         }
     });
     quote! {
@@ -282,7 +302,7 @@ fn answers(api: &Api, command: &str) -> String {
                 .iter()
                 .enumerate()
                 .map(|(k, h)| {
-                    definitions.insert(format!("op{i}r{j}h{k}"), to_value_schema(&h.schema));
+                    definitions.insert(format!("op{i}r{j}h{k}"), to_value_schema(&h.schema.json));
                     json!({ "name": h.name, "required": h.required, "examples": h.examples })
                 })
                 .collect();
@@ -308,7 +328,11 @@ fn answers(api: &Api, command: &str) -> String {
         // A JSON request body's schema, which the mock checks requests against as the
         // document writes it (exactly one `oneOf` branch, …) beyond what the Rust types check.
         if let Some(b) = op.body.as_ref().filter(|b| b.kind == MediaKind::Json) {
-            definitions.insert(format!("op{i}b"), to_value_schema(&b.schema.json));
+            let body = to_value_schema(&b.schema.json);
+            definitions.insert(
+                format!("op{i}b"),
+                super::discriminators::by_discriminator(api, &body),
+            );
             let media: Vec<&str> = b
                 .accepted
                 .iter()

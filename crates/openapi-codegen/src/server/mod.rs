@@ -5,7 +5,9 @@
 
 mod auth;
 mod body;
+mod discriminators;
 mod errors;
+mod headers;
 mod mock;
 mod operation;
 mod routes;

@@ -69,7 +69,7 @@ pub(super) fn generate(
     let params = params(op, api, models, validators, &names);
     let body = body(op, api, models, validators);
     let auth = auth(op, api);
-    let response = response_enum(op, models, &names);
+    let response = response_enum(op, models, &names, &prefix);
     let items = {
         let (params_item, body_item) = (&params.item, &body.item);
         quote! {
@@ -260,10 +260,11 @@ fn scalar_of(api: &Api, schema: &Schema) -> TokenStream {
 }
 
 /// The `…Response` enum: a variant per documented response, plus `Undocumented`.
-fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStream {
+fn response_enum(op: &Operation, models: &ModelNames, names: &Names, prefix: &str) -> TokenStream {
     let response_ty = &names.response_ty;
     let mut variants = Vec::new();
     let mut arms = Vec::new();
+    let mut header_items = Vec::new();
     // A body of bytes or a stream is sent once: such an enum is neither `Clone` nor `PartialEq`.
     let mut raw = false;
     for r in &op.responses {
@@ -307,23 +308,53 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
         };
         let media = r.body.as_ref().map_or("", |b| b.media_type.as_str());
         let answer = send(&status_expr, media);
-        match (&r.body, ranged) {
-            (Some(_), false) => {
-                variants.push(quote! { #doc #variant(#ty), });
-                arms.push(quote! { Self::#variant(body) => #answer, });
-            }
-            (Some(_), true) => {
-                variants.push(quote! { #doc #variant(StatusCode, #ty), });
-                arms.push(quote! { Self::#variant(status, body) => #answer, });
-            }
-            (None, false) => {
-                variants.push(quote! { #doc #variant, });
-                arms.push(quote! { Self::#variant => #status_expr.into_response(), });
-            }
-            (None, true) => {
-                variants.push(quote! { #doc #variant(StatusCode), });
-                arms.push(quote! { Self::#variant(status) => #status_expr.into_response(), });
-            }
+        // Documented headers: a `…Headers` struct as the variant's last field, written on the
+        // answer. With a required one, the variant always carries it; with optional ones only,
+        // the plain variant stays and `…WithHeaders` carries them (so a header added to the
+        // document as optional does not change what implementations wrote).
+        let headers = super::headers::response_headers(op, r, prefix, models);
+        let plain = headers.as_ref().is_none_or(|h| !h.required);
+        if plain {
+            let (variant_item, arm) = response_variant(
+                &variant,
+                &ty,
+                &answer,
+                &status_expr,
+                r.body.is_some(),
+                ranged,
+                None,
+            );
+            variants.push(quote! { #doc #variant_item });
+            arms.push(arm);
+        }
+        if let Some(h) = &headers {
+            header_items.push(h.item.clone());
+            let headed = super::headers::headed_variant(r);
+            let doc = if plain {
+                doc_attrs(&format!(
+                    "{}, with its documented headers.",
+                    r.status.label()
+                ))
+            } else {
+                doc
+            };
+            let answer = if r.body.is_some() {
+                answer
+            } else {
+                quote! { #status_expr.into_response() }
+            };
+            let answer = quote! { rt::with_headers(#answer, &headers) };
+            let (variant_item, arm) = response_variant(
+                &headed,
+                &ty,
+                &answer,
+                &status_expr,
+                r.body.is_some(),
+                ranged,
+                Some(&h.ty),
+            );
+            variants.push(quote! { #doc #variant_item });
+            arms.push(arm);
         }
     }
     variants.push(quote! {
@@ -339,6 +370,8 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
         quote! { #[derive(Debug, Clone, PartialEq)] }
     };
     quote! {
+        #(#header_items)*
+
         #[doc = #response_doc]
         #derives
         #[allow(clippy::large_enum_variant)] // built once, moved once: boxing would only cost
@@ -351,6 +384,48 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names) -> TokenStr
             }
         }
     }
+}
+
+/// One variant of a response enum (after its doc) and its `into_response` arm: the concrete
+/// status or, for a range, the status given first; the body, if any; then `headers`' type, if any.
+fn response_variant(
+    variant: &Ident,
+    body_ty: &TokenStream,
+    answer: &TokenStream,
+    status_expr: &TokenStream,
+    has_body: bool,
+    ranged: bool,
+    headers: Option<&Ident>,
+) -> (TokenStream, TokenStream) {
+    let mut types = Vec::new();
+    let mut pats = Vec::new();
+    if ranged {
+        types.push(quote! { StatusCode });
+        pats.push(quote! { status });
+    }
+    if has_body {
+        types.push(body_ty.clone());
+        pats.push(quote! { body });
+    }
+    if let Some(h) = headers {
+        types.push(quote! { #h });
+        pats.push(quote! { headers });
+    }
+    if types.is_empty() {
+        return (
+            quote! { #variant, },
+            quote! { Self::#variant => #status_expr.into_response(), },
+        );
+    }
+    let answer = if has_body || headers.is_some() {
+        answer.clone()
+    } else {
+        quote! { #status_expr.into_response() }
+    };
+    (
+        quote! { #variant(#(#types),*), },
+        quote! { Self::#variant(#(#pats),*) => #answer, },
+    )
 }
 
 /// The `Api` trait's method for `op`, documented from the document's summary and description.

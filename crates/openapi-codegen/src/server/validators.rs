@@ -247,9 +247,10 @@ impl<'a> ValidatorCompiler<'a> {
             },
             None => quote! { None },
         };
+        // The runtime checks the formats it knows and takes any other as an annotation.
         let format = match s.format.as_deref() {
-            Some(f @ ("date-time" | "date")) => quote! { Some(#f) },
-            _ => quote! { None },
+            Some(f) => quote! { Some(#f) },
+            None => quote! { None },
         };
         let rules = self.rules_static(
             quote! { rt::StringRules },

@@ -121,6 +121,103 @@ mod response_headers {
         assert!(response.headers().get("x-request-id").is_none());
     }
 
+    /// A production implementation: each answer sets its documented headers as typed values.
+    struct Real;
+
+    impl headers::Api for Real {
+        async fn list_items(&self) -> headers::ListItemsResponse {
+            let h = headers::ListItemsOkHeaders::new(7, "req_abcdefgh".into(), "a-b-c".into())
+                .with_x_tags(vec!["a".into(), "b".into()]);
+            headers::ListItemsResponse::Ok(vec!["one".into()], h)
+        }
+
+        async fn create_item(&self) -> headers::CreateItemResponse {
+            let h = headers::CreateItemCreatedHeaders::new().with_location("/items/9".into());
+            headers::CreateItemResponse::CreatedWithHeaders(h)
+        }
+
+        async fn get_item(&self, params: headers::GetItemParams) -> headers::GetItemResponse {
+            let body = serde_json::from_value(serde_json::json!({ "name": "n" })).expect("a body");
+            match params.id.as_str() {
+                "plain" => headers::GetItemResponse::Ok(body),
+                "broken" => headers::GetItemResponse::OkWithHeaders(
+                    body,
+                    headers::GetItemOkHeaders::new().with_e_tag("line\nbreak".into()),
+                ),
+                _ => headers::GetItemResponse::OkWithHeaders(
+                    body,
+                    headers::GetItemOkHeaders::new()
+                        .with_e_tag("\"v1\"".into())
+                        .with_x_count(3)
+                        .with_x_count_2("three".into()),
+                ),
+            }
+        }
+    }
+
+    async fn real(method: reqwest::Method, path: &str) -> reqwest::Response {
+        let router = headers::router(std::sync::Arc::new(Real));
+        let server = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
+            .await
+            .expect("the server starts");
+        reqwest::Client::new()
+            .request(method, format!("{}{path}", server.url()))
+            .send()
+            .await
+            .expect("an answer")
+    }
+
+    #[tokio::test]
+    async fn a_production_implementation_sends_the_typed_headers_it_sets() {
+        let listed = real(reqwest::Method::GET, "/items").await;
+        assert_eq!(listed.status().as_u16(), 200);
+        assert_eq!(header(&listed, "x-rate-limit-remaining"), "7");
+        assert_eq!(header(&listed, "x-request-id"), "req_abcdefgh");
+        assert_eq!(header(&listed, "x-trace"), "a-b-c");
+        assert_eq!(header(&listed, "x-tags"), "a,b", "an array in the simple style");
+        assert!(listed.headers().get("x-next-cursor").is_none(), "unset: not sent");
+        let created = real(reqwest::Method::POST, "/items").await;
+        assert_eq!(created.status().as_u16(), 201);
+        assert_eq!(header(&created, "location"), "/items/9", "a response without a body");
+    }
+
+    #[tokio::test]
+    async fn optional_only_headers_keep_the_plain_variant_beside_the_headed_one() {
+        let plain = real(reqwest::Method::GET, "/items/plain").await;
+        assert_eq!(plain.status().as_u16(), 200);
+        assert!(plain.headers().get("etag").is_none());
+        let headed = real(reqwest::Method::GET, "/items/x").await;
+        assert_eq!(header(&headed, "etag"), "\"v1\"");
+        // `X-Count` and `X_Count` are two headers with one snake-case name: two fields.
+        assert_eq!(header(&headed, "x-count"), "3");
+        assert_eq!(header(&headed, "x_count"), "three");
+    }
+
+    #[tokio::test]
+    async fn a_header_value_no_header_can_carry_answers_500_naming_it() {
+        let broken = real(reqwest::Method::GET, "/items/broken").await;
+        assert_eq!(broken.status().as_u16(), 500);
+        let body = broken.text().await.unwrap_or_default();
+        assert!(body.contains("ETag") && body.contains("response_header_unsendable"), "{body}");
+    }
+
+    #[tokio::test]
+    async fn the_mock_answers_optional_only_headers_through_the_headed_variant() {
+        let mock = start().await;
+        let response = reqwest::get(format!("{}/items/abc", mock.url())).await.expect("an answer");
+        assert_eq!(response.status().as_u16(), 200);
+        let count: u64 = header(&response, "x-count").parse().expect("an integer ≥ 0");
+        let _ = count;
+        assert!(!header(&response, "etag").is_empty());
+        let created = reqwest::Client::new()
+            .post(format!("{}/items", mock.url()))
+            .send()
+            .await
+            .expect("an answer");
+        assert_eq!(created.status().as_u16(), 201);
+        assert!(!header(&created, "location").is_empty());
+    }
+
     #[tokio::test]
     async fn dynamic_answers_vary_header_values_within_their_schemas() {
         let mock = start().await;
@@ -196,6 +293,29 @@ mod json_schema_semantics {
         // One branch only: answered.
         let (status, body) = post("/events", r#"{"since": "2026-01-01T00:00:00Z"}"#).await;
         assert_eq!(status, 200, "{body}");
+    }
+
+    #[tokio::test]
+    async fn a_discriminated_one_of_checks_the_body_against_the_branch_it_names() {
+        // Both branches share a base and take each other's bodies: plain `oneOf` would refuse all.
+        let (status, body) = post("/reports", r#"{"product": "SmsReport", "from": "a", "segments": 2}"#).await;
+        assert_eq!(status, 200, "named by its component: {body}");
+        let (status, body) = post("/reports", r#"{"product": "call", "from": "a", "seconds": 5}"#).await;
+        assert_eq!(status, 200, "named through the mapping: {body}");
+        let (status, body) = post("/reports", r#"{"product": "call", "from": "a", "seconds": -1}"#).await;
+        assert_eq!(status, 400, "the named branch's constraints hold: {body}");
+        let (status, body) = post("/reports", r#"{"product": "SmsReport", "from": "a", "segments": 0}"#).await;
+        assert_eq!(status, 400, "{body}");
+        let (status, body) = post("/reports", r#"{"product": "fax", "from": "a"}"#).await;
+        assert_eq!(status, 400, "naming no branch: the oneOf as written (two match): {body}");
+    }
+
+    #[tokio::test]
+    async fn a_number_with_a_zero_fraction_is_taken_as_the_integer_it_is() {
+        let (status, body) = post("/reports", r#"{"product": "call", "from": "a", "seconds": 5.0}"#).await;
+        assert_eq!(status, 200, "{body}");
+        let (status, body) = post("/reports", r#"{"product": "call", "from": "a", "seconds": 5.5}"#).await;
+        assert_eq!(status, 400, "{body}");
     }
 
     #[tokio::test]

@@ -30,9 +30,14 @@ impl Api for Echo {
 }
 
 async fn get(addr: std::net::SocketAddr, target: &str, tag: Option<&str>) -> (u16, String) {
-    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
     let tag = tag.map(|t| format!("x-request-tag: {t}\r\n")).unwrap_or_default();
-    stream.write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{tag}\r\n").as_bytes()).await.unwrap();
+    get_with(addr, target, &tag).await
+}
+
+/// A GET of `target` with `headers` (`Name: value\r\n` lines) as written.
+async fn get_with(addr: std::net::SocketAddr, target: &str, headers: &str) -> (u16, String) {
+    let mut stream = tokio::net::TcpStream::connect(addr).await.unwrap();
+    stream.write_all(format!("GET {target} HTTP/1.1\r\nHost: x\r\nConnection: close\r\n{headers}\r\n").as_bytes()).await.unwrap();
     let mut buf = String::new();
     stream.read_to_string(&mut buf).await.unwrap();
     let status = buf.split(' ').nth(1).unwrap().parse().unwrap();
@@ -62,6 +67,8 @@ async fn parameters_are_parsed_validated_and_typed() {
         ("/items/5?since=yesterday", Some("abc"), "query.since: invalid datetime format"),
         ("/items/5", None, "header.x-request-tag: field required"),
         ("/items/5", Some("ABC"), "header.x-request-tag: string does not match regex"),
+        // A required header sent empty holds the empty string.
+        ("/items/5", Some(""), "header.x-request-tag: string does not match regex"),
     ];
     for (target, tag, explanation) in cases {
         let (status, body) = get(addr, target, tag).await;
@@ -96,6 +103,10 @@ async fn the_client_sends_parameters_whose_rust_names_collide() {
     );
     let found = client.search(1, "x".to_owned(), "s".to_owned(), None).await.unwrap();
     assert_eq!(found.summary, "1|None|None|None|None|x|s|None||None|None");
+    // An optional header sent empty is one not sent; a required one sent empty is the empty string.
+    let (status, body) = get_with(addr, "/search?max_results=1", "x-trace: \r\nX_Trace: \r\nCookie: session=s\r\n").await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains("1|None|None|None|None||s|"), "{body}");
     // The router reads and validates cookies.
     let (status, body) = get(addr, "/search?max_results=1", None).await;
     assert_eq!(status, 422, "{body}");

@@ -102,10 +102,14 @@ fn unsupported<'a>(declared: impl Iterator<Item = &'a str>, given: &str) -> Resp
 }
 
 /// `bytes` as JSON; bytes that are not JSON are a validation error at `["body"]` naming line and
-/// column (or that they are not UTF-8).
+/// column (or that they are not UTF-8). Numbers written with a zero fraction (`-168.0`) are
+/// read as the integers they are ([`integral_numbers`]).
 pub(crate) fn parse_json(bytes: &[u8], val: &mut Validator) -> Option<Value> {
     match serde_json::from_slice::<Value>(bytes) {
-        Ok(value) => Some(value),
+        Ok(mut value) => {
+            integral_numbers(&mut value);
+            Some(value)
+        }
         Err(e) => {
             val.push("body");
             let message = if std::str::from_utf8(bytes).is_err() {
@@ -117,6 +121,28 @@ pub(crate) fn parse_json(bytes: &[u8], val: &mut Validator) -> Option<Value> {
             val.pop();
             None
         }
+    }
+}
+
+/// Writes every number under `value` that has a zero fraction and fits in 64 bits (`-168.0`,
+/// `1e3`) as an integer: JSON Schema counts it as one (`type: integer` accepts it), and the Rust
+/// integer types then read it; a `number` reads it unchanged.
+pub(crate) fn integral_numbers(value: &mut Value) {
+    match value {
+        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+            // 2⁶³, exactly: the first float beyond `i64`.
+            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+            if let Some(f) = n.as_f64()
+                && f.fract() == 0.0
+                && (-LIMIT..LIMIT).contains(&f)
+            {
+                // In range and integral: the conversion is exact.
+                *value = Value::from(f as i64);
+            }
+        }
+        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
+        Value::Object(map) => map.values_mut().for_each(integral_numbers),
+        _ => {}
     }
 }
 
@@ -258,6 +284,19 @@ pub async fn multipart_body(
 mod tests {
     use super::*;
     use axum::http::HeaderValue;
+
+    #[test]
+    fn numbers_with_a_zero_fraction_are_read_as_integers_and_others_stay() {
+        let mut val = Validator::new();
+        let value = parse_json(
+            br#"{"a": -168.0, "b": [1e3, 2.5], "c": 1e300, "d": 7}"#,
+            &mut val,
+        );
+        assert_eq!(
+            value,
+            Some(serde_json::json!({"a": -168, "b": [1000, 2.5], "c": 1e300, "d": 7}))
+        );
+    }
 
     const FORM_OR_JSON: &[(&str, MediaKind)] = &[
         ("application/x-www-form-urlencoded", MediaKind::Form),

@@ -150,8 +150,13 @@ pub(crate) async fn read(
         out.fields = map;
     }
     for (name, bytes) in json_parts {
-        let value = serde_json::from_slice(&bytes)
-            .unwrap_or_else(|_| Value::String(String::from_utf8_lossy(&bytes).into_owned()));
+        let value = match serde_json::from_slice(&bytes) {
+            Ok(mut value) => {
+                super::integral_numbers(&mut value);
+                value
+            }
+            Err(_) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),
+        };
         out.fields.insert(name, value);
     }
     Ok(out)

@@ -38,13 +38,13 @@ impl std::fmt::Debug for Engine {
 /// The response picked for one request.
 #[derive(Debug, Clone)]
 pub struct Choice {
-    operation: usize,
-    response: usize,
+    pub(super) operation: usize,
+    pub(super) response: usize,
     status: StatusCode,
     /// The example asked for by name (`Prefer: example=…`).
     example: Option<usize>,
-    dynamic: bool,
-    seed: u64,
+    pub(super) dynamic: bool,
+    pub(super) seed: u64,
 }
 
 impl Choice {
@@ -462,7 +462,7 @@ impl Engine {
         Ok(answer)
     }
 
-    fn unfit(&self, choice: &Choice, why: &str) -> Refusal {
+    pub(super) fn unfit(&self, choice: &Choice, why: &str) -> Refusal {
         let id = self
             .spec
             .as_ref()

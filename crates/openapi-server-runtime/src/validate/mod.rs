@@ -2,6 +2,7 @@
 //! failures in a [`Validator`] at the current location, in Svix's (pydantic-style) wording.
 //! [`rules`] holds the per-keyword checks, [`params`] the reading of parameters from text.
 
+mod formats;
 mod params;
 mod rules;
 

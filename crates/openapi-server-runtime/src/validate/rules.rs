@@ -17,7 +17,8 @@ pub struct StringRules {
     pub max_length: Option<u64>,
     /// `pattern` (ECMA-262 syntax, as OpenAPI specifies), compiled, and its source for the message.
     pub pattern: Option<(&'static std::sync::LazyLock<Regex>, &'static str)>,
-    /// `format`, checked for `date-time`, `date`, `uuid`, `email`-free forms; others are annotations.
+    /// `format`: checked when it is one the router knows (`formats::violation`); others are
+    /// annotations.
     pub format: Option<&'static str>,
 }
 
@@ -110,14 +111,8 @@ pub fn string<'v>(
             "value_error.str.regex",
         );
     }
-    match rules.format {
-        Some("date-time") if chrono::DateTime::parse_from_rfc3339(s).is_err() => {
-            val.error("invalid datetime format", "value_error.datetime")
-        }
-        Some("date") if chrono::NaiveDate::parse_from_str(s, "%Y-%m-%d").is_err() => {
-            val.error("invalid date format", "value_error.date")
-        }
-        _ => {}
+    if let Some((message, kind)) = rules.format.and_then(|f| super::formats::violation(f, s)) {
+        val.error(message, kind);
     }
     Some(s)
 }
