@@ -185,8 +185,9 @@ fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool)
     }
 }
 
-/// Whether every integer is valid for `schema` (an integer, or a list of them, without bounds,
-/// a sized `format`, `multipleOf`, `enum` or `const`), `$ref`s to components followed.
+/// Whether every integer above `i64::MAX` is valid for `schema` (an integer, or a list of them,
+/// without a maximum, a sized `format`, `multipleOf`, `enum` or `const`), `$ref`s to components
+/// followed: what the router reads as `i64` but the document allows beyond it.
 fn any_integer(api: &Api, schema: &Schema, depth: usize) -> bool {
     let s = api.resolve(schema);
     match s.kind {
@@ -202,11 +203,7 @@ fn any_integer(api: &Api, schema: &Schema, depth: usize) -> bool {
                 .format
                 .as_deref()
                 .is_some_and(|f| f.starts_with("int") || f.starts_with("uint"));
-            !sized
-                && s.minimum.is_none()
-                && s.maximum.is_none()
-                && s.multiple_of.is_none()
-                && s.enumeration.is_none()
+            !sized && s.maximum.is_none() && s.multiple_of.is_none() && s.enumeration.is_none()
         }
         _ => false,
     }
@@ -341,8 +338,8 @@ fn answers(api: &Api, command: &str) -> String {
                 .collect();
             operation["body"] = json!({ "media": media });
         }
-        // Parameters any integer is valid for, which the router reads as 64-bit: the mock
-        // answers a request it refused only for holding a larger one.
+        // Parameters any large integer is valid for, which the router reads as `i64`: the
+        // mock answers a request it refused only for holding a larger one.
         let wide: Vec<Value> = op
             .params
             .iter()

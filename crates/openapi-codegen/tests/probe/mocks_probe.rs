@@ -325,6 +325,12 @@ mod json_schema_semantics {
         assert_eq!(status, 200, "no bounds: any integer is valid: {answer}");
         let (status, answer) = post("/events?page=123456789012345678901234567890", body).await;
         assert_eq!(status, 400, "bounded: the router's refusal stands: {answer}");
+        let (status, answer) = post("/events?offset=123456789012345678901234567890", body).await;
+        assert_eq!(status, 200, "only a minimum: any larger integer is valid: {answer}");
+        let (status, answer) = post("/events?offset=10000000000000000000", body).await;
+        assert_eq!(status, 200, "beyond i64, within u64: {answer}");
+        let (status, answer) = post("/events?offset=-123456789012345678901234567890", body).await;
+        assert_eq!(status, 400, "below the minimum: {answer}");
         let (status, answer) = post("/events?limit=1.5", body).await;
         assert_eq!(status, 400, "not an integer: {answer}");
         let (status, answer) = post("/events?limit=-", body).await;

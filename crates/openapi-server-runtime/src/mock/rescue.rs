@@ -101,14 +101,12 @@ impl Engine {
                                     | "value_error"
                             )
                     }
-                    // A parameter any integer is valid for: beyond 64 bits, or beyond `i64`
-                    // when the type read it.
-                    Some(_)
-                        if matches!(kind, "value_error.number.not_in_range" | "value_error") =>
-                    {
-                        loc.get(1)
-                            .is_some_and(|name| wide.iter().any(|(l, n)| *l == loc[0] && n == name))
-                    }
+                    // A parameter's integer beyond 64 bits that its schema allows; or, where
+                    // any larger integer is valid, one beyond `i64` that the type could not read.
+                    Some(_) if kind == "value_error.number.not_representable" => true,
+                    Some(_) if kind == "value_error" => loc
+                        .get(1)
+                        .is_some_and(|name| wide.iter().any(|(l, n)| *l == loc[0] && n == name)),
                     _ => false,
                 }
             });

@@ -52,11 +52,22 @@ fn scalar(text: &str, kind: Scalar, val: &mut Validator) -> Option<Value> {
             } else if let Ok(u) = text.parse::<u64>() {
                 Some(Value::from(u))
             } else if is_integer_literal(text) {
-                val.error(
-                    "ensure this value fits in a 64-bit integer",
-                    "value_error.number.not_in_range",
-                );
-                None
+                // Beyond 64 bits: read as the number it is, so that the integer check judges it
+                // against the schema's bounds (outside them, or valid but beyond the types).
+                match text
+                    .parse::<f64>()
+                    .ok()
+                    .and_then(serde_json::Number::from_f64)
+                {
+                    Some(n) => Some(Value::Number(n)),
+                    None => {
+                        val.error(
+                            "ensure this value fits in a 64-bit integer",
+                            "value_error.number.not_in_range",
+                        );
+                        None
+                    }
+                }
             } else {
                 val.error("value is not a valid integer", "type_error.integer");
                 None
