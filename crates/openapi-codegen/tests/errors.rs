@@ -340,15 +340,32 @@ fn a_broken_response_header_is_left_out_with_a_warning_not_an_error() {
             "/a": {"get": {"operationId": "a", "responses": {"200": {"description": "ok", "headers": {
                 "X-Gone": {"$ref": "#/components/headers/Missing"},
                 "X-Bad": {"schema": {"$ref": "#/components/schemas/Missing"}},
-                "X-Fine": {"schema": {"type": "integer"}}}}}}}}}"##;
+                "X-Fine": {"schema": {"type": "integer"}},
+                "Bad Name": {"schema": {"type": "string"}},
+                "x-fine": {"schema": {"type": "string"}},
+                "Content-Length": {"schema": {"type": "integer"}}}}}}}}}"##;
     let document = Document::from_text(doc, false).expect("the document generates");
     let warnings = document.warnings();
-    assert_eq!(warnings.len(), 2, "{warnings:?}");
+    assert_eq!(
+        warnings.len(),
+        4,
+        "the server's own Content-Length is no warning: {warnings:?}"
+    );
     for w in warnings {
         assert_eq!(w.severity, Severity::Warning);
         assert_eq!(w.operation_id.as_deref(), Some("a"));
-        assert!(w.message.contains("left out of the mock"), "{w}");
+        assert!(w.message.contains("is left out"), "{w}");
     }
+    assert!(
+        warnings[2].message.contains("not an HTTP header name"),
+        "{}",
+        warnings[2]
+    );
+    assert!(
+        warnings[3].message.contains("repeats `X-Fine`"),
+        "{}",
+        warnings[3]
+    );
     assert!(
         warnings[0].pointer.contains("X-Gone"),
         "{}",

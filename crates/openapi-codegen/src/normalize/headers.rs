@@ -52,10 +52,15 @@ impl<'a> Normalizer<'a> {
             }
             let pointer = format!("{at}/headers/{}", escape_pointer(name));
             if !is_field_name(name) {
-                self.diags.push(Diagnostic::warning(
-                    pointer,
-                    format!("`{name}` is not an HTTP header name: the response header is left out"),
-                ));
+                self.diags.push(
+                    Diagnostic::warning(
+                        pointer,
+                        format!(
+                            "`{name}` is not an HTTP header name: the response header is left out"
+                        ),
+                    )
+                    .in_operation(Some(op.id)),
+                );
                 continue;
             }
             if let Some(first) = out.iter().find(|h| h.name.eq_ignore_ascii_case(name)) {
@@ -65,7 +70,7 @@ impl<'a> Normalizer<'a> {
                         "the response header `{name}` repeats `{}` (header names are case-insensitive): it is left out",
                         first.name
                     ),
-                ));
+                ).in_operation(Some(op.id)));
                 continue;
             }
             // A broken header is left out with a warning rather than failing the document.
