@@ -115,12 +115,7 @@ pub struct Param {
 
 impl Param {
     /// [`param`] of this parameter's `raw` values.
-    pub fn read(&self, mut raw: Vec<String>, val: &mut Validator) -> Value {
-        // An optional header sent empty is one not sent, as proxies and clients treat it; a
-        // required one sent empty holds the empty string, checked as such.
-        if self.location == "header" && !self.required {
-            raw.retain(|text| !text.trim().is_empty());
-        }
+    pub fn read(&self, raw: Vec<String>, val: &mut Validator) -> Value {
         param(
             self.location,
             self.name,
