@@ -21,7 +21,8 @@ if [ "$#" -eq 0 ]; then
   # openapi.json (bearer), and corpus documents of other vendors: Azure (OAuth2, sent as a
   # bearer token), Mastercard, a geo API, a currency API (no credentials); 1Password's events
   # (request bodies whose `oneOf` branches overlap), Bing News Search (an API key header;
-  # recursive optional properties), HubSpot's OAuth (form bodies, errors declared for `*/*`).
+  # recursive optional properties), HubSpot's OAuth (form bodies, errors declared for `*/*`),
+  # 1Password Connect (uuid path parameters, whose format the router checks).
   set -- openapi.json "Authorization: Bearer testsk_mock" \
     "$corpus/azure.com/hdinsight-locations.json" "Authorization: Bearer tok123" \
     "$corpus/mastercard.com/SpendingPulse.json" "" \
@@ -29,7 +30,8 @@ if [ "$#" -eq 0 ]; then
     "$corpus/exchangerate-api.com.json" "" \
     "$corpus/1password.com/events.json" "Authorization: Bearer tok123" \
     "$corpus/microsoft.com/cognitiveservices-NewsSearch.json" "Ocp-Apim-Subscription-Key: key123" \
-    "$corpus/hubapi.com/auth.json" ""
+    "$corpus/hubapi.com/auth.json" "" \
+    "$corpus/1password.local/connect.json" "Authorization: Bearer tok123"
 fi
 
 cargo build --quiet --release -p xtask
