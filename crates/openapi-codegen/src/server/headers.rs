@@ -15,8 +15,6 @@ use crate::naming::{doc_attrs, field_ident};
 pub(super) struct HeadersCode {
     /// Its name.
     pub ty: Ident,
-    /// Whether a header of it is required (the variant then always carries the struct).
-    pub required: bool,
     /// The struct, its constructor, setters and `rt::ResponseHeaders` implementation.
     pub item: TokenStream,
 }
@@ -102,11 +100,7 @@ pub(super) fn response_headers(
             }
         }
     };
-    Some(HeadersCode {
-        ty,
-        required: response.headers.iter().any(|h| h.required),
-        item,
-    })
+    Some(HeadersCode { ty, item })
 }
 
 /// The name of `response`'s headers struct (`prefix` is its operation's type prefix), or none
@@ -116,11 +110,16 @@ pub(super) fn headers_type(prefix: &str, response: &Response) -> Option<Ident> {
         .then(|| format_ident!("{}{}Headers", prefix, response.status.word()))
 }
 
+/// Whether `response` documents a required header (its own variant then carries the struct).
+pub(super) fn carries_required(response: &Response) -> bool {
+    response.headers.iter().any(|h| h.required)
+}
+
 /// The variant of `response` that carries its headers struct: the response's own when a header
 /// is required, else `…WithHeaders` beside the plain one.
 pub(super) fn headed_variant(response: &Response) -> Ident {
     let word = response.status.word();
-    if response.headers.iter().any(|h| h.required) {
+    if carries_required(response) {
         format_ident!("{word}")
     } else {
         format_ident!("{word}WithHeaders")

@@ -164,7 +164,7 @@ fn method(index: usize, op: &Operation, signature: &TokenStream, has_auth: bool)
             (None, false) => quote! { #headers },
         };
         // Nothing that can refuse (no body, optional headers only): the variant itself.
-        if r.body.is_none() && r.headers.iter().all(|h| !h.required) {
+        if r.body.is_none() && !super::headers::carries_required(r) {
             return quote! { Ok((#j, c)) => R::#variant(#fields), };
         }
         quote! {

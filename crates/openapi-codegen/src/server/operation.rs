@@ -304,7 +304,7 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names, prefix: &st
                     quote! { rt::json_response_as(#status, #media, &body) }
                 }
             }),
-            None => (quote! {}, |_, _| quote! {}),
+            None => (quote! {}, |status, _| quote! { #status.into_response() }),
         };
         let media = r.body.as_ref().map_or("", |b| b.media_type.as_str());
         let answer = send(&status_expr, media);
@@ -313,17 +313,10 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names, prefix: &st
         // the plain variant stays and `…WithHeaders` carries them (so a header added to the
         // document as optional does not change what implementations wrote).
         let headers = super::headers::response_headers(op, r, prefix, models);
-        let plain = headers.as_ref().is_none_or(|h| !h.required);
+        let plain = !super::headers::carries_required(r);
         if plain {
-            let (variant_item, arm) = response_variant(
-                &variant,
-                &ty,
-                &answer,
-                &status_expr,
-                r.body.is_some(),
-                ranged,
-                None,
-            );
+            let (variant_item, arm) =
+                response_variant(&variant, &ty, &answer, r.body.is_some(), ranged, None);
             variants.push(quote! { #doc #variant_item });
             arms.push(arm);
         }
@@ -338,21 +331,9 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names, prefix: &st
             } else {
                 doc
             };
-            let answer = if r.body.is_some() {
-                answer
-            } else {
-                quote! { #status_expr.into_response() }
-            };
             let answer = quote! { rt::with_headers(#answer, &headers) };
-            let (variant_item, arm) = response_variant(
-                &headed,
-                &ty,
-                &answer,
-                &status_expr,
-                r.body.is_some(),
-                ranged,
-                Some(&h.ty),
-            );
+            let (variant_item, arm) =
+                response_variant(&headed, &ty, &answer, r.body.is_some(), ranged, Some(&h.ty));
             variants.push(quote! { #doc #variant_item });
             arms.push(arm);
         }
@@ -386,13 +367,12 @@ fn response_enum(op: &Operation, models: &ModelNames, names: &Names, prefix: &st
     }
 }
 
-/// One variant of a response enum (after its doc) and its `into_response` arm: the concrete
-/// status or, for a range, the status given first; the body, if any; then `headers`' type, if any.
+/// One variant of a response enum (after its doc) and its `into_response` arm answering
+/// `answer`: for a range, the status given first; the body, if any; then `headers`' type, if any.
 fn response_variant(
     variant: &Ident,
     body_ty: &TokenStream,
     answer: &TokenStream,
-    status_expr: &TokenStream,
     has_body: bool,
     ranged: bool,
     headers: Option<&Ident>,
@@ -412,16 +392,8 @@ fn response_variant(
         pats.push(quote! { headers });
     }
     if types.is_empty() {
-        return (
-            quote! { #variant, },
-            quote! { Self::#variant => #status_expr.into_response(), },
-        );
+        return (quote! { #variant, }, quote! { Self::#variant => #answer, });
     }
-    let answer = if has_body || headers.is_some() {
-        answer.clone()
-    } else {
-        quote! { #status_expr.into_response() }
-    };
     (
         quote! { #variant(#(#types),*), },
         quote! { Self::#variant(#(#pats),*) => #answer, },
