@@ -39,9 +39,9 @@ pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, answer, in_document_s
 pub use response::{error_response, json_response, json_response_as, status};
 pub use response_headers::{HeaderWriter, ResponseHeaders, with_headers};
 pub use validate::{
-    ArrayRules, IntRules, NumRules, Param, ParamShape, Scalar, StringRules, ValidationError,
-    ValidationErrors, Validator, any_of, array, boolean, convert, deep_object_param, enumeration,
-    integer, not, number, object, param, string,
+    ArrayRules, Dialect, IntRules, NumRules, Param, ParamShape, Scalar, StringRules,
+    ValidationError, ValidationErrors, Validator, any_of, array, boolean, convert,
+    deep_object_param, enumeration, integer, not, number, object, param, string,
 };
 
 /// Re-exports the generated code relies on, so a generated crate needs few direct dependencies.

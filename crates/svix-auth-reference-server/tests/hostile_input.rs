@@ -293,6 +293,28 @@ async fn bad_input_matrix() {
         )
     });
     case!({
+        // OpenAPI 3.0 (JSON Schema draft 4/5): an integer has no fraction and no exponent.
+        assert_validation(
+            "zero fraction for an integer",
+            &post(&s, PORTAL, br#"{"expiry": 3600.0}"#).await,
+            json!(["body", "expiry"]),
+            "type_error.integer",
+        )
+    });
+    case!({
+        assert_validation(
+            "exponent for an integer",
+            &post(
+                &s,
+                MESSAGE,
+                br#"{"name": "a", "expiry": 3.928283110088006e+16}"#,
+            )
+            .await,
+            json!(["body", "expiry"]),
+            "type_error.integer",
+        )
+    });
+    case!({
         let body = format!(r#"{{"featureFlags": ["{}"]}}"#, "f".repeat(257));
         assert_validation(
             "string over its maxLength",

@@ -13,6 +13,7 @@ pub(crate) use schema::{Additional, Kind, Schema};
 pub(crate) use security::{ApiKeyLocation, Requirement, SchemeKind, SchemeUse, SecurityScheme};
 
 use crate::error::Diagnostic;
+use crate::load::OpenApiVersion;
 pub(crate) use crate::media::MediaKind;
 use crate::status::Status;
 
@@ -298,6 +299,8 @@ impl Operation {
 /// A normalized document.
 #[derive(Debug, Clone)]
 pub(crate) struct Api {
+    /// The OpenAPI version it was written in (which JSON Schema its schemas follow).
+    pub openapi: OpenApiVersion,
     /// `info.title`.
     pub title: String,
     /// `info.version`.

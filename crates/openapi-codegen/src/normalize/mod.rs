@@ -224,6 +224,7 @@ impl Normalizer<'_> {
             .map(|(name, json)| (name.clone(), Schema::from_json(json)))
             .collect();
         Api {
+            openapi: self.version,
             title,
             version,
             description: text(info, "description"),

@@ -12,6 +12,7 @@ use quote::{format_ident, quote};
 use serde_json::{Map, Value, json};
 
 use crate::ir::{Api, Kind, MediaKind, Operation, Schema};
+use crate::load::OpenApiVersion;
 use crate::models::to_value_schema;
 use crate::naming::{method_name, operation_type_prefix};
 use crate::status::Status;
@@ -362,6 +363,10 @@ fn answers(api: &Api, command: &str) -> String {
     format_bounds(&mut components);
     let document = json!({
         "@generated": format!("by `{command}`. Do not edit by hand: change the OpenAPI document or the generator and run it again."),
+        "openapi": match api.openapi {
+            OpenApiVersion::V3_0 => "3.0",
+            OpenApiVersion::V3_1 => "3.1",
+        },
         "definitions": definitions,
         "components": { "schemas": components },
         "operations": operations,

@@ -10,6 +10,7 @@ use super::body::{BodyCode, body};
 use super::types::rust_type;
 use super::validators::ValidatorCompiler;
 use crate::ir::{Api, Kind, MediaKind, Operation, ParamLocation, Schema};
+use crate::load::OpenApiVersion;
 use crate::models::ModelNames;
 use crate::naming::{doc_attrs, field_ident, method_name, operation_doc, operation_type_prefix};
 use crate::status::Status;
@@ -87,7 +88,15 @@ pub(super) fn generate(
     OperationCode {
         items,
         trait_method: trait_method(op, &names, &auth, &params, &body),
-        handler: handler(op, index, &names, &auth, &params, &body, canonical),
+        handler: handler(
+            op,
+            index,
+            &names,
+            &auth,
+            &params,
+            &body,
+            &Router::of(api, canonical),
+        ),
         signature,
         has_auth: !auth.ty_arg.is_empty(),
     }
@@ -427,6 +436,29 @@ fn trait_method(
     }
 }
 
+/// What every handler of a document's router shares.
+struct Router {
+    /// Whether paths are matched against their templates by the handler (see
+    /// `routes::needs_canonical`).
+    canonical: bool,
+    /// The validator a request starts with: which numbers are integers depends on the JSON
+    /// Schema the document's schemas follow.
+    validator: TokenStream,
+}
+
+impl Router {
+    fn of(api: &Api, canonical: bool) -> Self {
+        let validator = match api.openapi {
+            OpenApiVersion::V3_0 => quote! { rt::Validator::new() },
+            OpenApiVersion::V3_1 => quote! { rt::Validator::with_dialect(rt::Dialect::OpenApi31) },
+        };
+        Self {
+            canonical,
+            validator,
+        }
+    }
+}
+
 /// The axum handler of `op`: credential, parameters and body are extracted and validated (every
 /// problem reported at once) before the trait method is called.
 fn handler(
@@ -436,9 +468,10 @@ fn handler(
     auth: &AuthCode,
     params: &ParamsCode,
     body: &BodyCode,
-    canonical: bool,
+    router: &Router,
 ) -> TokenStream {
     let index = proc_macro2::Literal::usize_unsuffixed(index);
+    let (canonical, validator) = (router.canonical, &router.validator);
     let needs_path = op.params.iter().any(|p| p.location == ParamLocation::Path);
     let needs_query = op.params.iter().any(|p| p.location == ParamLocation::Query);
     let path_setup = if needs_path && canonical {
@@ -473,7 +506,7 @@ fn handler(
             let response: Result<Response, Response> = async move {
                 let (parts, body) = request.into_parts();
                 #auth_extract
-                let mut validator = rt::Validator::new();
+                let mut validator = #validator;
                 let val = &mut validator;
                 #path_setup
                 #query_setup

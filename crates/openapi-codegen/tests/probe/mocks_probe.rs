@@ -311,11 +311,16 @@ mod json_schema_semantics {
     }
 
     #[tokio::test]
-    async fn a_number_with_a_zero_fraction_is_taken_as_the_integer_it_is() {
-        let (status, body) = post("/reports", r#"{"product": "call", "from": "a", "seconds": 5.0}"#).await;
+    async fn a_number_with_a_fraction_or_an_exponent_is_no_integer_in_openapi_3_0() {
+        // JSON Schema draft 4/5: an integer is written without a fraction or an exponent.
+        let (status, body) = post("/reports", r#"{"product": "call", "from": "a", "seconds": 5}"#).await;
         assert_eq!(status, 200, "{body}");
-        let (status, body) = post("/reports", r#"{"product": "call", "from": "a", "seconds": 5.5}"#).await;
-        assert_eq!(status, 400, "{body}");
+        for written in ["5.0", "5e0", "3.928283110088006e+16", "5.5"] {
+            let request = format!(r#"{{"product": "call", "from": "a", "seconds": {written}}}"#);
+            let (status, body) = post("/reports", &request).await;
+            assert_eq!(status, 400, "{written}: {body}");
+            assert!(body.contains("integer"), "{written}: {body}");
+        }
     }
 
     #[tokio::test]
@@ -436,5 +441,38 @@ mod any_media_type {
         assert_eq!((status, media.as_str()), (404, "application/octet-stream"));
         let (status, media, body) = get(Some("code=400")).await;
         assert_eq!((status, media.as_str(), body.as_str()), (400, "text/plain", "bad profile"));
+    }
+}
+
+mod openapi_3_1_numbers {
+    use fixture_v31_exclusive_bounds_server as bounds;
+
+    async fn post(body: &str) -> (u16, String) {
+        let router = bounds::mock::router(bounds::mock::Mock::new());
+        let mock = openapi_server_runtime::mock::MockServer::start(router, "127.0.0.1:0")
+            .await
+            .expect("the mock starts");
+        let response = reqwest::Client::new()
+            .post(format!("{}/things", mock.url()))
+            .header("content-type", "application/json")
+            .body(body.to_owned())
+            .send()
+            .await
+            .expect("an answer");
+        let status = response.status().as_u16();
+        (status, response.text().await.unwrap_or_default())
+    }
+
+    #[tokio::test]
+    async fn a_number_with_a_zero_fraction_is_the_integer_it_is_in_openapi_3_1() {
+        // JSON Schema 2020-12: `5.0` and `5e0` are the integer 5 (`level`: 0 < level <= 10).
+        for written in ["5", "5.0", "5e0", "10.0"] {
+            let (status, body) = post(&format!(r#"{{"level": {written}}}"#)).await;
+            assert_eq!(status, 200, "{written}: {body}");
+        }
+        for written in ["5.5", "0.0", "1.1e1"] {
+            let (status, body) = post(&format!(r#"{{"level": {written}}}"#)).await;
+            assert_eq!(status, 422, "{written}: {body}");
+        }
     }
 }

@@ -4,6 +4,7 @@
 
 mod form;
 mod multipart;
+mod numbers;
 mod raw;
 
 use axum::body::Body;
@@ -16,6 +17,7 @@ use serde_json::Value;
 pub(crate) use form::decode_deep;
 pub use form::{FormField, FormShape, FormStyle, Shape, decode_form};
 pub use multipart::{FilePart, Multipart};
+pub(crate) use numbers::{beyond_64_bits, integral_numbers};
 pub use raw::{Binary, RawBody, text_response};
 
 use crate::media::{MediaKind, media_matches};
@@ -102,12 +104,12 @@ fn unsupported<'a>(declared: impl Iterator<Item = &'a str>, given: &str) -> Resp
 }
 
 /// `bytes` as JSON; bytes that are not JSON are a validation error at `["body"]` naming line and
-/// column (or that they are not UTF-8). Numbers written with a zero fraction (`-168.0`) are
-/// read as the integers they are ([`integral_numbers`]).
+/// column (or that they are not UTF-8). Numbers are read as integers or not as the document's
+/// dialect says ([`integral_numbers`]).
 pub(crate) fn parse_json(bytes: &[u8], val: &mut Validator) -> Option<Value> {
     match serde_json::from_slice::<Value>(bytes) {
         Ok(mut value) => {
-            integral_numbers(&mut value);
+            integral_numbers(&mut value, bytes, val);
             Some(value)
         }
         Err(e) => {
@@ -121,28 +123,6 @@ pub(crate) fn parse_json(bytes: &[u8], val: &mut Validator) -> Option<Value> {
             val.pop();
             None
         }
-    }
-}
-
-/// Writes every number under `value` that has a zero fraction and fits in 64 bits (`-168.0`,
-/// `1e3`) as an integer: JSON Schema counts it as one (`type: integer` accepts it), and the Rust
-/// integer types then read it; a `number` reads it unchanged.
-pub(crate) fn integral_numbers(value: &mut Value) {
-    match value {
-        Value::Number(n) if !n.is_i64() && !n.is_u64() => {
-            // 2⁶³, exactly: the first float beyond `i64`.
-            const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-            if let Some(f) = n.as_f64()
-                && f.fract() == 0.0
-                && (-LIMIT..LIMIT).contains(&f)
-            {
-                // In range and integral: the conversion is exact.
-                *value = Value::from(f as i64);
-            }
-        }
-        Value::Array(items) => items.iter_mut().for_each(integral_numbers),
-        Value::Object(map) => map.values_mut().for_each(integral_numbers),
-        _ => {}
     }
 }
 
@@ -275,7 +255,7 @@ pub async fn multipart_body(
         total: limit,
         parts: max_parts,
     };
-    multipart::read(body, boundary, form, files, limits)
+    multipart::read(body, boundary, form, files, limits, val)
         .await
         .map(Some)
 }
@@ -283,18 +263,55 @@ pub async fn multipart_body(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::validate::Dialect;
     use axum::http::HeaderValue;
 
+    /// The error kinds the integer check finds in each value of a JSON object body.
+    fn integer_errors(text: &str, dialect: Dialect) -> Vec<String> {
+        let mut val = Validator::with_dialect(dialect);
+        let value = parse_json(text.as_bytes(), &mut val).unwrap_or_default();
+        let rules = crate::IntRules {
+            minimum: Some(0),
+            ..Default::default()
+        };
+        for (name, v) in value.as_object().into_iter().flatten() {
+            val.push(name.clone());
+            crate::integer(v, false, &rules, &mut val);
+            val.pop();
+        }
+        let errors = val.finish().err().map(|e| e.detail).unwrap_or_default();
+        errors
+            .into_iter()
+            .map(|e| format!("{}:{}", e.loc.join("."), e.r#type))
+            .collect()
+    }
+
     #[test]
-    fn numbers_with_a_zero_fraction_are_read_as_integers_and_others_stay() {
-        let mut val = Validator::new();
-        let value = parse_json(
-            br#"{"a": -168.0, "b": [1e3, 2.5], "c": 1e300, "d": 7}"#,
-            &mut val,
+    fn a_zero_fraction_is_an_integer_in_openapi_3_1_and_not_in_3_0() {
+        let body = r#"{"a": 1.0, "b": 3.928283110088006e+16, "c": 7, "d": 1e20, "e": 100000000000000000000}"#;
+        assert_eq!(
+            integer_errors(body, Dialect::OpenApi30),
+            [
+                "a:type_error.integer",
+                "b:type_error.integer",
+                "d:type_error.integer",
+                "e:type_error.integer",
+            ],
+            "3.0: a fraction or an exponent is no integer (and `e`, equal to `d`, cannot be told from it)"
+        );
+        let only_literals = r#"{"c": 7, "e": 100000000000000000000}"#;
+        assert_eq!(
+            integer_errors(only_literals, Dialect::OpenApi30),
+            ["e:value_error.number.not_representable"],
+            "3.0: an integer literal beyond 64 bits is an integer the Rust types cannot hold"
         );
         assert_eq!(
-            value,
-            Some(serde_json::json!({"a": -168, "b": [1000, 2.5], "c": 1e300, "d": 7}))
+            integer_errors(body, Dialect::OpenApi31),
+            [
+                "d:value_error.number.not_representable",
+                "e:value_error.number.not_representable",
+            ],
+            "3.1: every zero fraction is an integer"
         );
     }
 

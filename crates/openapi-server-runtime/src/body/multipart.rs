@@ -11,6 +11,7 @@ use serde_json::{Map, Value};
 use super::form::{FormShape, decode_pairs};
 use crate::media::is_json_media_type;
 use crate::refusal::refusal;
+use crate::validate::Validator;
 
 /// One file of a multipart body.
 #[derive(Clone, PartialEq, Eq)]
@@ -96,6 +97,7 @@ pub(crate) async fn read(
     shape: &FormShape,
     files: &[&str],
     limits: Limits,
+    val: &mut Validator,
 ) -> Result<Multipart, Response> {
     let constraints = multer::Constraints::new().size_limit(
         multer::SizeLimit::new()
@@ -152,7 +154,7 @@ pub(crate) async fn read(
     for (name, bytes) in json_parts {
         let value = match serde_json::from_slice(&bytes) {
             Ok(mut value) => {
-                super::integral_numbers(&mut value);
+                super::integral_numbers(&mut value, &bytes, val);
                 value
             }
             Err(_) => Value::String(String::from_utf8_lossy(&bytes).into_owned()),

@@ -14,6 +14,7 @@ mod answers;
 mod bodies;
 mod formats;
 mod headers;
+mod integers;
 mod keywords;
 mod refusals;
 mod request;

@@ -44,6 +44,9 @@ pub(super) type Answer = (Value, Option<String>);
 /// A document's embedded answers, parsed once.
 pub(super) struct Spec {
     pub root: Value,
+    /// Whether the document is OpenAPI 3.0, whose `integer` excludes `5.0` (`"openapi": "3.0"`;
+    /// embedded answers without it are 3.0).
+    openapi_3_0: bool,
     pub operations: Vec<OperationSpec>,
     /// The answers as a schema registry, which validators resolve their references in (`None`
     /// when it could not be built).
@@ -107,8 +110,10 @@ impl Spec {
                 }
             })
             .collect();
+        let openapi_3_0 = root.get("openapi").and_then(Value::as_str) != Some("3.1");
         Ok(Self {
             root,
+            openapi_3_0,
             operations,
             registry: OnceLock::new(),
             validators: RwLock::new(HashMap::new()),
@@ -166,10 +171,14 @@ impl Spec {
                     .ok()
             })
             .as_ref()?;
-        jsonschema::options()
+        let mut options = jsonschema::options()
             .with_draft(jsonschema::Draft::Draft201909)
             .should_validate_formats(true)
-            .with_registry(registry)
+            .with_registry(registry);
+        if self.openapi_3_0 {
+            options = options.with_keyword("type", super::integers::draft_four_type);
+        }
+        options
             .build(&serde_json::json!({ "$ref": format!("{ANSWERS_URI}#{pointer}") }))
             .map_err(|e| {
                 tracing::warn!(target: "mock", "answers at {pointer} are not validated: the schema does not compile: {e}");

@@ -62,17 +62,57 @@ impl IntoResponse for ValidationErrors {
     }
 }
 
+/// The JSON Schema a document's schemas follow, where the two read a request differently.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum Dialect {
+    /// OpenAPI 3.0 (JSON Schema draft 4/5): an `integer` is a number written without a fraction
+    /// or an exponent, so `1.0` and `1e3` are not integers.
+    #[default]
+    OpenApi30,
+    /// OpenAPI 3.1 (JSON Schema 2020-12): any number with a zero fraction is an integer
+    /// (`-168.0`, `1e3`).
+    OpenApi31,
+}
+
 /// Collects validation errors while walking a request.
 #[derive(Debug, Default)]
 pub struct Validator {
     loc: Vec<String>,
     errors: Vec<ValidationError>,
+    dialect: Dialect,
+    /// Values beyond 64 bits the request wrote with a fraction or an exponent (OpenAPI 3.0:
+    /// not integers, though they parse to what an integer literal would).
+    non_integers: Vec<f64>,
 }
 
 impl Validator {
-    /// An empty validator at the root.
+    /// An empty validator at the root, for an OpenAPI 3.0 document.
     pub fn new() -> Self {
         Self::default()
+    }
+
+    /// An empty validator at the root, for a document of `dialect`.
+    pub fn with_dialect(dialect: Dialect) -> Self {
+        Self {
+            dialect,
+            ..Self::default()
+        }
+    }
+
+    /// The JSON Schema the document's schemas follow.
+    pub fn dialect(&self) -> Dialect {
+        self.dialect
+    }
+
+    /// Records that the request wrote `value` (beyond 64 bits) with a fraction or an exponent.
+    pub(crate) fn written_with_fraction(&mut self, value: f64) {
+        self.non_integers.push(value);
+    }
+
+    /// Whether an integral `value` beyond 64 bits is no integer: OpenAPI 3.0 counts only numbers
+    /// written without a fraction or an exponent.
+    pub(crate) fn is_non_integer(&self, value: f64) -> bool {
+        self.dialect == Dialect::OpenApi30 && self.non_integers.contains(&value)
     }
 
     /// Descends into `segment`.
@@ -114,6 +154,8 @@ impl Validator {
         Self {
             loc: self.loc.clone(),
             errors: Vec::new(),
+            dialect: self.dialect,
+            non_integers: self.non_integers.clone(),
         }
     }
 }

@@ -132,7 +132,15 @@ pub fn integer(v: &Value, nullable: bool, rules: &IntRules, val: &mut Validator)
         i128::from(u)
     } else {
         match n.as_f64() {
-            Some(f) if f.fract() == 0.0 && f.is_finite() => {
+            // Within 64 bits a float is a number written with a fraction or an exponent (an
+            // integer literal there parses as an integer): `1.0` in OpenAPI 3.0 (3.1 documents
+            // read it as `1` beforehand).
+            Some(f)
+                if f.fract() == 0.0
+                    && f.is_finite()
+                    && crate::body::beyond_64_bits(f)
+                    && !val.is_non_integer(f) =>
+            {
                 // Integral but beyond 64 bits. With a bound on that side (a format's range,
                 // within 64 bits), outside it; without one, valid for the document but more
                 // than the Rust types hold (a mock answers it).
