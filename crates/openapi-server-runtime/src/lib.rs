@@ -20,6 +20,7 @@ pub mod mock;
 mod refusal;
 mod response;
 mod response_headers;
+mod shared_route;
 mod validate;
 
 pub use body::{
@@ -38,6 +39,7 @@ pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
 pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, answer, in_document_shape, refusal};
 pub use response::{error_response, json_response, json_response_as, status};
 pub use response_headers::{HeaderWriter, ResponseHeaders, with_headers};
+pub use shared_route::{RouteTemplate, SharedRoute, resolve_template};
 pub use validate::{
     ArrayRules, Dialect, IntRules, NumRules, Param, ParamShape, Scalar, StringRules,
     ValidationError, ValidationErrors, Validator, any_of, array, boolean, convert,

@@ -13,7 +13,7 @@
 use std::sync::OnceLock;
 
 use axum::http::{HeaderValue, StatusCode, header};
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
 use serde_json::Value;
 
@@ -197,8 +197,17 @@ pub fn in_document_shape(shapes: &ErrorShapes, operation: usize, response: Respo
             }
             None => return response,
         },
-        // A text or bytes error body: the router's answer stays.
-        _ => return response,
+        // A text or bytes error body: the router's explanation in its media type, where the
+        // document names one (`text/plain`, `application/xml`; a wildcard takes the router's
+        // JSON as it is).
+        _ => match explanation_as(&documented.media, &mark.detail) {
+            Some((media, text)) => {
+                let mut answer = (status, text).into_response();
+                answer.headers_mut().insert(header::CONTENT_TYPE, media);
+                answer
+            }
+            None => return response,
+        },
     };
     if documented.kind == "json"
         && !documented.media.is_empty()
@@ -253,3 +262,24 @@ fn put_message(body: &mut Value, path: &[String], detail: &str, max: usize) {
 
 #[cfg(test)]
 mod tests;
+
+/// A refusal's explanation as a body of `media` (a text or bytes error the document declares):
+/// the text itself, inside an `<error>` element for an XML type. `None` for a media type with a
+/// wildcard or one that is no header value.
+pub(crate) fn explanation_as(media: &str, detail: &str) -> Option<(HeaderValue, String)> {
+    if media.is_empty() || media.contains('*') {
+        return None;
+    }
+    let value = HeaderValue::from_str(media).ok()?;
+    let essence = crate::media::essence(media);
+    let text = if essence.ends_with("/xml") || essence.ends_with("+xml") {
+        let escaped = detail
+            .replace('&', "&amp;")
+            .replace('<', "&lt;")
+            .replace('>', "&gt;");
+        format!("<?xml version=\"1.0\" encoding=\"UTF-8\"?><error>{escaped}</error>")
+    } else {
+        detail.to_owned()
+    };
+    Some((value, text))
+}

@@ -153,7 +153,7 @@ pub(crate) fn generate(
 }
 
 /// A method and the operations that have it on one route.
-type MethodOps<'a> = (&'a str, Vec<&'a Operation>);
+pub(super) type MethodOps<'a> = (&'a str, Vec<&'a Operation>);
 
 /// One `.route(path, method(handler).method(handler)…)` per path, in document order; a method
 /// several operations share on one route (overloads told apart by their bodies' media types)
@@ -177,7 +177,8 @@ fn routes(api: &Api, canonical: bool) -> (Vec<TokenStream>, Vec<TokenStream>) {
     let mut dispatchers = Vec::new();
     let routes = by_path
         .into_iter()
-        .map(|(path, methods)| {
+        .enumerate()
+        .map(|(index, (path, methods))| {
             let mut chain = TokenStream::new();
             for (i, (method, ops)) in methods.iter().enumerate() {
                 let m = format_ident!("{}", method);
@@ -193,6 +194,13 @@ fn routes(api: &Api, canonical: bool) -> (Vec<TokenStream>, Vec<TokenStream>) {
                 } else {
                     chain = quote! { #chain.#m(#h::<A>) };
                 }
+            }
+            if let Some((item, layer)) = routes::shared_route(index, &methods, &api.operations) {
+                dispatchers.push(item);
+                // Its own fallback before the layer, so that a method the route lacks (and
+                // `OPTIONS`) passes through it too: the router's fallback replaces only a
+                // route's default one, unlayered.
+                chain = quote! { #chain.fallback(rt::method_not_allowed).layer(#layer) };
             }
             quote! { .route(#path, #chain) }
         })
@@ -239,7 +247,11 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
     });
     // Operations whose paths differ only in a segment's literal text (`{api}.json` and
     // `{api}.yaml`) share a canonical route: the first whose literals the path holds.
-    let by_segments = ops.iter().filter_map(|op| {
+    // The most specific template first (`{a}.tar.gz` before `{a}.gz`), as `rt::SharedRoute`
+    // resolves a path.
+    let mut by_specificity: Vec<&&Operation> = ops.iter().collect();
+    by_specificity.sort_by_key(|op| std::cmp::Reverse(routes::literal_length(op)));
+    let by_segments = by_specificity.into_iter().filter_map(|op| {
         let test = routes::dispatch_test(op)?;
         let h = handler_ident(op);
         Some(quote! {
@@ -262,7 +274,13 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
             #(#by_media)*
         }
     };
-    let first = handler_ident(ops[0]);
+    // A request no test sends elsewhere goes to the operation whose template has no literal
+    // inside a parameter segment (`{deployment}` beside `{deployment}:rollback`), else the first.
+    let first = handler_ident(
+        ops.iter()
+            .find(|op| routes::dispatch_test(op).is_none())
+            .unwrap_or(&ops[0]),
+    );
     // Every handler is named here, reachable or not (an overload neither a header nor a media
     // type tells apart is still generated).
     let all: Vec<proc_macro2::Ident> = ops.iter().map(|op| handler_ident(op)).collect();

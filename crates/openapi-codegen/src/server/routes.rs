@@ -7,8 +7,9 @@
 use std::collections::HashMap;
 
 use proc_macro2::TokenStream;
-use quote::quote;
+use quote::{format_ident, quote};
 
+use super::MethodOps;
 use crate::ir::{Api, Operation};
 
 /// One part of a path segment's template.
@@ -130,4 +131,72 @@ pub(super) fn dispatch_test(op: &Operation) -> Option<TokenStream> {
     }
     let template = template(op);
     Some(quote! { rt::PathParams::matches(raw_path.as_ref().ok(), #template) })
+}
+
+/// The literal text inside `op`'s parameter segments, in bytes (`{a}.tar.gz`: 7): how specific
+/// its template is among those sharing a canonical route.
+pub(super) fn literal_length(op: &Operation) -> usize {
+    document_path(op)
+        .split('/')
+        .filter(|s| has_param(s))
+        .flat_map(parts)
+        .map(|part| match part {
+            Part::Literal(text) => text.len(),
+            Part::Param(_) => 0,
+        })
+        .sum()
+}
+
+/// For a canonical route that several templates share, the `rt::SharedRoute` static listing
+/// each template with its methods, and the layer that answers a path only with the methods of
+/// the most specific template it fits; `None` for a route of one template.
+/// `all` is the document's operations, whose order breaks ties.
+pub(super) fn shared_route(
+    index: usize,
+    methods: &[MethodOps<'_>],
+    all: &[Operation],
+) -> Option<(TokenStream, TokenStream)> {
+    let position = |op: &Operation| all.iter().position(|o| std::ptr::eq(o, op));
+    // (path, its first operation in the document, its methods).
+    let mut templates: Vec<(&str, &Operation, Vec<String>)> = Vec::new();
+    for (method, method_ops) in methods {
+        for op in method_ops {
+            let path = document_path(op);
+            let upper = method.to_ascii_uppercase();
+            match templates.iter_mut().find(|(p, _, _)| *p == path) {
+                Some((_, first, list)) => {
+                    if position(op) < position(first) {
+                        *first = op;
+                    }
+                    if !list.contains(&upper) {
+                        list.push(upper);
+                    }
+                }
+                None => templates.push((path, op, vec![upper])),
+            }
+        }
+    }
+    if templates.len() < 2 {
+        return None;
+    }
+    templates.sort_by_key(|(_, op, _)| position(op));
+    let name = format_ident!("SHARED_ROUTE_{}", index);
+    let entries = templates.iter().map(|(_, op, list)| {
+        let template = template(op);
+        quote! { (#template, &[#(#list),*]) }
+    });
+    let doc = format!(
+        "The templates sharing one route and their methods: {}.",
+        templates
+            .iter()
+            .map(|(p, _, _)| format!("`{p}`"))
+            .collect::<Vec<_>>()
+            .join(", ")
+    );
+    let item = quote! {
+        #[doc = #doc]
+        static #name: rt::SharedRoute = rt::SharedRoute(&[#(#entries),*]);
+    };
+    let layer = quote! { axum::middleware::from_fn_with_state(&#name, rt::resolve_template) };
+    Some((item, layer))
 }

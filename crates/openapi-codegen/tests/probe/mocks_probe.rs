@@ -49,6 +49,43 @@ async fn one_position_named_twice_serves_both_operations() {
     assert_eq!(get(router(), "/genres/toolong").await.0, 422);
 }
 
+/// Status, `Allow` and body of `method` `path` on the mock of the path-segments fixture.
+async fn send_segments(method: reqwest::Method, path: &str) -> (u16, String) {
+    let mock = openapi_server_runtime::mock::MockServer::start(router(), "127.0.0.1:0")
+        .await
+        .expect("the mock starts");
+    let response = reqwest::Client::new()
+        .request(method, format!("{}{path}", mock.url()))
+        .send()
+        .await
+        .expect("an answer");
+    let allow = response
+        .headers()
+        .get("allow")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
+    (response.status().as_u16(), allow)
+}
+
+#[tokio::test]
+async fn custom_methods_answer_only_on_the_template_whose_literal_the_path_ends_with() {
+    use reqwest::Method;
+    assert_eq!(send_segments(Method::GET, "/jobs/7").await.0, 204);
+    assert_eq!(send_segments(Method::DELETE, "/jobs/7").await.0, 204, "no literal: `{{job}}`");
+    assert_eq!(send_segments(Method::POST, "/jobs/7:cancel").await.0, 204);
+    assert_eq!(send_segments(Method::POST, "/jobs/7:run").await.0, 204);
+    assert_eq!(send_segments(Method::POST, "/jobs/toolong:run").await.0, 422, "`job` of `:run` has at most 3 characters");
+    let (status, allow) = send_segments(Method::POST, "/jobs/7").await;
+    assert_eq!((status, allow.as_str()), (405, "GET,HEAD,DELETE"));
+    let (status, allow) = send_segments(Method::GET, "/jobs/7:cancel").await;
+    assert_eq!((status, allow.as_str()), (405, "POST"), "`7:cancel` is the cancel template's");
+    let (status, allow) = send_segments(Method::OPTIONS, "/jobs/7").await;
+    assert_eq!((status, allow.as_str()), (200, "GET,HEAD,DELETE"));
+    let (status, allow) = send_segments(Method::OPTIONS, "/jobs/7:run").await;
+    assert_eq!((status, allow.as_str()), (200, "POST"));
+}
+
 mod response_headers {
     use fixture_response_headers_server as headers;
 

@@ -163,7 +163,8 @@ pub async fn typed_body(
 }
 
 /// Reads a `text/*` body as a JSON string (for the schema's string rules); bytes that are not
-/// UTF-8 are a validation error at `["body"]`.
+/// UTF-8 are a validation error at `["body"]`. Nothing sent with a `Content-Type` is the empty
+/// text; nothing sent without one is no body.
 pub async fn text_body(
     body: Body,
     headers: &HeaderMap,
@@ -172,9 +173,9 @@ pub async fn text_body(
     accepted: &[(&'static str, MediaKind)],
     val: &mut Validator,
 ) -> Result<Option<Value>, Response> {
-    negotiate(headers, accepted)?;
+    let (content_type, _) = negotiate(headers, accepted)?;
     let bytes = read_limited(body, headers, limit).await?;
-    if bytes.is_empty() {
+    if bytes.is_empty() && content_type.is_none() {
         missing(required, val);
         return Ok(None);
     }
@@ -347,5 +348,28 @@ mod tests {
         assert_eq!(read(form, "a=1").await, Some(serde_json::json!({"a": "1"})));
         assert_eq!(read(Some("application/json"), "").await, None);
         assert_eq!(read(None, "").await, None, "nothing sent, no content type");
+    }
+
+    #[tokio::test]
+    async fn an_empty_text_sent_with_its_content_type_is_the_empty_string() {
+        async fn text(content_type: Option<&'static str>) -> (Option<Value>, bool) {
+            let mut headers = HeaderMap::new();
+            if let Some(t) = content_type {
+                headers.insert(header::CONTENT_TYPE, HeaderValue::from_static(t));
+            }
+            let mut val = Validator::new();
+            let accepted = &[("text/csv", MediaKind::Text)];
+            let value = text_body(Body::empty(), &headers, true, 1024, accepted, &mut val)
+                .await
+                .ok()
+                .flatten();
+            (value, val.is_ok())
+        }
+        assert_eq!(text(Some("text/csv")).await, (Some(Value::from("")), true));
+        assert_eq!(
+            text(None).await,
+            (None, false),
+            "no body: the required one is missing"
+        );
     }
 }

@@ -13,8 +13,10 @@ use super::answers::{Engine, concrete_status};
 /// The document's answer to a refused request.
 pub(super) struct Refused {
     pub status: StatusCode,
-    /// Its JSON body (none when the documented response has none).
+    /// Its JSON body (none when the documented response has none, or it is text or bytes).
     pub body: Option<Value>,
+    /// Its text or bytes body: the explanation, in [`Self::media`].
+    pub text: Option<String>,
     /// The media type the document gives that body.
     pub media: String,
     /// The headers the documented response declares.
@@ -71,8 +73,8 @@ fn preferred(status: StatusCode) -> Vec<String> {
 
 impl Engine {
     /// The document's answer for a request to `method` `path` that the router refused with
-    /// `status` and `detail`: its status and JSON body, or `None` (no operation has the path, or
-    /// the one it documents for this failure has a text or bytes body).
+    /// `status` and `detail`: its status and body, or `None` (no operation has the path, or the
+    /// one it documents for this failure has a text or bytes body of no one media type).
     pub(super) fn refusal(
         &self,
         method: &Method,
@@ -120,12 +122,23 @@ impl Engine {
                 return Some(Refused {
                     status: answer_status,
                     body: None,
+                    text: None,
                     media: String::new(),
                     headers,
                 });
             }
-            // Text or bytes: the router's answer stays.
-            _ => return None,
+            // Text or bytes: the explanation in its media type (none named: the router's
+            // answer stays).
+            _ => {
+                let (_, text) = crate::refusal::explanation_as(media, detail)?;
+                return Some(Refused {
+                    status: answer_status,
+                    body: None,
+                    text: Some(text),
+                    media: media.clone(),
+                    headers,
+                });
+            }
         }
         let choice = self.choice(operation, pick, false, 0).ok()?;
         // The router's own body when the document's schema takes it (Svix's shapes).
@@ -135,6 +148,7 @@ impl Engine {
             return Some(Refused {
                 status: answer_status,
                 body: Some(original.clone()),
+                text: None,
                 media: media.clone(),
                 headers,
             });
@@ -159,6 +173,7 @@ impl Engine {
         Some(Refused {
             status: answer_status,
             body: Some(body),
+            text: None,
             media: media.clone(),
             headers,
         })

@@ -23,11 +23,27 @@ const LOGGED_BODY: usize = 16 * 1024;
 /// request (target `mock`) with the status and the answer chosen, or the violation refused.
 ///
 /// A request the router refuses is answered in the document's error shape where `engine`'s
-/// operation documents one (the router's explanation in its message field).
+/// operation documents one (the router's explanation in its message field). An `OPTIONS`
+/// request that is no CORS preflight (no `Access-Control-Request-Method`) goes to the router,
+/// which names the path's methods in `Allow`.
 pub fn layer(router: axum::Router, engine: Engine) -> axum::Router {
-    router
-        .layer(axum::middleware::from_fn_with_state(engine, observe))
-        .layer(tower_http::cors::CorsLayer::very_permissive())
+    use tower::ServiceExt;
+    let observed = router.layer(axum::middleware::from_fn_with_state(engine, observe));
+    let with_cors = observed
+        .clone()
+        .layer(tower_http::cors::CorsLayer::very_permissive());
+    axum::Router::new().fallback_service(tower::service_fn(move |request: Request| {
+        let through_cors = request.method() != axum::http::Method::OPTIONS
+            || request
+                .headers()
+                .contains_key(axum::http::header::ACCESS_CONTROL_REQUEST_METHOD);
+        let target = if through_cors {
+            with_cors.clone()
+        } else {
+            observed.clone()
+        };
+        target.oneshot(request)
+    }))
 }
 
 async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> Response {
@@ -171,13 +187,13 @@ enum Answered {
 /// The document's answer to a refused request, with the router's `WWW-Authenticate` and `Allow`
 /// headers kept.
 fn refused_response(refused: Refused, router_headers: &axum::http::HeaderMap) -> Response {
-    let mut response = match &refused.body {
-        Some(body) => crate::json_response(refused.status, body),
-        None => axum::response::IntoResponse::into_response(refused.status),
+    let has_body = refused.body.is_some() || refused.text.is_some();
+    let mut response = match (&refused.body, refused.text) {
+        (Some(body), _) => crate::json_response(refused.status, body),
+        (None, Some(text)) => axum::response::IntoResponse::into_response((refused.status, text)),
+        (None, None) => axum::response::IntoResponse::into_response(refused.status),
     };
-    if refused.body.is_some()
-        && let Ok(media) = axum::http::HeaderValue::from_str(&refused.media)
-    {
+    if has_body && let Ok(media) = axum::http::HeaderValue::from_str(&refused.media) {
         response
             .headers_mut()
             .insert(axum::http::header::CONTENT_TYPE, media);

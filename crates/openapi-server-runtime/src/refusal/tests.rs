@@ -6,7 +6,8 @@ use super::{ErrorShapes, in_document_shape, refusal};
 use crate::{ValidationError, ValidationErrors};
 
 /// Operation 0: 401 `{"error": {"message", "kind"}}` (message at most 16 characters), 400
-/// `{"message"}`, 415 without a body, 413 as text. Operation 1: `default` takes the router's
+/// `{"message"}`, 415 without a body, 413 as text of no media type, 409 as XML, 406 as plain
+/// text. Operation 1: `default` takes the router's
 /// `{"code", "detail"}`. Operation 2: only a 404 `{"message"}`. Operation 3: none.
 const SHAPES: &str = r#"{
   "templates": [
@@ -21,7 +22,9 @@ const SHAPES: &str = r#"{
       {"status": "400", "kind": "json", "media": "application/json", "template": 1,
        "message": ["message"], "max": 1024, "takes": []},
       {"status": "415", "kind": "empty"},
-      {"status": "413", "kind": "text"}
+      {"status": "413", "kind": "text"},
+      {"status": "409", "kind": "text", "media": "application/xml"},
+      {"status": "406", "kind": "binary", "media": "text/plain; charset=utf-8"}
     ],
     [
       {"status": "default", "kind": "json", "media": "application/json", "template": 1,
@@ -103,7 +106,32 @@ async fn a_documented_response_without_a_body_answers_its_status_with_the_explan
 }
 
 #[tokio::test]
-async fn a_text_error_body_or_an_unmarked_response_keeps_the_routers_answer() {
+async fn a_text_or_bytes_error_body_answers_the_explanation_in_its_media_type() {
+    let conflict = refusal(StatusCode::CONFLICT, "conflict", "a <b> & c");
+    let answer = in_document_shape(&TABLE, 0, conflict);
+    assert_eq!(answer.status(), StatusCode::CONFLICT);
+    assert_eq!(answer.headers()[header::CONTENT_TYPE], "application/xml");
+    let body = axum::body::to_bytes(answer.into_body(), 1 << 16)
+        .await
+        .unwrap_or_default();
+    assert_eq!(
+        String::from_utf8_lossy(&body),
+        r#"<?xml version="1.0" encoding="UTF-8"?><error>a &lt;b&gt; &amp; c</error>"#
+    );
+    let unacceptable = refusal(StatusCode::NOT_ACCEPTABLE, "not_acceptable", "no such type");
+    let answer = in_document_shape(&TABLE, 0, unacceptable);
+    assert_eq!(
+        answer.headers()[header::CONTENT_TYPE],
+        "text/plain; charset=utf-8"
+    );
+    let body = axum::body::to_bytes(answer.into_body(), 1 << 16)
+        .await
+        .unwrap_or_default();
+    assert_eq!(String::from_utf8_lossy(&body), "no such type");
+}
+
+#[tokio::test]
+async fn a_text_error_body_of_no_media_type_or_an_unmarked_response_keeps_the_routers_answer() {
     let too_large = refusal(StatusCode::PAYLOAD_TOO_LARGE, "payload_too_large", "big");
     let answer = in_document_shape(&TABLE, 0, too_large);
     assert_eq!(answer.status(), StatusCode::PAYLOAD_TOO_LARGE);
