@@ -317,10 +317,21 @@ impl Engine {
         path: &str,
     ) -> Option<(usize, Vec<Documented>)> {
         let spec = self.spec.as_ref().as_ref().ok()?;
-        let i = spec
-            .operations
-            .iter()
-            .position(|op| op.method == method && super::spec::path_fits(&op.path, path))?;
+        // The path belongs to the most specific template it fits, of any method (`/items/count`
+        // before `/items/{id}`, as the router matches it): an operation of another template
+        // does not answer for it.
+        let fitting = || {
+            spec.operations
+                .iter()
+                .enumerate()
+                .filter(|(_, op)| super::spec::path_fits(&op.path, path))
+        };
+        let best = fitting()
+            .map(|(_, op)| super::spec::literal_length(&op.path))
+            .max()?;
+        let i = fitting()
+            .find(|(_, op)| op.method == method && super::spec::literal_length(&op.path) == best)?
+            .0;
         let responses = spec.operations[i]
             .responses
             .iter()

@@ -1,8 +1,8 @@
 //! A request the router refuses (a violation) answered in the document's own error shape: the
 //! operation the request was for (by method and path template), the response it documents for
-//! that failure (the same status, else 422, 400, a `4XX` range, `default`, else its lowest 4xx —
-//! but a 401 or 403 only as itself, a range or `default`),
-//! and the router's body if that response's schema takes it, else a body synthesized from the
+//! that failure (the same status — a validation failure's 422 or 400 —, a `4XX` range,
+//! `default`, else its lowest 4xx lending its shape to the router's status; a 401 or 403 only as
+//! itself, a range or `default`), and the router's body if that response's schema takes it, else a body synthesized from the
 //! schema carrying the router's explanation in a message-like field where the schema has one.
 
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
@@ -60,12 +60,16 @@ pub(super) fn message_paths(body: &Value) -> Vec<Vec<String>> {
     out
 }
 
-/// The documented statuses tried, in order, for a refusal with `status`.
+/// The documented statuses tried, in order, for a refusal with `status` (as the generated
+/// router's `rt::in_document_shape` tries them): a validation failure is a 422 or a 400, any
+/// other refusal (405, 415, 413, …) only its own status.
 fn preferred(status: StatusCode) -> Vec<String> {
     let code = status.as_u16();
     let mut out = vec![code.to_string()];
-    if code != 401 && code != 403 {
-        out.extend(["422".into(), "400".into()]);
+    match code {
+        400 => out.push("422".into()),
+        422 => out.push("400".into()),
+        _ => {}
     }
     out.extend([format!("{}XX", code / 100), "default".into()]);
     out
@@ -110,8 +114,13 @@ impl Engine {
                     .map(|(i, _)| i)
             })?;
         let (documented, kind, media) = &responses[pick];
-        // A range holding the router's status, or `default`: that status; else the documented one.
-        let holds = documented.eq_ignore_ascii_case(&format!("{}XX", status.as_u16() / 100))
+        // A range holding the router's status, `default`, or the lowest 4xx lending its shape:
+        // the router's status; else the documented one.
+        let lends_shape = !preferred(status)
+            .iter()
+            .any(|want| documented.eq_ignore_ascii_case(want));
+        let holds = lends_shape
+            || documented.eq_ignore_ascii_case(&format!("{}XX", status.as_u16() / 100))
             || documented == "default";
         let answer_status = concrete_status(documented, holds.then_some(status.as_u16()));
         let headers = self.headers(operation, pick, 0, false);
@@ -187,6 +196,43 @@ mod tests {
     use serde_json::json;
 
     #[test]
+    fn only_a_validation_failure_takes_another_documented_status() {
+        use axum::http::{Method, StatusCode};
+        let answers = json!({
+            "definitions": {
+                "op0r1": { "type": "object", "properties": { "message": { "type": "string" } } },
+                "op0r2": { "type": "string" }
+            },
+            "components": { "schemas": {} },
+            "operations": [{
+                "id": "count", "method": "get", "path": "/count",
+                "responses": [
+                    { "status": "200", "kind": "empty" },
+                    { "status": "412", "kind": "json", "media": "application/json" },
+                    { "status": "400", "kind": "text", "media": "text/plain" }
+                ]
+            }]
+        });
+        let engine = super::Engine::new(&answers.to_string(), 1);
+        let refused = |status: u16| {
+            let status = StatusCode::from_u16(status).unwrap_or(StatusCode::IM_A_TEAPOT);
+            engine
+                .refusal(&Method::GET, "/count", status, "why", None)
+                .map(|r| (r.status.as_u16(), r.media, r.text))
+        };
+        assert_eq!(
+            refused(422),
+            Some((400, "text/plain".to_owned(), Some("why".to_owned()))),
+            "a validation failure answers the documented 400, here text"
+        );
+        assert_eq!(
+            refused(415),
+            Some((415, "text/plain".to_owned(), Some("why".to_owned()))),
+            "a 415 stays one, in the lowest 4xx's shape"
+        );
+    }
+
+    #[test]
     fn message_fields_are_found_in_any_case_at_the_top_and_one_level_down() {
         let body = json!({ "Error": { "Message": "x", "Code": "y" }, "detail": "z", "n": 1 });
         assert_eq!(
@@ -201,6 +247,32 @@ mod tests {
             "only strings"
         );
         assert!(message_paths(&json!("text")).is_empty());
+    }
+
+    #[test]
+    fn a_path_belongs_to_the_most_specific_template_it_fits() {
+        use axum::http::{Method, StatusCode};
+        let op = |id: &str, method: &str, path: &str| {
+            json!({ "id": id, "method": method, "path": path, "responses": [
+                { "status": "400", "kind": "json", "media": "application/json" }
+            ]})
+        };
+        let answers = json!({
+            "definitions": {}, "components": { "schemas": {} },
+            "operations": [op("put", "put", "/items/{id}"), op("count", "get", "/items/count")]
+        });
+        let engine = super::Engine::new(&answers.to_string(), 1);
+        let status = StatusCode::METHOD_NOT_ALLOWED;
+        assert!(
+            engine.refusal(&Method::PUT, "/items/count", status, "no", None).is_none(),
+            "`/items/count` is the count operation's: PUT has none there"
+        );
+        assert!(
+            engine
+                .refusal(&Method::PUT, "/items/7", StatusCode::UNPROCESSABLE_ENTITY, "no", None)
+                .is_some()
+        );
+        assert_eq!(super::super::spec::literal_length("/a/{b}.json#x=y"), 8);
     }
 
     #[test]

@@ -282,6 +282,26 @@ pub(super) fn path_fits(template: &str, path: &str) -> bool {
     t.len() == p.len() && t.iter().zip(&p).all(|(t, p)| segment_fits(t, p))
 }
 
+/// How specific a path template is: its literal characters, outside `{…}` (and a `#fragment`).
+pub(super) fn literal_length(template: &str) -> usize {
+    let template = template.split('#').next().unwrap_or(template);
+    let mut depth = 0usize;
+    template
+        .chars()
+        .filter(|c| match c {
+            '{' => {
+                depth += 1;
+                false
+            }
+            '}' => {
+                depth = depth.saturating_sub(1);
+                false
+            }
+            _ => depth == 0,
+        })
+        .count()
+}
+
 /// A documented response header, as embedded.
 #[derive(Debug)]
 pub(super) struct HeaderSpec {
