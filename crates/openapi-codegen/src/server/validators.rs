@@ -435,10 +435,7 @@ fn number_rules(s: &Schema) -> TokenStream {
         (s.maximum, None)
     };
     // `float` is single precision: a larger value would be read as infinity.
-    let float = s.format.as_deref() == Some("float");
-    let limit = f64::from(f32::MAX);
-    let min = min.or((float && xmin.is_none()).then_some(-limit));
-    let max = max.or((float && xmax.is_none()).then_some(limit));
+    let single_precision = s.format.as_deref() == Some("float");
     let (min, max, xmin, xmax) = (opt_f64(min), opt_f64(max), opt_f64(xmin), opt_f64(xmax));
     quote! {
         rt::NumRules {
@@ -446,6 +443,7 @@ fn number_rules(s: &Schema) -> TokenStream {
             maximum: #max,
             exclusive_minimum: #xmin,
             exclusive_maximum: #xmax,
+            single_precision: #single_precision,
         }
     }
 }

@@ -1,8 +1,8 @@
 //! A request the router refuses (a violation) answered in the document's own error shape: the
 //! operation the request was for (by method and path template), the response it documents for
 //! that failure (the same status — a validation failure's 422 or 400 —, a `4XX` range,
-//! `default`, else its lowest 4xx lending its shape to the router's status; a 401 or 403 only as
-//! itself, a range or `default`), and the router's body if that response's schema takes it, else a body synthesized from the
+//! `default`, else its lowest 4xx: a validation failure takes its status, another refusal keeps
+//! its own in that shape; a 401 or 403 only as itself, a range or `default`), and the router's body if that response's schema takes it, else a body synthesized from the
 //! schema carrying the router's explanation in a message-like field where the schema has one.
 
 use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
@@ -60,6 +60,11 @@ pub(super) fn message_paths(body: &Value) -> Vec<Vec<String>> {
     out
 }
 
+/// Client-error statuses that say a request was wrong in general (not a precondition, a gone
+/// resource or a teapot), tried first among an operation's documented 4xx for a validation
+/// failure it documents no 422, 400, `4XX` or `default` for.
+const REJECTING: &[u16] = &[404, 409, 406, 415, 428, 429, 405];
+
 /// The documented statuses tried, in order, for a refusal with `status` (as the generated
 /// router's `rt::in_document_shape` tries them): a validation failure is a 422 or a 400, any
 /// other refusal (405, 415, 413, …) only its own status.
@@ -101,6 +106,9 @@ impl Engine {
                 if matches!(status.as_u16(), 401 | 403) {
                     return None;
                 }
+                // Else the lowest documented 4xx — one that says the request was wrong first
+                // (a 404 or 409 before a 412) — answers a validation failure with its status;
+                // another refusal (405, 415, …) keeps its own status in that shape.
                 responses
                     .iter()
                     .enumerate()
@@ -110,15 +118,17 @@ impl Engine {
                             .filter(|c| (400..500).contains(c))
                             .map(|c| (i, c))
                     })
-                    .min_by_key(|(_, c)| *c)
+                    .min_by_key(|(_, c)| (!REJECTING.contains(c), *c))
                     .map(|(i, _)| i)
             })?;
         let (documented, kind, media) = &responses[pick];
-        // A range holding the router's status, `default`, or the lowest 4xx lending its shape:
-        // the router's status; else the documented one.
-        let lends_shape = !preferred(status)
-            .iter()
-            .any(|want| documented.eq_ignore_ascii_case(want));
+        // A range holding the router's status, `default`, or the lowest 4xx lending its shape
+        // to a refusal that is no validation failure: the router's status; else the documented
+        // one.
+        let lends_shape = !matches!(status.as_u16(), 400 | 422)
+            && !preferred(status)
+                .iter()
+                .any(|want| documented.eq_ignore_ascii_case(want));
         let holds = lends_shape
             || documented.eq_ignore_ascii_case(&format!("{}XX", status.as_u16() / 100))
             || documented == "default";
@@ -230,6 +240,32 @@ mod tests {
             Some((415, "text/plain".to_owned(), Some("why".to_owned()))),
             "a 415 stays one, in the lowest 4xx's shape"
         );
+        let answers = json!({
+            "definitions": {}, "components": { "schemas": {} },
+            "operations": [{
+                "id": "count", "method": "get", "path": "/count",
+                "responses": [
+                    { "status": "200", "kind": "empty" },
+                    { "status": "412", "kind": "empty" },
+                    { "status": "404", "kind": "empty" }
+                ]
+            }]
+        });
+        let engine = super::Engine::new(&answers.to_string(), 1);
+        let answered = engine
+            .refusal(
+                &Method::GET,
+                "/count",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "why",
+                None,
+            )
+            .map(|r| r.status.as_u16());
+        assert_eq!(
+            answered,
+            Some(404),
+            "a status that says the request was wrong before a 412"
+        );
     }
 
     #[test]
@@ -264,12 +300,20 @@ mod tests {
         let engine = super::Engine::new(&answers.to_string(), 1);
         let status = StatusCode::METHOD_NOT_ALLOWED;
         assert!(
-            engine.refusal(&Method::PUT, "/items/count", status, "no", None).is_none(),
+            engine
+                .refusal(&Method::PUT, "/items/count", status, "no", None)
+                .is_none(),
             "`/items/count` is the count operation's: PUT has none there"
         );
         assert!(
             engine
-                .refusal(&Method::PUT, "/items/7", StatusCode::UNPROCESSABLE_ENTITY, "no", None)
+                .refusal(
+                    &Method::PUT,
+                    "/items/7",
+                    StatusCode::UNPROCESSABLE_ENTITY,
+                    "no",
+                    None
+                )
                 .is_some()
         );
         assert_eq!(super::super::spec::literal_length("/a/{b}.json#x=y"), 8);

@@ -176,6 +176,21 @@ mod tests {
     }
 
     #[test]
+    fn a_float_beyond_single_precision_is_valid_for_the_document_but_not_for_f32() {
+        let rules = NumRules {
+            single_precision: true,
+            ..Default::default()
+        };
+        assert!(errors(|v| number(&json!(3.4e38), false, &rules, v)).is_empty());
+        assert_eq!(
+            errors(|v| number(&json!(-6.4e207), false, &rules, v)),
+            vec![(vec![], "value_error.number.not_representable".to_owned())]
+        );
+        let double = NumRules::default();
+        assert!(errors(|v| number(&json!(6.4e207), false, &double, v)).is_empty());
+    }
+
+    #[test]
     fn integer_checks_type_bounds_and_64_bit_overflow() {
         let rules = IntRules {
             minimum: Some(3600),

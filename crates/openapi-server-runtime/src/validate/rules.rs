@@ -48,6 +48,9 @@ pub struct NumRules {
     pub exclusive_minimum: Option<f64>,
     /// Exclusive upper bound.
     pub exclusive_maximum: Option<f64>,
+    /// `format: float`: a value beyond single precision's range is valid for the document but
+    /// not for the Rust type (`f32`), which would read it as infinity.
+    pub single_precision: bool,
 }
 
 /// Constraints of an array schema (items are validated by the caller).
@@ -233,6 +236,12 @@ pub fn number(v: &Value, nullable: bool, rules: &NumRules, val: &mut Validator) 
         ],
         val,
     );
+    if rules.single_precision && value.abs() > f64::from(f32::MAX) {
+        val.error(
+            "ensure this value fits in single precision (at most 3.4028235e38 in magnitude)",
+            "value_error.number.not_representable",
+        );
+    }
 }
 
 /// Checks a boolean.
