@@ -253,6 +253,8 @@ fn param_shape(api: &Api, schema: &Schema, explode: bool, style: &str) -> TokenS
             }
             _ => quote! { rt::ParamShape::Array { item: #item, explode: #explode } },
         }
+    } else if resolved.kind.is_none() && resolved.enumeration.is_none() {
+        quote! { rt::ParamShape::Any }
     } else {
         let s = scalar_of(api, schema);
         quote! { rt::ParamShape::Scalar(#s) }

@@ -353,4 +353,25 @@ mod tests {
             )]
         );
     }
+
+    #[test]
+    fn a_parameter_without_a_type_reads_one_value_as_text_and_repeated_ones_as_an_array() {
+        let read = |raw: Vec<&str>| {
+            let mut val = Validator::new();
+            let raw = raw.into_iter().map(str::to_owned).collect();
+            let v = param(
+                "query",
+                "p",
+                raw,
+                ParamShape::Any,
+                false,
+                |_, _| {},
+                &mut val,
+            );
+            (v, val.is_ok())
+        };
+        assert_eq!(read(vec!["24"]), (json!("24"), true));
+        assert_eq!(read(vec!["null", "1"]), (json!(["null", "1"]), true));
+        assert_eq!(read(vec![]), (Value::Null, true));
+    }
 }

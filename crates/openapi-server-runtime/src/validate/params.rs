@@ -41,6 +41,9 @@ pub enum ParamShape {
         /// The separator.
         separator: char,
     },
+    /// A schema without `type` (any value is valid): one value is a string, repeated values
+    /// (`a=1&a=2`, as `form` explodes an array) an array of strings.
+    Any,
 }
 
 fn scalar(text: &str, kind: Scalar, val: &mut Validator) -> Option<Value> {
@@ -156,6 +159,8 @@ pub fn param(
                 scalar(&raw[0], kind, val)
             }
         }
+        ParamShape::Any if raw.len() == 1 => Some(Value::String(raw[0].clone())),
+        ParamShape::Any => Some(Value::Array(raw.into_iter().map(Value::String).collect())),
         ParamShape::Array { .. } | ParamShape::Delimited { .. } => {
             let (item, texts): (Scalar, Vec<&str>) = match shape {
                 ParamShape::Array {
@@ -169,6 +174,7 @@ pub fn param(
                     (item, raw.iter().flat_map(|r| r.split(separator)).collect())
                 }
                 ParamShape::Scalar(item) => (item, Vec::new()),
+                ParamShape::Any => (Scalar::String, Vec::new()),
             };
             let before = val.errors.len();
             let items: Vec<Value> = texts.iter().filter_map(|t| scalar(t, item, val)).collect();
