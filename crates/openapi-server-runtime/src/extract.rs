@@ -279,6 +279,36 @@ impl QueryParams {
         crate::body::decode_deep(&pairs, name, shape)
     }
 
+    /// The object an exploded `form` parameter (the query's default style) writes as one pair
+    /// per property (`limit=5&sort=name`), read per `shape`: its declared properties found at
+    /// the top of the query, else the `name[key]=value` pairs some clients write for a nested
+    /// object; `None` when neither names it.
+    pub fn exploded_object(&self, name: &str, shape: crate::body::Shape) -> Option<Value> {
+        use crate::body::Shape;
+        let Shape::Object(properties) = shape else {
+            return None;
+        };
+        let mut out = serde_json::Map::new();
+        for (property, property_shape) in properties {
+            let values = self.get(property);
+            let read = |text: &String| match property_shape {
+                Shape::Array(item) => crate::body::read_text(item, text),
+                _ => crate::body::read_text(property_shape, text),
+            };
+            let value = match (property_shape, values.as_slice()) {
+                (_, []) => continue,
+                (Shape::Array(_), values) => Value::Array(values.iter().map(read).collect()),
+                (_, [one]) => read(one),
+                (_, values) => Value::Array(values.iter().map(read).collect()),
+            };
+            out.insert((*property).to_owned(), value);
+        }
+        if out.is_empty() {
+            return self.deep_object(name, shape);
+        }
+        Some(Value::Object(out))
+    }
+
     /// Every value of `name`, in order.
     pub fn get(&self, name: &str) -> Vec<String> {
         self.0

@@ -153,12 +153,24 @@ fn params(
         let shape = param_shape(api, &p.schema, p.explode, &p.style);
         let required = p.required;
         let check = validators.emit(&p.schema, &p.pointer);
-        if p.location == ParamLocation::Query && p.style == "deepObject" {
+        // An object in the query: `name[key]=value` pairs (`deepObject`), or one pair per
+        // declared property (`form`, exploded: the default).
+        let resolved = api.resolve(&p.schema);
+        let exploded_object = p.style == "form"
+            && p.explode
+            && resolved.kind == Some(Kind::Object)
+            && !resolved.properties.is_empty();
+        if p.location == ParamLocation::Query && (p.style == "deepObject" || exploded_object) {
             let shape = super::body::shape(api, &p.schema, 4);
+            let read = if exploded_object {
+                quote! { query.exploded_object(#name, #shape) }
+            } else {
+                quote! { query.deep_object(#name, #shape) }
+            };
             extract.push(quote! {
                 let #local = rt::deep_object_param(
                     #name,
-                    query.deep_object(#name, #shape),
+                    #read,
                     #required,
                     |v, val| { #check },
                     val,

@@ -27,6 +27,10 @@ impl Api for Echo {
         );
         SearchResponse::Ok(fixture_params_models::Found::new(summary))
     }
+    async fn list_reports(&self, params: ListReportsParams) -> ListReportsResponse {
+        let summary = serde_json::to_string(&params.window).unwrap_or_default();
+        ListReportsResponse::Ok(fixture_params_models::Found::new(summary))
+    }
 }
 
 async fn get(addr: std::net::SocketAddr, target: &str, tag: Option<&str>) -> (u16, String) {
@@ -111,6 +115,19 @@ async fn the_client_sends_parameters_whose_rust_names_collide() {
     let (status, body) = get(addr, "/search?max_results=1", None).await;
     assert_eq!(status, 422, "{body}");
     assert!(body.contains("\"cookie\"") && body.contains("session"), "{body}");
+    // An object in the query's default style: one pair per property, read as their types; the
+    // `name[key]` pairs some clients write for it are read too.
+    let (status, body) = get(addr, "/reports?from=3&tags=a&tags=b", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#"{\"from\":3,\"tags\":[\"a\",\"b\"]}"#), "{body}");
+    let (status, body) = get(addr, "/reports?window%5Bfrom%5D=4", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(body.contains(r#"\"from\":4"#), "{body}");
+    let (status, body) = get(addr, "/reports?from=-1", None).await;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.contains(r#"["query","window","from"]"#), "{body}");
+    let (status, body) = get(addr, "/reports", None).await;
+    assert_eq!(status, 422, "a required object none of whose properties came: {body}");
     // deepObject members are read as their types and validated.
     let (status, body) = get(addr, "/search?max_results=1&filter%5Bage%5D=-1", None).await;
     assert_eq!(status, 422, "{body}");

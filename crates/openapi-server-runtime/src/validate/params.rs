@@ -189,9 +189,10 @@ pub fn param(
     value.unwrap_or(Value::Null)
 }
 
-/// Validates `deepObject` query parameter `name`, read by
-/// [`QueryParams::deep_object`](crate::QueryParams::deep_object) into `value`, with `check`, and
-/// returns it (`null` when absent).
+/// Validates object query parameter `name`, read by
+/// [`QueryParams::deep_object`](crate::QueryParams::deep_object) or
+/// [`QueryParams::exploded_object`](crate::QueryParams::exploded_object) into `value`, with
+/// `check`, and returns it (`null` when absent).
 pub fn deep_object_param(
     name: &str,
     value: Option<Value>,
