@@ -452,6 +452,17 @@ impl Engine {
             }
             fallback = Some(candidate);
         }
+        // No candidate was valid: the last one without the parts no value satisfies, if that
+        // leaves a valid answer.
+        let answer = answer.or_else(|| {
+            let pruned = super::pruning::pruned(spec, &pointer, fallback.clone()?)?;
+            fits(&pruned).then(|| {
+                request::note(
+                    "synthesized, leaving out what its schema lets no value be".to_owned(),
+                );
+                (pruned, None)
+            })
+        });
         let answer = match (answer, fallback) {
             (Some(answer), _) => answer,
             (None, Some(candidate)) => {

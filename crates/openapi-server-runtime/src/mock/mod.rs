@@ -16,6 +16,7 @@ mod formats;
 mod headers;
 mod integers;
 mod keywords;
+mod pruning;
 mod refusals;
 mod request;
 mod rescue;

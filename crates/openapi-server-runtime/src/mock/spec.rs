@@ -122,6 +122,16 @@ impl Spec {
         })
     }
 
+    /// Where in `value` (a JSON pointer) its first error against the schema at `pointer` is, if
+    /// it is not valid.
+    pub(super) fn first_error_path(&self, pointer: &str, value: &Value) -> Option<String> {
+        let validator = self.validator(pointer)?;
+        validator
+            .iter_errors(value)
+            .next()
+            .map(|e| e.instance_path().to_string())
+    }
+
     /// Why `value` is not valid against the schema at `pointer` (its first error), if it is not.
     pub(super) fn first_error(&self, pointer: &str, value: &Value) -> Option<String> {
         let validator = self.validator(pointer)?;
