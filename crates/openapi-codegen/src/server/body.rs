@@ -52,6 +52,33 @@ pub(super) fn body(
     }
 }
 
+/// The `…RequestBody` variant of each media type, distinct: a wildcard type whose name another
+/// takes is named for its wildcard (`application/*+xml` beside `application/xml`:
+/// `ApplicationAnyXml`), any other repeat numbered.
+fn variant_names(media: &[String]) -> Vec<String> {
+    let plain: Vec<String> = media.iter().map(|m| rust_type_name(&essence(m))).collect();
+    let mut names: Vec<String> = Vec::new();
+    for (i, media_type) in media.iter().enumerate() {
+        let taken_elsewhere = plain
+            .iter()
+            .enumerate()
+            .any(|(j, p)| j != i && *p == plain[i]);
+        let mut name = if taken_elsewhere && media_type.contains('*') {
+            rust_type_name(&essence(media_type).replace('*', "any"))
+        } else {
+            plain[i].clone()
+        };
+        let base = name.clone();
+        let mut n = 2;
+        while names.contains(&name) {
+            name = format!("{base}{n}");
+            n += 1;
+        }
+        names.push(name);
+    }
+    names
+}
+
 /// A body offered in several media types: the router picks the one the request's
 /// `Content-Type` names and hands the method a `…RequestBody` variant for it.
 fn several_media_types(
@@ -66,6 +93,8 @@ fn several_media_types(
     let mut declared = Vec::new();
     let mut variants = Vec::new();
     let mut arms = Vec::new();
+    let media: Vec<String> = b.contents().iter().map(|c| c.media_type.clone()).collect();
+    let names = variant_names(&media);
     for (i, content) in b.contents().iter().enumerate() {
         // Each media type read as an optional body: a missing one is reported once, below.
         let mut single = if i == 0 {
@@ -79,7 +108,7 @@ fn several_media_types(
             declared.push(quote! { (#media, #i) });
         }
         let code = content_code(&single, api, models, validators, pointer);
-        let variant = format_ident!("{}", rust_type_name(&essence(&content.media_type)));
+        let variant = format_ident!("{}", names[i]);
         let ty = &code.ty;
         let doc = format!("Sent as `{}`.", content.media_type);
         variants.push(quote! { #[doc = #doc] #variant(#ty), });
@@ -377,5 +406,32 @@ pub(super) fn shape(api: &Api, schema: &Schema, depth: usize) -> TokenStream {
             quote! { rt::Shape::Object(&[#(#props),*]) }
         }
         _ => quote! { rt::Shape::Any },
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::variant_names;
+
+    #[test]
+    fn request_body_variants_are_distinct_for_media_types_that_name_alike() {
+        let media: Vec<String> = [
+            "application/*+xml",
+            "application/xml",
+            "text/xml",
+            "text/xml",
+        ]
+        .map(String::from)
+        .to_vec();
+        assert_eq!(
+            variant_names(&media),
+            ["ApplicationAnyXml", "ApplicationXml", "TextXml", "TextXml2"]
+        );
+        let alone = vec!["application/*+json".to_owned(), "text/plain".to_owned()];
+        assert_eq!(
+            variant_names(&alone),
+            ["ApplicationJson", "TextPlain"],
+            "no clash: as before"
+        );
     }
 }
