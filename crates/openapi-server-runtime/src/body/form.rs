@@ -108,13 +108,20 @@ pub fn decode_pairs(pairs: &[(String, String)], shape: &FormShape) -> Value {
 /// The object `name[key]…=value` pairs write, read per `shape` (deepObject parameters).
 pub(crate) fn decode_deep(pairs: &[(String, String)], name: &str, shape: Shape) -> Option<Value> {
     let mut out = Map::new();
+    // `deepObject` writes an object: its first key is a property's, even `[]` or `[0]` (unless
+    // the schema says it is a list).
+    if !matches!(shape, Shape::Array(_)) {
+        out.insert(name.to_owned(), Value::Object(Map::new()));
+    }
+    let mut any = false;
     for (key, text) in pairs {
         let (base, path) = split_brackets(key);
         if base == name && !path.is_empty() {
+            any = true;
             insert_path(&mut out, base, &path, &shape, text);
         }
     }
-    out.remove(name)
+    any.then(|| out.remove(name)).flatten()
 }
 
 /// `a[b][c]` → (`a`, [`b`, `c`]); a name without brackets has an empty path.
@@ -337,6 +344,33 @@ mod tests {
     fn undeclared_nested_names_become_objects_and_lists() {
         let v = decode_form(b"a[b][c]=1&l[]=x&l[]=y", &FormShape::ANY);
         assert_eq!(v, json!({"a": {"b": {"c": "1"}}, "l": ["x", "y"]}));
+    }
+
+    #[test]
+    fn a_deep_object_is_an_object_whatever_its_first_key_looks_like() {
+        let pairs = |list: &[(&str, &str)]| -> Vec<(String, String)> {
+            list.iter()
+                .map(|(k, v)| (k.to_string(), v.to_string()))
+                .collect()
+        };
+        let free = decode_deep(
+            &pairs(&[("filter[]", "null"), ("filter[0]", "x")]),
+            "filter",
+            Shape::Any,
+        );
+        assert_eq!(free, Some(json!({"": "null", "0": "x"})));
+        let nested = decode_deep(&pairs(&[("f[a][]", "1"), ("f[a][]", "2")]), "f", Shape::Any);
+        assert_eq!(
+            nested,
+            Some(json!({"a": ["1", "2"]})),
+            "lists inside stay lists"
+        );
+        assert_eq!(
+            decode_deep(&pairs(&[("other[a]", "1")]), "f", Shape::Any),
+            None
+        );
+        let list = decode_deep(&pairs(&[("l[0]", "1")]), "l", Shape::Array(&Shape::Any));
+        assert_eq!(list, Some(json!(["1"])));
     }
 
     #[test]
