@@ -289,19 +289,10 @@ impl QueryParams {
             return None;
         };
         let mut out = serde_json::Map::new();
-        for (property, property_shape) in properties {
-            let values = self.get(property);
-            let read = |text: &String| match property_shape {
-                Shape::Array(item) => crate::body::read_text(item, text),
-                _ => crate::body::read_text(property_shape, text),
-            };
-            let value = match (property_shape, values.as_slice()) {
-                (_, []) => continue,
-                (Shape::Array(_), values) => Value::Array(values.iter().map(read).collect()),
-                (_, [one]) => read(one),
-                (_, values) => Value::Array(values.iter().map(read).collect()),
-            };
-            out.insert((*property).to_owned(), value);
+        for (key, text) in &self.0 {
+            if let Some((property, property_shape)) = properties.iter().find(|(p, _)| p == key) {
+                crate::body::insert_property(&mut out, property, property_shape, text);
+            }
         }
         if out.is_empty() {
             return self.deep_object(name, shape);

@@ -112,8 +112,10 @@ impl ErrorShapes {
     }
 }
 
-/// The statuses tried, in order, for a refusal with `status`.
-fn preferred(status: StatusCode) -> Vec<String> {
+/// The documented statuses tried, in order, for a refusal with `status` (by the router and the
+/// mock alike): a validation failure is a 422 or a 400, any other refusal (405, 415, 413, …)
+/// only its own status; then its range and `default`.
+pub(crate) fn preferred(status: StatusCode) -> Vec<String> {
     let code = status.as_u16();
     let mut out = vec![code.to_string()];
     match code {

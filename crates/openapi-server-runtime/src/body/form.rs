@@ -92,7 +92,7 @@ pub fn decode_pairs(pairs: &[(String, String)], shape: &FormShape) -> Value {
                 .entry(field.name)
                 .or_insert_with(|| Value::Object(Map::new()));
             if let Value::Object(map) = object {
-                push(map, prop.0, read(&prop.1, text));
+                insert_property(map, prop.0, &prop.1, text);
             }
             continue;
         }
@@ -235,6 +235,21 @@ fn container_for(shape: &Shape, next_key: Option<&str>) -> Value {
         Value::Array(Vec::new())
     } else {
         Value::Object(Map::new())
+    }
+}
+
+/// Adds `text`, read per `shape`, as property `name` of an exploded `form` object (written one
+/// pair per property): a list property gathers its repeated values, another repeated name
+/// becomes a list.
+pub(crate) fn insert_property(map: &mut Map<String, Value>, name: &str, shape: &Shape, text: &str) {
+    match shape {
+        Shape::Array(item) => {
+            let entry = map.entry(name).or_insert_with(|| Value::Array(Vec::new()));
+            if let Value::Array(items) = entry {
+                items.push(read(item, text));
+            }
+        }
+        _ => push(map, name, read(shape, text)),
     }
 }
 

@@ -15,7 +15,7 @@ use http_body_util::{BodyExt, LengthLimitError, Limited};
 use serde_json::Value;
 
 pub use form::{FormField, FormShape, FormStyle, Shape, decode_form};
-pub(crate) use form::{decode_deep, read as read_text};
+pub(crate) use form::{decode_deep, insert_property};
 pub use multipart::{FilePart, Multipart};
 pub(crate) use numbers::{beyond_64_bits, integral_numbers};
 pub use raw::{Binary, RawBody, text_response};

@@ -9,6 +9,7 @@ use axum::http::{HeaderName, HeaderValue, Method, StatusCode};
 use serde_json::Value;
 
 use super::answers::{Engine, concrete_status};
+use crate::refusal::preferred;
 
 /// The document's answer to a refused request.
 pub(super) struct Refused {
@@ -64,21 +65,6 @@ pub(super) fn message_paths(body: &Value) -> Vec<Vec<String>> {
 /// resource or a teapot), tried first among an operation's documented 4xx for a validation
 /// failure it documents no 422, 400, `4XX` or `default` for.
 const REJECTING: &[u16] = &[404, 409, 406, 415, 428, 429, 405];
-
-/// The documented statuses tried, in order, for a refusal with `status` (as the generated
-/// router's `rt::in_document_shape` tries them): a validation failure is a 422 or a 400, any
-/// other refusal (405, 415, 413, …) only its own status.
-fn preferred(status: StatusCode) -> Vec<String> {
-    let code = status.as_u16();
-    let mut out = vec![code.to_string()];
-    match code {
-        400 => out.push("422".into()),
-        422 => out.push("400".into()),
-        _ => {}
-    }
-    out.extend([format!("{}XX", code / 100), "default".into()]);
-    out
-}
 
 impl Engine {
     /// The document's answer for a request to `method` `path` that the router refused with
