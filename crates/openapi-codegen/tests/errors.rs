@@ -243,6 +243,41 @@ fn an_inline_object_named_like_another_schema_gets_a_name_of_its_own() {
 }
 
 #[test]
+fn a_reference_into_a_schema_being_named_elsewhere_gets_a_type_of_its_own() {
+    // `Holder.ip` is referenced from `Alpha` and named `HolderIpRef`; while it is normalized,
+    // its own `allOf/0` is referenced too. That part is named `HolderIpRef2` (it took the same
+    // name before: `subnet` became the whole IP configuration, and Azure's network documents
+    // made typify recurse without end).
+    let doc = r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},
+        "paths": {"/a": {"get": {"operationId": "get_alpha", "responses": {"200": {
+            "description": "ok",
+            "content": {"application/json": {"schema": {"$ref": "#/components/schemas/Alpha"}}}}}}}},
+        "components": {"schemas": {
+            "Alpha": {"type": "object", "properties": {
+                "ip": {"$ref": "#/components/schemas/Holder/properties/ip"}}},
+            "Holder": {"type": "object", "properties": {"ip": {
+                "allOf": [{"properties": {"id": {"type": "string"}}}],
+                "properties": {
+                    "name": {"type": "string"},
+                    "subnet": {"$ref": "#/components/schemas/Holder/properties/ip/allOf/0"}}}}}}}}"##;
+    let generated = generate_json(doc).expect("the document generates");
+    let models = models_of(&generated);
+    assert!(
+        models.contains("pub subnet: ::std::option::Option<HolderIpRef2>"),
+        "{models}"
+    );
+    let part = models
+        .split("pub struct HolderIpRef2 {")
+        .nth(1)
+        .and_then(|rest| rest.split('}').next())
+        .expect("HolderIpRef2 is a struct");
+    assert!(
+        part.contains("pub id:") && !part.contains("pub subnet:"),
+        "{part}"
+    );
+}
+
+#[test]
 fn security_problems_name_the_scheme_the_pointer_and_the_operation() {
     let d = invalid(
         r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},

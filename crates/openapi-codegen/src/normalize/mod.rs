@@ -46,6 +46,7 @@ pub(crate) fn normalize(loaded: &Loaded) -> Result<Api> {
         hoisted: Map::new(),
         hoisted_pointers: IndexMap::new(),
         by_pointer: BTreeMap::new(),
+        by_pointer_names: std::collections::BTreeSet::new(),
         schemes: Vec::new(),
     };
     let mut api = n.run();
@@ -83,6 +84,9 @@ struct Normalizer<'a> {
     hoisted_pointers: IndexMap<String, String>,
     /// Schemas referenced outside `components.schemas`, by pointer → their component name.
     by_pointer: BTreeMap<String, String>,
+    /// The names of `by_pointer`, taken from the moment they are given: a schema being
+    /// normalized under one may refer to a schema inside it, whose name must differ.
+    by_pointer_names: std::collections::BTreeSet<String>,
     /// `components.securitySchemes`, read before the operations that require them.
     schemes: Vec<crate::ir::SecurityScheme>,
 }

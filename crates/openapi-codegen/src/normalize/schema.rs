@@ -382,6 +382,7 @@ impl Normalizer<'_> {
         let name = self.name_for_pointer(&pointer);
         // Registered before normalizing, so a schema that refers to itself finds its name.
         self.by_pointer.insert(pointer.clone(), name.clone());
+        self.by_pointer_names.insert(name.clone());
         let normalized = self.schema(target, &pointer, None);
         self.hoisted.insert(name.clone(), normalized);
         self.hoisted_pointers.insert(name.clone(), pointer);
@@ -426,6 +427,7 @@ impl Normalizer<'_> {
         );
         let taken = |candidate: &str| {
             self.hoisted.contains_key(candidate)
+                || self.by_pointer_names.contains(candidate)
                 || self
                     .component_rust_names
                     .contains(&crate::naming::rust_type_name(candidate))
