@@ -61,9 +61,11 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
          axum = { version = \"0.8\", default-features = false }\n\
          reqwest = { version = \"0.13\", default-features = false }\n\
          serde_json = \"1\"\n\
+         quick-xml = \"0.42\"\n\
          tokio = { version = \"1\", features = [\"macros\", \"rt\", \"net\", \"io-util\"] }\n",
     );
     let mut mocks_test = String::from(include_str!("probe/mocks_probe.rs"));
+    mocks_test.push_str(include_str!("probe/mocks_xml_probe.rs"));
     for member in &members {
         let server = format!("{member}-server");
         mocks_dependencies.push_str(&format!(

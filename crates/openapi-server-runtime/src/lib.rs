@@ -35,7 +35,7 @@ pub use extract::{
     Bearer, PathParams, PathPart, QueryParams, RawPath, RouterOptions, ServerState, bearer,
     cookie_values, header_values, json_body, method_not_allowed, not_found, optional_bearer,
 };
-pub use media::{MediaKind, is_json_media_type, media_kind, media_matches};
+pub use media::{MediaKind, is_json_media_type, is_xml_media_type, media_kind, media_matches};
 pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, answer, in_document_shape, refusal};
 pub use response::{error_response, json_response, json_response_as, status};
 pub use response_headers::{HeaderWriter, ResponseHeaders, with_headers};

@@ -41,6 +41,12 @@ pub fn is_json_media_type(content_type: &str) -> bool {
     ) || (essence.starts_with("application/") && essence.ends_with("+json"))
 }
 
+/// Whether `media_type` is XML (`application/xml`, `text/xml`, `application/atom+xml`, …).
+pub fn is_xml_media_type(media_type: &str) -> bool {
+    let essence = essence(media_type);
+    essence.ends_with("/xml") || essence.ends_with("+xml")
+}
+
 /// The kind of body `media_type` carries.
 pub fn media_kind(media_type: &str) -> MediaKind {
     let essence = essence(media_type);

@@ -273,8 +273,7 @@ pub(crate) fn explanation_as(media: &str, detail: &str) -> Option<(HeaderValue, 
         return None;
     }
     let value = HeaderValue::from_str(media).ok()?;
-    let essence = crate::media::essence(media);
-    let text = if essence.ends_with("/xml") || essence.ends_with("+xml") {
+    let text = if crate::media::is_xml_media_type(media) {
         let escaped = detail
             .replace('&', "&amp;")
             .replace('<', "&lt;")

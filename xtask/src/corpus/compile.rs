@@ -4,7 +4,8 @@ use super::*;
 
 /// Writes `k` generated workspaces (a seeded choice among the generated documents) as members
 /// of one workspace, each with its own crate names, and `cargo check`s them together with one
-/// target directory; attributes errors and warnings to documents by package.
+/// target directory, every feature on (the servers' mock too); attributes errors and warnings
+/// to documents by package.
 pub(super) fn compile(
     root: &Path,
     api_dir: &Path,
@@ -73,6 +74,7 @@ pub(super) fn compile(
         .args([
             tool,
             "--workspace",
+            "--all-features",
             "--keep-going",
             "--offline",
             "--message-format=json",

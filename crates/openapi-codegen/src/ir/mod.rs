@@ -135,6 +135,9 @@ pub(crate) struct ResponseBody {
     pub kind: MediaKind,
     /// The examples of its media type, named (`example` is named `example`).
     pub examples: Vec<(String, Value)>,
+    /// The XML media types the response also offers, with their schemas (normalized): the mock
+    /// answers one of them to a request whose `Accept` prefers it.
+    pub xml_alternatives: Vec<(String, Schema)>,
 }
 
 impl Body {

@@ -190,7 +190,8 @@ fn convert(schema: &Value, nested: bool, values: bool) -> Value {
                 Value::Array(list) => Value::Array(list.iter().map(to_json_schema).collect()),
                 other => other.clone(),
             },
-            "discriminator" if values => value.clone(),
+            // Annotations the mock reads (discriminators, XML names): validators ignore them.
+            "discriminator" | "xml" if values => value.clone(),
             "nullable" | "discriminator" | "xml" | "externalDocs" | "example" => continue,
             _ => value.clone(),
         };

@@ -480,12 +480,14 @@ impl<'a> Normalizer<'a> {
             } else {
                 schema
             };
+            let xml_alternatives = self.xml_alternatives(resp, media, &at, op);
             ResponseBody {
                 schema: Schema::from_json(&schema),
                 schema_pointer,
                 media_type: media.clone(),
                 kind,
                 examples: media_examples(entry, self.root),
+                xml_alternatives,
             }
         });
         if spec == Status::Code(204) && body.is_some() {
@@ -513,6 +515,32 @@ impl<'a> Normalizer<'a> {
             headers,
             pointer: at,
         })
+    }
+}
+
+impl<'a> Normalizer<'a> {
+    /// The XML media types of a response's `content` other than `picked`, with their normalized
+    /// schemas.
+    fn xml_alternatives(
+        &mut self,
+        resp: &'a Value,
+        picked: &str,
+        at: &str,
+        op: &At<'_>,
+    ) -> Vec<(String, Schema)> {
+        let Some(content) = resp.get("content").and_then(Value::as_object) else {
+            return Vec::new();
+        };
+        let mut out = Vec::new();
+        for (media, entry) in content {
+            if media == picked || !crate::media::is_xml_media_type(media) {
+                continue;
+            }
+            let pointer = content_schema_pointer(at, media);
+            let schema = self.content_schema(entry, &pointer, op);
+            out.push((media.clone(), Schema::from_json(&schema)));
+        }
+        out
     }
 }
 

@@ -271,7 +271,11 @@ fn answers(api: &Api, command: &str) -> String {
                         MediaKind::Text => "text",
                         _ => "binary",
                     };
-                    let schema = if b.is_json() || b.kind == MediaKind::Text {
+                    // An XML body's schema too: the mock writes its values as XML.
+                    let schema = if b.is_json()
+                        || b.kind == MediaKind::Text
+                        || crate::media::is_xml_media_type(&b.media_type)
+                    {
                         to_value_schema(&b.schema.json)
                     } else {
                         json!({})
@@ -302,6 +306,21 @@ fn answers(api: &Api, command: &str) -> String {
             // they did before.
             if !headers.is_empty() {
                 response["headers"] = Value::Array(headers);
+            }
+            // The XML media types offered beside the body's, each schema at `op{i}r{j}a{k}`:
+            // answered to a request whose `Accept` prefers one.
+            let alternatives: Vec<Value> = r
+                .body
+                .iter()
+                .flat_map(|b| &b.xml_alternatives)
+                .enumerate()
+                .map(|(k, (media, schema))| {
+                    definitions.insert(format!("op{i}r{j}a{k}"), to_value_schema(&schema.json));
+                    json!(media)
+                })
+                .collect();
+            if !alternatives.is_empty() {
+                response["alternatives"] = Value::Array(alternatives);
             }
             responses.push(response);
         }

@@ -98,6 +98,18 @@ impl Api for Recorder {
     async fn put_thing(&self, _params: PutThingParams, body: models::Echo) -> PutThingResponse {
         PutThingResponse::Ok(echo(format!("put:{}", body.summary)))
     }
+    async fn get_pet(&self, params: GetPetParams) -> GetPetResponse {
+        if params.pet_id == 404 {
+            return GetPetResponse::NotFound("<problem code=\"404\"><message>no pet</message></problem>".into());
+        }
+        GetPetResponse::Ok(srt::RawBody::bytes(format!("<pet id=\"{}\"/>", params.pet_id).into_bytes()))
+    }
+    async fn get_tag(&self, params: GetTagParams) -> GetTagResponse {
+        GetTagResponse::Ok(models::Tag::new(models::TagLabel::try_from(params.label).unwrap()))
+    }
+    async fn get_pet_history(&self, _params: GetPetHistoryParams) -> GetPetHistoryResponse {
+        GetPetHistoryResponse::Ok(srt::RawBody::bytes(b"<feed><entry>home</entry></feed>".to_vec()))
+    }
     async fn put_document(&self, body: Option<srt::Binary>) -> PutDocumentResponse {
         let summary = body.map_or("none".into(), |b| {
             format!("{}:{}", b.content_type.unwrap_or_default(), String::from_utf8_lossy(&b.bytes))
@@ -244,6 +256,21 @@ async fn binary_bodies_go_up_and_come_back_byte_for_byte() {
 
     let err = c.get_blob("missing", None).await.unwrap_err();
     assert_eq!(err.status(), Some(404), "{err}");
+}
+
+#[tokio::test]
+async fn xml_answers_and_xml_errors_reach_the_client_as_written() {
+    let base = serve().await;
+    let c = client(&base);
+    let pet = c.get_pet(7, None).await.unwrap();
+    assert_eq!(pet.content_type(), Some("application/xml"));
+    assert_eq!(pet.text().await.unwrap(), "<pet id=\"7\"/>");
+    let feed = c.get_pet_history(7, None).await.unwrap();
+    assert_eq!(feed.content_type(), Some("application/atom+xml"));
+    assert_eq!(feed.bytes().await.unwrap().as_ref(), b"<feed><entry>home</entry></feed>");
+    let err = c.get_pet(404, None).await.unwrap_err();
+    assert_eq!(err.status(), Some(404), "{err}");
+    assert!(format!("{err}").contains("no pet"), "the XML error's text is kept: {err}");
 }
 
 #[tokio::test]

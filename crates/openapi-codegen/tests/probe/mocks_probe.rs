@@ -454,18 +454,23 @@ mod violations_header {
     }
 }
 
+/// A response's status, `Content-Type` and body text.
+async fn status_media_text(response: reqwest::Response) -> (u16, String, String) {
+    let status = response.status().as_u16();
+    let media = response
+        .headers()
+        .get("content-type")
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or("")
+        .to_owned();
+    (status, media, response.text().await.unwrap_or_default())
+}
+
 mod any_media_type {
     async fn get(prefer: Option<&str>) -> (u16, String, String) {
         let (_mock, response) =
             super::semantics_request(reqwest::Method::GET, "/profile", prefer, None).await;
-        let status = response.status().as_u16();
-        let media = response
-            .headers()
-            .get("content-type")
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or("")
-            .to_owned();
-        (status, media, response.text().await.unwrap_or_default())
+        super::status_media_text(response).await
     }
 
     #[tokio::test]

@@ -12,7 +12,6 @@ use super::request;
 use super::secrets::Secrets;
 use super::spec::{Documented, OperationSpec, Spec};
 use super::synth::Synth;
-use crate::RawBody;
 
 /// Candidates tried for one answer before the engine gives up on a schema.
 const ATTEMPTS: u64 = 12;
@@ -369,29 +368,9 @@ impl Engine {
         self.body(choice, |_| true)
     }
 
-    /// The text body of `choice` (a value of a schema that is not a string, such as an XML
-    /// document's structure, as JSON text).
-    pub fn text(&self, choice: &Choice) -> Result<String, Refusal> {
-        match self.body(choice, |_| true)?.0 {
-            Value::String(s) => Ok(s),
-            other => Ok(other.to_string()),
-        }
-    }
-
-    /// The body of `choice` as bytes with its media type: a string example's bytes, else a
-    /// string synthesized from the schema.
-    pub fn raw(&self, choice: &Choice) -> RawBody {
-        let bytes = match self.body(choice, |_| true) {
-            Ok((Value::String(s), _)) => s.into_bytes(),
-            Ok((Value::Null, _)) | Err(_) => b"mock".to_vec(),
-            Ok((other, _)) => other.to_string().into_bytes(),
-        };
-        RawBody::bytes(bytes)
-    }
-
     /// A body for `choice` that its schema's validator accepts and `fits` (the Rust type takes);
     /// failing that, the last candidate that fits, with the violation (noted in the log line).
-    fn body(
+    pub(super) fn body(
         &self,
         choice: &Choice,
         fits: impl Fn(&Value) -> bool,

@@ -16,6 +16,7 @@ mod formats;
 mod headers;
 mod integers;
 mod keywords;
+mod negotiate;
 mod pruning;
 mod refusals;
 mod request;
@@ -26,6 +27,7 @@ mod shapes;
 mod spec;
 mod synth;
 mod violations;
+mod xml;
 
 pub use answers::{Choice, Engine, Refusal, refused};
 pub use request::Prefer;

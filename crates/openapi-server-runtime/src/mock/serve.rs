@@ -105,6 +105,12 @@ async fn observe(State(engine): State<Engine>, request: Request, next: Next) -> 
                     }
                 }
             }
+            // An XML type the response also offers, when `Accept` prefers it.
+            if let Some(chosen) = chosen
+                && chosen.status == response.status()
+            {
+                response = inner.negotiated(&chosen, &headers, response).await;
+            }
             let notes = CURRENT
                 .try_with(|c| c.note.lock().map(|n| n.join("; ")).unwrap_or_default())
                 .unwrap_or_default();

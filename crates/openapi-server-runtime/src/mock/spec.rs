@@ -19,6 +19,8 @@ pub(super) struct ResponseSpec {
     pub examples: Vec<(String, Value)>,
     /// The headers it documents (their schemas at `/definitions/op{i}r{j}h{k}`).
     pub headers: Vec<HeaderSpec>,
+    /// The XML media types it also offers (their schemas at `/definitions/op{i}r{j}a{k}`).
+    pub alternatives: Vec<String>,
 }
 
 #[derive(Debug)]
@@ -198,6 +200,11 @@ impl Spec {
 
     /// Whether `value` is valid against the schema at `pointer` (true when the schema could
     /// not be compiled: the answer is then only as good as the synthesizer).
+    /// Response `response` of operation `operation`.
+    pub(super) fn response(&self, operation: usize, response: usize) -> Option<&ResponseSpec> {
+        self.operations.get(operation)?.responses.get(response)
+    }
+
     pub(super) fn valid(&self, pointer: &str, value: &Value) -> bool {
         match self.validator(pointer) {
             Some(validator) => validator.is_valid(value),
@@ -237,6 +244,15 @@ impl ResponseSpec {
                 .get("headers")
                 .and_then(Value::as_array)
                 .map(|list| list.iter().filter_map(HeaderSpec::parse).collect())
+                .unwrap_or_default(),
+            alternatives: value
+                .get("alternatives")
+                .and_then(Value::as_array)
+                .map(|list| {
+                    list.iter()
+                        .filter_map(|m| Some(m.as_str()?.to_owned()))
+                        .collect()
+                })
                 .unwrap_or_default(),
         }
     }
