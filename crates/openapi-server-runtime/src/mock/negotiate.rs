@@ -137,9 +137,11 @@ impl Engine {
 }
 
 /// The quality `accept` (the `Accept` header's values) gives `media`: that of the most
-/// specific range naming it (`type/subtype` before `type/*` before `*/*`), `None` when none does.
+/// specific range naming it (`type/subtype` before `type/*` before `*/*`; any JSON type names
+/// a JSON `media`, as JSON bodies are read alike), `None` when none does.
 fn quality(accept: &[&str], media: &str) -> Option<f32> {
     let essence = crate::media::essence(media);
+    let json = crate::media::is_json_media_type(&essence);
     let top = essence.split('/').next().unwrap_or_default();
     let mut best: Option<(u8, f32)> = None;
     for item in accept.iter().flat_map(|v| v.split(',')) {
@@ -148,7 +150,7 @@ fn quality(accept: &[&str], media: &str) -> Option<f32> {
         let specificity = match range.split_once('/') {
             Some(("*", "*")) => 1,
             Some((t, "*")) if t == top => 2,
-            _ if range == essence => 3,
+            _ if range == essence || (json && crate::media::is_json_media_type(&range)) => 3,
             _ => continue,
         };
         let q = parts
