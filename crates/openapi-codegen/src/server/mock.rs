@@ -378,7 +378,40 @@ fn answers(api: &Api, command: &str) -> String {
         "components": { "schemas": components },
         "operations": operations,
     });
+    let mut document = document;
+    // Only where there are any, so documents whose servers have no path embed what they did.
+    let bases = base_paths(api);
+    if !bases.is_empty() {
+        document["base_paths"] = json!(bases);
+    }
     let mut text = document.to_string();
     text.push('\n');
     text
+}
+
+/// The paths of the document's servers (`https://host/api/v3` → `/api/v3`; a relative server
+/// URL as it is; variables at their defaults), without a trailing `/`: the mock also serves
+/// each operation under them, where a client configured with the server's URL sends it.
+fn base_paths(api: &Api) -> Vec<String> {
+    let urls = api
+        .servers
+        .iter()
+        .map(String::as_str)
+        .chain(api.relative_server.as_deref());
+    let mut out: Vec<String> = Vec::new();
+    for url in urls {
+        let path = match url.split_once("://") {
+            Some((_, rest)) => rest.find('/').map_or("", |i| &rest[i..]),
+            None => url,
+        };
+        let path = path
+            .split(['?', '#'])
+            .next()
+            .unwrap_or_default()
+            .trim_end_matches('/');
+        if path.starts_with('/') && !path.contains('{') && !out.iter().any(|p| p == path) {
+            out.push(path.to_owned());
+        }
+    }
+    out
 }

@@ -1,5 +1,6 @@
 // The mocks' XML answers (appended to `mocks_probe.rs` in the probe crate): XML written as the
-// schemas' XML objects say, and an XML alternative chosen by `Accept`.
+// schemas' XML objects say, an XML alternative chosen by `Accept`; and the operations under the
+// servers' base path.
 
 mod xml_answers {
     use fixture_bodies_beyond_json_server as bodies;
@@ -113,5 +114,20 @@ mod xml_answers {
         let (_, media, _) =
             get_accepting("/tags/a", None, Some("application/json;q=0.2, application/*"), 0).await;
         assert_eq!(media, "application/xml", "the higher quality wins");
+    }
+
+    #[tokio::test]
+    async fn operations_are_served_under_the_servers_base_path_too() {
+        // The document's server is `https://bodies.example.com/api/v2`.
+        let (status, media, _) = get("/api/v2/tags/a", None, 0).await;
+        assert_eq!((status, media.as_str()), (200, "application/json"));
+        let (status, media, _) = get("/api/v2/pets/3?x=1", None, 0).await;
+        assert_eq!((status, media.as_str()), (200, "application/xml"));
+        assert_eq!(get("/api/v2x/tags/a", None, 0).await.0, 404, "a prefix of a segment is no base path");
+        assert_eq!(get("/api/v3/tags/a", None, 0).await.0, 404);
+        // Validated as the operation it reaches, refused in its documented 404 (XML).
+        let (status, _, body) = get("/api/v2/pets/x", None, 0).await;
+        assert_eq!(status, 404, "{body}");
+        assert!(body.contains("petId"), "{body}");
     }
 }

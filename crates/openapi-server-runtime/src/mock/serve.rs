@@ -28,11 +28,27 @@ const LOGGED_BODY: usize = 16 * 1024;
 /// which names the path's methods in `Allow`.
 pub fn layer(router: axum::Router, engine: Engine) -> axum::Router {
     use tower::ServiceExt;
-    let observed = router.layer(axum::middleware::from_fn_with_state(engine, observe));
+    let observed = router.layer(axum::middleware::from_fn_with_state(
+        engine.clone(),
+        observe,
+    ));
     let with_cors = observed
         .clone()
         .layer(tower_http::cors::CorsLayer::very_permissive());
-    axum::Router::new().fallback_service(tower::service_fn(move |request: Request| {
+    axum::Router::new().fallback_service(tower::service_fn(move |mut request: Request| {
+        // Served under the servers' base paths too (`/api/v3/pet/1`), where a client
+        // configured with the server's URL sends it.
+        if let Some(uri) = engine.spec_ok().and_then(|spec| {
+            let path = spec.without_base_path(request.uri().path())?;
+            let query = request
+                .uri()
+                .query()
+                .map(|q| format!("?{q}"))
+                .unwrap_or_default();
+            format!("{path}{query}").parse::<axum::http::Uri>().ok()
+        }) {
+            *request.uri_mut() = uri;
+        }
         let through_cors = request.method() != axum::http::Method::OPTIONS
             || request
                 .headers()

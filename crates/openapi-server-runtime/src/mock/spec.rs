@@ -50,6 +50,8 @@ pub(super) struct Spec {
     /// embedded answers without it are 3.0).
     openapi_3_0: bool,
     pub operations: Vec<OperationSpec>,
+    /// The paths of the document's servers (`/api/v3`), under which operations are served too.
+    pub base_paths: Vec<String>,
     /// The answers as a schema registry, which validators resolve their references in (`None`
     /// when it could not be built).
     registry: OnceLock<Option<jsonschema::Registry<'static>>>,
@@ -113,10 +115,21 @@ impl Spec {
             })
             .collect();
         let openapi_3_0 = root.get("openapi").and_then(Value::as_str) != Some("3.1");
+        let base_paths = root
+            .get("base_paths")
+            .and_then(Value::as_array)
+            .map(|list| {
+                list.iter()
+                    .filter_map(|p| Some(p.as_str()?.to_owned()))
+                    .filter(|p| p.starts_with('/') && p.len() > 1)
+                    .collect()
+            })
+            .unwrap_or_default();
         Ok(Self {
             root,
             openapi_3_0,
             operations,
+            base_paths,
             registry: OnceLock::new(),
             validators: RwLock::new(HashMap::new()),
             patterns: Mutex::new(HashMap::new()),
@@ -200,6 +213,23 @@ impl Spec {
 
     /// Whether `value` is valid against the schema at `pointer` (true when the schema could
     /// not be compiled: the answer is then only as good as the synthesizer).
+    /// `path` without the server base path it starts with, when no operation's template fits
+    /// it as it is but one fits what follows the base path (`/api/v3/pet/1` → `/pet/1`).
+    pub(super) fn without_base_path(&self, path: &str) -> Option<String> {
+        if self.base_paths.is_empty() {
+            return None;
+        }
+        let fits = |p: &str| self.operations.iter().any(|op| path_fits(&op.path, p));
+        if fits(path) {
+            return None;
+        }
+        self.base_paths.iter().find_map(|base| {
+            let rest = path.strip_prefix(base.as_str())?;
+            let rest = if rest.is_empty() { "/" } else { rest };
+            (rest.starts_with('/') && fits(rest)).then(|| rest.to_owned())
+        })
+    }
+
     /// Response `response` of operation `operation`.
     pub(super) fn response(&self, operation: usize, response: usize) -> Option<&ResponseSpec> {
         self.operations.get(operation)?.responses.get(response)
