@@ -56,11 +56,11 @@ fn rewrite(schema: &Value) -> Option<Value> {
             .filter(|(_, target)| target.as_str().is_some_and(|t| t == *r || t == name))
             .map(|(key, _)| key.clone())
             .collect();
-        if mapped.is_empty() {
+        // A mapped branch answers to its component's name too (OpenAPI's implicit mapping).
+        if !mapped.iter().any(|key| key == name) {
             selections.push((name.to_owned(), r));
-        } else {
-            selections.extend(mapped.into_iter().map(|key| (key, *r)));
         }
+        selections.extend(mapped.into_iter().map(|key| (key, *r)));
     }
     let keys: Vec<&str> = selections.iter().map(|(k, _)| k.as_str()).collect();
     let mut all: Vec<Value> = selections
@@ -72,11 +72,23 @@ fn rewrite(schema: &Value) -> Option<Value> {
             })
         })
         .collect();
-    // A value naming no branch (or none at all): the branches as written.
-    all.push(json!({
-        "if": { "not": { "required": [property], "properties": { property: { "enum": keys } } } },
-        "then": { keyword: branches },
-    }));
+    let mapped = mapping.is_some_and(|m| !m.is_empty());
+    if mapped {
+        // With a `mapping`, the property's values are its keys and the branches' names (as
+        // Prism's validator reads it): another value names no schema and is refused; a body
+        // without the property is checked against the branches as written.
+        all.push(json!({
+            "if": { "required": [property] },
+            "then": { "properties": { property: { "enum": keys } } },
+            "else": { keyword: branches },
+        }));
+    } else {
+        // A value naming no branch (or none at all): the branches as written.
+        all.push(json!({
+            "if": { "not": { "required": [property], "properties": { property: { "enum": keys } } } },
+            "then": { keyword: branches },
+        }));
+    }
     let mut out: Map<String, Value> = object
         .iter()
         .filter(|(k, _)| k.as_str() != keyword && k.as_str() != "discriminator")
@@ -107,21 +119,31 @@ mod tests {
         });
         let out = rewrite(&schema).expect("rewritten");
         let all = out["allOf"].as_array().expect("allOf");
-        assert_eq!(all.len(), 3);
+        let keys: Vec<&str> = all[..3]
+            .iter()
+            .map(|c| c["if"]["properties"]["kind"]["const"].as_str().unwrap())
+            .collect();
+        assert_eq!(keys, ["Cat", "Dog", "dog"], "by name, and by mapping");
+        assert_eq!(all[2]["then"]["$ref"], "#/components/schemas/Dog");
         assert_eq!(
-            all[0]["if"]["properties"]["kind"]["const"], "Cat",
-            "by name"
+            all[3]["then"]["properties"]["kind"]["enum"],
+            json!(["Cat", "Dog", "dog"]),
+            "with a mapping, a value naming no schema is refused"
         );
         assert_eq!(
-            all[1]["if"]["properties"]["kind"]["const"], "dog",
-            "by mapping"
-        );
-        assert_eq!(all[1]["then"]["$ref"], "#/components/schemas/Dog");
-        assert_eq!(
-            all[2]["then"]["oneOf"], schema["oneOf"],
-            "no branch named: as written"
+            all[3]["else"]["oneOf"], schema["oneOf"],
+            "no value: as written"
         );
         assert!(out.get("oneOf").is_none() && out.get("discriminator").is_none());
+        let unmapped = json!({
+            "oneOf": [{ "$ref": "#/components/schemas/Cat" }],
+            "discriminator": { "propertyName": "kind" }
+        });
+        let all = rewrite(&unmapped).expect("rewritten")["allOf"].clone();
+        assert_eq!(
+            all[1]["then"]["oneOf"], unmapped["oneOf"],
+            "without a mapping, a value naming no branch: as written"
+        );
     }
 
     #[test]

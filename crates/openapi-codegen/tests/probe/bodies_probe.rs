@@ -203,6 +203,17 @@ async fn multipart_files_and_fields_arrive_byte_for_byte_and_are_validated() {
     );
     assert_eq!(parts[5], "a.bin=000102,b.bin=0102", "an array of files, one streamed");
 
+    // An object property's part sent without a `Content-Type` (as curl and most forms do):
+    // OpenAPI's default for an object is JSON, so its JSON text is the object.
+    let raw = b"--XyZ\r\nContent-Disposition: form-data; name=\"file\"; filename=\"a.png\"\r\n\r\n\x01\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"caption\"\r\n\r\n{\"not\": \"an object\"}\r\n\
+--XyZ\r\nContent-Disposition: form-data; name=\"meta\"\r\n\r\n{\"source\": \"curl\"}\r\n--XyZ--\r\n";
+    let (status, answer) =
+        raw_post(&base, "/pets/5/photo", "multipart/form-data; boundary=XyZ", raw).await;
+    assert_eq!(status, 200, "{answer}");
+    assert!(answer.contains(r#"\"meta\":{\"source\":\"curl\"}"#), "{answer}");
+    assert!(answer.contains(r#"\"caption\":\"{\\\"not\\\": \\\"an object\\\"}\""#), "a string stays text: {answer}");
+
     // Validation: the required file, a field over its bounds.
     let no_file = crt::Multipart::new().text("caption", "x");
     let err = client(&base).upload_photo(1, no_file, None).await.unwrap_err();

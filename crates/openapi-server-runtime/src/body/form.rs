@@ -57,7 +57,7 @@ impl FormShape {
     /// A form without declared properties: every value text.
     pub const ANY: FormShape = FormShape { fields: &[] };
 
-    fn field(&self, name: &str) -> Option<&FormField> {
+    pub(crate) fn field(&self, name: &str) -> Option<&FormField> {
         self.fields.iter().find(|f| f.name == name)
     }
 }

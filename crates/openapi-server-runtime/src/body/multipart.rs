@@ -8,7 +8,7 @@ use axum::response::Response;
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
-use super::form::{FormShape, decode_pairs};
+use super::form::{FormShape, Shape, decode_pairs};
 use crate::media::is_json_media_type;
 use crate::refusal::refusal;
 use crate::validate::Validator;
@@ -142,7 +142,9 @@ pub(crate) async fn read(
                     bytes,
                 },
             ));
-        } else if content_type.as_deref().is_some_and(is_json_media_type) {
+        } else if content_type.as_deref().is_some_and(is_json_media_type)
+            || json_by_default(shape, &name, &bytes)
+        {
             json_parts.push((name, bytes));
         } else {
             texts.push((name, String::from_utf8_lossy(&bytes).into_owned()));
@@ -162,6 +164,19 @@ pub(crate) async fn read(
         out.fields.insert(name, value);
     }
     Ok(out)
+}
+
+/// Whether a part sent without a JSON `Content-Type` is read as JSON all the same: OpenAPI's
+/// default for an object property of a multipart body is `application/json`, so a part of a
+/// property declared as an object, or as a combination of schemas (`anyOf` of objects), whose
+/// text is a JSON object is that object (Telegram's `reply_markup`).
+fn json_by_default(shape: &FormShape, name: &str, bytes: &[u8]) -> bool {
+    let declared = shape
+        .field(name)
+        .is_some_and(|f| matches!(f.shape, Shape::Object(_) | Shape::Any));
+    declared
+        && bytes.trim_ascii_start().starts_with(b"{")
+        && serde_json::from_slice::<Value>(bytes).is_ok_and(|v| v.is_object())
 }
 
 fn multipart_error(e: &multer::Error, limits: Limits) -> Response {
