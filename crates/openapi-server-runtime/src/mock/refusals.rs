@@ -66,6 +66,11 @@ pub(super) fn message_paths(body: &Value) -> Vec<Vec<String>> {
 /// failure it documents no 422, 400, `4XX` or `default` for.
 const REJECTING: &[u16] = &[404, 409, 406, 415, 428, 429, 405];
 
+/// Whether HTTP defines client-error status `code` (the IANA registry's 4xx).
+fn registered(code: u16) -> bool {
+    matches!(code, 400..=418 | 421..=426 | 428 | 429 | 431 | 451)
+}
+
 impl Engine {
     /// The document's answer for a request to `method` `path` that the router refused with
     /// `status` and `detail`: its status and body, or `None` (no operation has the path, or the
@@ -115,7 +120,11 @@ impl Engine {
             && !preferred(status)
                 .iter()
                 .any(|want| documented.eq_ignore_ascii_case(want));
+        // A status HTTP does not define (AWS's documents number their errors 480 and up) says
+        // nothing to a client: the router's status stays, in that response's shape.
+        let unregistered = documented.parse::<u16>().is_ok_and(|c| !registered(c));
         let holds = lends_shape
+            || unregistered
             || documented.eq_ignore_ascii_case(&format!("{}XX", status.as_u16() / 100))
             || documented == "default";
         let answer_status = concrete_status(documented, holds.then_some(status.as_u16()));
@@ -252,6 +261,35 @@ mod tests {
             Some(404),
             "a status that says the request was wrong before a 412"
         );
+        let answers = json!({
+            "definitions": {
+                "op0r1": { "type": "object", "properties": { "message": { "type": "string" } } }
+            },
+            "components": { "schemas": {} },
+            "operations": [{
+                "id": "list", "method": "get", "path": "/channels",
+                "responses": [
+                    { "status": "200", "kind": "empty" },
+                    { "status": "480", "kind": "json", "media": "application/json" }
+                ]
+            }]
+        });
+        let engine = super::Engine::new(&answers.to_string(), 1);
+        let refused = engine
+            .refusal(
+                &Method::GET,
+                "/channels",
+                StatusCode::UNPROCESSABLE_ENTITY,
+                "why",
+                None,
+            )
+            .expect("answered in the 480's shape");
+        assert_eq!(
+            refused.status.as_u16(),
+            422,
+            "AWS's 480 is no HTTP status: the router's stays"
+        );
+        assert_eq!(refused.body, Some(json!({ "message": "why" })));
     }
 
     #[test]
