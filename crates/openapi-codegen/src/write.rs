@@ -71,14 +71,27 @@ fn render_with(mut file: syn::File, prelude: &str, command: &str) -> String {
         return render(&file, command);
     }
     let items = std::mem::take(&mut file.items);
-    let attrs = prettyplease::unparse(&file);
+    let attrs = unparse(&file);
     file.attrs.clear();
     file.items = items;
     format!(
         "{}{attrs}{prelude}{}",
         header(command, "//"),
-        prettyplease::unparse(&file)
+        unparse(&file)
     )
+}
+
+/// `file` as source text. prettyplease writes doc strings as `///` comments with their text
+/// as it is, and a carriage return in one (a description written with `\r`) is a bare CR
+/// rustc refuses in a doc comment: each becomes a space. String literals are written with
+/// escapes, so no other CR can occur.
+fn unparse(file: &syn::File) -> String {
+    let text = prettyplease::unparse(file);
+    if text.contains('\r') {
+        text.replace("\r\n", "\n").replace('\r', " ")
+    } else {
+        text
+    }
 }
 
 /// `tokens` as a file; not Rust is an error naming `what` was generated.
@@ -92,7 +105,7 @@ fn parse(tokens: TokenStream, what: &str) -> Result<syn::File> {
 
 /// `file` formatted under the `@generated` header.
 fn render(file: &syn::File, command: &str) -> String {
-    format!("{}{}", header(command, "//"), prettyplease::unparse(file))
+    format!("{}{}", header(command, "//"), unparse(file))
 }
 
 /// The first line(s) of every generated file.

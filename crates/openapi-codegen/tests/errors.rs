@@ -278,6 +278,33 @@ fn a_reference_into_a_schema_being_named_elsewhere_gets_a_type_of_its_own() {
 }
 
 #[test]
+fn carriage_returns_in_descriptions_leave_no_bare_cr_in_generated_code() {
+    // rustc refuses a bare CR in a doc comment; descriptions reach the models, the client
+    // (progenitor and the facade) and the server.
+    let doc = "{\"openapi\": \"3.0.3\", \"info\": {\"title\": \"t\", \"version\": \"1\", \"description\": \"a\\rb\"},
+        \"paths\": {\"/a/{id}\": {\"get\": {\"operationId\": \"get_a\", \"summary\": \"one\\rtwo\",
+            \"description\": \"x\\r\\n\\r> y\",
+            \"parameters\": [{\"name\": \"id\", \"in\": \"path\", \"required\": true,
+                \"description\": \"p\\r> q\", \"schema\": {\"type\": \"string\"}}],
+            \"responses\": {\"200\": {\"description\": \"ok\\rfine\",
+                \"content\": {\"application/json\": {\"schema\": {\"$ref\": \"#/components/schemas/A\"}}}}}}}},
+        \"components\": {\"schemas\": {\"A\": {\"type\": \"object\", \"description\": \"m\\rn\",
+            \"properties\": {\"v\": {\"type\": \"string\", \"description\": \"r\\rs\"}}}}}}";
+    let generated = generate_json(doc).expect("the document generates");
+    for file in generated
+        .files
+        .iter()
+        .filter(|f| f.path.extension().is_some_and(|e| e == "rs"))
+    {
+        assert!(
+            !file.contents.contains('\r'),
+            "a CR in {}",
+            file.path.display()
+        );
+    }
+}
+
+#[test]
 fn security_problems_name_the_scheme_the_pointer_and_the_operation() {
     let d = invalid(
         r##"{"openapi": "3.0.3", "info": {"title": "t", "version": "1"},

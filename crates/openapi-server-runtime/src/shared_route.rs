@@ -1,8 +1,7 @@
 //! A route several path templates share (canonical routes: `/deployments/{deployment}` and
 //! `/deployments/{deployment}:rollback` are both `/deployments/{s7}`): a request's path resolves
 //! to the most specific template it fits — the one with the most literal text in its parameter
-//! segments, the first in document order among equals — and only that template's methods
-//! answer it. Any other method gets 405 and `OPTIONS` 200, both with `Allow` naming exactly
+//! segments — and only the methods of the templates that specific answer it. Any other method gets 405 and `OPTIONS` 200, both with `Allow` naming exactly
 //! those methods (what axum's `Allow` does for a route of one template).
 
 use axum::extract::{RawPathParams, Request, State};
@@ -24,20 +23,26 @@ pub type RouteTemplate = (
 pub struct SharedRoute(pub &'static [RouteTemplate]);
 
 impl SharedRoute {
-    /// The methods of the most specific template the segments `raw` fit (`None`: none fits;
-    /// the handlers then answer 404).
-    fn methods(&self, raw: &RawPathParams) -> Option<&'static [&'static str]> {
-        let mut best: Option<(usize, &'static [&'static str])> = None;
-        for (template, methods) in self.0 {
-            if !PathParams::matches(Some(raw), template) {
-                continue;
-            }
-            let literal = literal_length(template);
-            if best.is_none_or(|(length, _)| literal > length) {
-                best = Some((literal, methods));
+    /// The methods of the most specific templates the segments `raw` fit — every template of
+    /// that specificity: `/documents/{document_id}` (GET) and `/documents/{inbox_id}` (POST)
+    /// name one position twice — in document order (`None`: none fits; the handlers then
+    /// answer 404).
+    fn methods(&self, raw: &RawPathParams) -> Option<Vec<&'static str>> {
+        let fitting = || {
+            self.0
+                .iter()
+                .filter(|(template, _)| PathParams::matches(Some(raw), template))
+        };
+        let best = fitting().map(|(t, _)| literal_length(t)).max()?;
+        let mut methods: Vec<&'static str> = Vec::new();
+        for (_, of_template) in fitting().filter(|(t, _)| literal_length(t) == best) {
+            for m in *of_template {
+                if !methods.contains(m) {
+                    methods.push(m);
+                }
             }
         }
-        best.map(|(_, methods)| methods)
+        Some(methods)
     }
 }
 
@@ -75,7 +80,7 @@ pub async fn resolve_template(
         return next.run(request).await;
     }
     let mut names: Vec<&str> = Vec::new();
-    for &m in methods {
+    for &m in &methods {
         names.push(m);
         if m == "GET" && !allowed("HEAD") {
             names.push("HEAD");
@@ -103,8 +108,15 @@ mod tests {
         &[PathPart::Param("id"), PathPart::Literal(":rollback")],
     )];
     static ROUTE: SharedRoute = SharedRoute(&[(PLAIN, &["GET", "DELETE"]), (ROLLBACK, &["POST"])]);
+    static INBOX: &[(&str, &[PathPart])] = &[("s1", &[PathPart::Param("inbox_id")])];
+    static NAMED_TWICE: SharedRoute =
+        SharedRoute(&[(PLAIN, &["GET", "DELETE"]), (INBOX, &["POST"])]);
 
     fn router() -> axum::Router {
+        router_of(&ROUTE)
+    }
+
+    fn router_of(route: &'static SharedRoute) -> axum::Router {
         let methods = axum::routing::get(|| async { "got" })
             .delete(|| async { "deleted" })
             .post(|| async { "posted" })
@@ -113,7 +125,7 @@ mod tests {
             .route(
                 "/things/{s1}",
                 methods.layer(axum::middleware::from_fn_with_state(
-                    &ROUTE,
+                    route,
                     resolve_template,
                 )),
             )
@@ -121,15 +133,16 @@ mod tests {
     }
 
     async fn send(method: Method, path: &str) -> (u16, String, String) {
+        send_to(router(), method, path).await
+    }
+
+    async fn send_to(router: axum::Router, method: Method, path: &str) -> (u16, String, String) {
         let request = Request::builder()
             .method(method)
             .uri(path)
             .body(Body::empty())
             .unwrap_or_default();
-        let response = router()
-            .oneshot(request)
-            .await
-            .unwrap_or_else(|e| match e {});
+        let response = router.oneshot(request).await.unwrap_or_else(|e| match e {});
         let allow = response
             .headers()
             .get(header::ALLOW)
@@ -166,5 +179,14 @@ mod tests {
             (405, "POST"),
             "a method no template has"
         );
+    }
+
+    #[tokio::test]
+    async fn templates_naming_one_position_twice_answer_each_others_methods() {
+        let send = |method, path| send_to(router_of(&NAMED_TWICE), method, path);
+        assert_eq!(send(Method::POST, "/things/0").await.2, "posted");
+        assert_eq!(send(Method::GET, "/things/0").await.2, "got");
+        let (status, allow, _) = send(Method::PUT, "/things/0").await;
+        assert_eq!((status, allow.as_str()), (405, "GET,HEAD,DELETE,POST"));
     }
 }

@@ -512,7 +512,10 @@ fn pick_code(op: &OperationSpec, code: u16) -> Option<(usize, StatusCode)> {
     exact.or_else(ranged).or_else(default).map(|i| (i, status))
 }
 
-/// The lowest documented 2xx, else a `2XX` range, else `default`, else the first response.
+/// The lowest documented 2xx, else a `2XX` range, else `default`, else the lowest documented
+/// status that does not call the request malformed (a valid request to an operation that
+/// documents only errors, `400` and `403`, gets the 403: the router accepted it), else the
+/// first response.
 fn pick_default(op: &OperationSpec) -> Option<(usize, StatusCode)> {
     let codes = op.responses.iter().enumerate().filter_map(|(i, r)| {
         let code: u16 = r.status.parse().ok()?;
@@ -535,7 +538,7 @@ fn pick_default(op: &OperationSpec) -> Option<(usize, StatusCode)> {
     if let Some(i) = op.responses.iter().position(|r| r.status == "default") {
         return Some((i, StatusCode::OK));
     }
-    if let Some((i, code)) = codes.min_by_key(|(_, c)| *c) {
+    if let Some((i, code)) = codes.min_by_key(|(_, c)| (matches!(c, 100..=199 | 400 | 422), *c)) {
         return Some((i, StatusCode::from_u16(code).ok()?));
     }
     let first = op.responses.first()?;

@@ -117,6 +117,16 @@ impl Engine {
         let Some(spec) = self.spec_ok() else {
             return response;
         };
+        // Too large (or of unknown size) to read back whole: answered as it is.
+        use axum::body::HttpBody as _;
+        if response
+            .body()
+            .size_hint()
+            .upper()
+            .is_none_or(|n| n > MAX_REWRITTEN as u64)
+        {
+            return response;
+        }
         let (mut parts, body) = response.into_parts();
         let bytes = axum::body::to_bytes(body, MAX_REWRITTEN)
             .await

@@ -238,6 +238,26 @@ fn the_lowest_success_is_chosen_and_its_first_example_answered() {
 }
 
 #[test]
+fn an_operation_documenting_only_errors_answers_one_that_does_not_call_the_request_malformed() {
+    let answers = json!({
+        "definitions": {}, "components": { "schemas": {} },
+        "operations": [
+            { "id": "a", "method": "get", "path": "/a", "responses": [
+                { "status": "400", "kind": "empty" }, { "status": "403", "kind": "empty" } ] },
+            { "id": "b", "method": "get", "path": "/b", "responses": [
+                { "status": "422", "kind": "empty" } ] }
+        ]
+    });
+    let engine = Engine::new(&answers.to_string(), 1);
+    assert_eq!(engine.choose(0).expect("a response").status().as_u16(), 403);
+    assert_eq!(
+        engine.choose(1).expect("a response").status().as_u16(),
+        422,
+        "the only one"
+    );
+}
+
+#[test]
 fn an_unreadable_answer_text_refuses_with_500_naming_it() {
     let engine = Engine::new("{", 0);
     let refusal = engine.choose(0).expect_err("no answers");

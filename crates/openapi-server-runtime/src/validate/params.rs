@@ -167,12 +167,22 @@ pub fn param(
                     item,
                     explode: true,
                 } => (item, raw.iter().map(String::as_str).collect()),
-                ParamShape::Array { item, .. } => {
-                    (item, raw.iter().flat_map(|r| r.split(',')).collect())
-                }
-                ParamShape::Delimited { item, separator } => {
-                    (item, raw.iter().flat_map(|r| r.split(separator)).collect())
-                }
+                // One value holding the list: an empty one is the empty list (`a=`, as
+                // RFC 6570 expands it), not a list of one empty item.
+                ParamShape::Array { item, .. } => (
+                    item,
+                    raw.iter()
+                        .filter(|r| !r.is_empty())
+                        .flat_map(|r| r.split(','))
+                        .collect(),
+                ),
+                ParamShape::Delimited { item, separator } => (
+                    item,
+                    raw.iter()
+                        .filter(|r| !r.is_empty())
+                        .flat_map(|r| r.split(separator))
+                        .collect(),
+                ),
                 ParamShape::Scalar(item) => (item, Vec::new()),
                 ParamShape::Any => (Scalar::String, Vec::new()),
             };
@@ -247,5 +257,33 @@ mod integer_literal_tests {
         assert!(!is_integer_literal(""));
         assert!(!is_integer_literal("--1"));
         assert!(!is_integer_literal("1.0"));
+    }
+}
+
+#[cfg(test)]
+mod list_tests {
+    use super::*;
+
+    fn read(raw: &[&str], shape: ParamShape) -> (Value, usize) {
+        let mut val = Validator::new();
+        let raw = raw.iter().map(|s| (*s).to_owned()).collect();
+        let value = param("query", "a", raw, shape, false, |_, _| {}, &mut val);
+        (value, val.errors.len())
+    }
+
+    #[test]
+    fn an_empty_value_holding_a_list_is_the_empty_list() {
+        let comma = ParamShape::Array {
+            item: Scalar::Integer,
+            explode: false,
+        };
+        assert_eq!(read(&[""], comma), (serde_json::json!([]), 0));
+        assert_eq!(read(&["1,2"], comma), (serde_json::json!([1, 2]), 0));
+        let pipe = ParamShape::Delimited {
+            item: Scalar::String,
+            separator: '|',
+        };
+        assert_eq!(read(&[""], pipe), (serde_json::json!([]), 0));
+        assert_eq!(read(&["a|"], pipe), (serde_json::json!(["a", ""]), 0));
     }
 }
