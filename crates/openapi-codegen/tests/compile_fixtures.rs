@@ -5,7 +5,8 @@
 //! kind (credentials sent, enforced and handed over), and from `bodies_beyond_json.json` with
 //! every body kind (form, multipart, bytes, text, XML: encoded, decoded, validated, read back);
 //! and every fixture's mock router is built and served (`corpus_path_segments_axum_cannot_take`:
-//! requests reach the operation whose path template they fit).
+//! requests reach the operation whose path template they fit; `corpus_property_names_collide`:
+//! properties typify names alike keep fields of their own).
 
 mod support;
 
@@ -66,6 +67,10 @@ fn every_fixture_generates_crates_that_compile_without_warnings() {
     );
     let mut mocks_test = String::from(include_str!("probe/mocks_probe.rs"));
     mocks_test.push_str(include_str!("probe/mocks_xml_probe.rs"));
+    mocks_test.push_str(include_str!("probe/mocks_fields_probe.rs"));
+    mocks_dependencies.push_str(
+        "fixture-corpus-property-names-collide-models = { path = \"../../../fixture-corpus-property-names-collide/crates/fixture-corpus-property-names-collide-models\" }\n",
+    );
     for member in &members {
         let server = format!("{member}-server");
         mocks_dependencies.push_str(&format!(

@@ -3,6 +3,7 @@
 
 mod compact;
 mod defaults;
+mod fields;
 mod json_schema;
 mod model_impls;
 pub(crate) use json_schema::to_value_schema;
@@ -95,8 +96,9 @@ impl Models {
         })
     }
 
-    /// The code of the models crate's generated module: typify's types, each struct with named
-    /// fields and each enum marked `#[non_exhaustive]`, so the document can grow without breaking
+    /// The code of the models crate's generated module: typify's types, with distinct names for
+    /// fields typify named alike (`fields`), each struct with named fields and each enum marked
+    /// `#[non_exhaustive]`, so the document can grow without breaking
     /// code outside the crate (structs are built with `new` and the `with_…` setters
     /// (`setters`); matches need a `_` arm) — with typify's repeated impls as `model_impls!` lines
     /// (`compact`) and the source the module then starts with.
@@ -106,12 +108,13 @@ impl Models {
     /// peak memory).
     pub fn take_file(&mut self) -> Result<(syn::File, &'static str)> {
         let rendered = std::mem::take(&mut self.rendered);
-        let file = syn::parse2::<syn::File>(rendered).map_err(|e| {
+        let mut file = syn::parse2::<syn::File>(rendered).map_err(|e| {
             crate::error::Error::backend(
                 "typify",
                 format!("generated models are not valid Rust: {e}"),
             )
         })?;
+        fields::make_distinct(&mut file.items);
         let non_exhaustive: syn::Attribute = syn::parse_quote!(#[non_exhaustive]);
         let uninhabited: std::collections::BTreeSet<String> = file
             .items
