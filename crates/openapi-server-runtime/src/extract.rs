@@ -197,6 +197,33 @@ impl PathParams {
         })
     }
 
+    /// Whether the request's segments fit `template` and the parameters named in `values` hold
+    /// values of their kinds: how a dispatcher tells apart operations whose templates differ
+    /// only in their parameters' types (`/icon/{id}` with an integer beside `/icon/{term}`).
+    pub fn values_fit(
+        raw: Option<&RawPathParams>,
+        template: &[(&str, &[PathPart])],
+        values: &[(&str, PathValue)],
+    ) -> bool {
+        let Some(raw) = raw else { return false };
+        let mut params = Vec::new();
+        for (key, parts) in template {
+            let Some((_, value)) = raw.iter().find(|(k, _)| k == key) else {
+                return false;
+            };
+            match split_segment(value, parts) {
+                Some(found) => params.extend(found),
+                None => return false,
+            }
+        }
+        values.iter().all(|(name, kind)| {
+            params
+                .iter()
+                .find(|(n, _)| n == name)
+                .is_some_and(|(_, v)| kind.holds(v))
+        })
+    }
+
     /// The values of parameter `name` (zero or one).
     pub fn get(&self, name: &str) -> Vec<String> {
         self.0
@@ -214,6 +241,37 @@ pub enum PathPart {
     Literal(&'static str),
     /// A parameter, by its name in the document.
     Param(&'static str),
+}
+
+/// The kind of value a path parameter's schema takes, as a dispatcher tests it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum PathValue {
+    /// `type: integer`: an optional sign and digits.
+    Integer,
+    /// `type: number`: a finite decimal number.
+    Number,
+    /// `type: boolean`: `true` or `false`.
+    Boolean,
+    /// A string of a checked `format` (`uuid`, `date`, …).
+    Format(&'static str),
+    /// One of the `enum` values.
+    OneOf(&'static [&'static str]),
+}
+
+impl PathValue {
+    /// Whether `text` (a decoded path segment's part) is a value of this kind.
+    pub fn holds(&self, text: &str) -> bool {
+        match self {
+            Self::Integer => {
+                let digits = text.strip_prefix(['-', '+']).unwrap_or(text);
+                !digits.is_empty() && digits.bytes().all(|b| b.is_ascii_digit())
+            }
+            Self::Number => text.parse::<f64>().is_ok_and(f64::is_finite),
+            Self::Boolean => text == "true" || text == "false",
+            Self::Format(format) => crate::validate::format_violation(format, text).is_none(),
+            Self::OneOf(values) => values.contains(&text),
+        }
+    }
 }
 
 /// Splits a segment's `value` by `parts`: each parameter takes the text up to the next literal

@@ -32,8 +32,9 @@ pub use credentials::{
     authenticate, granted, optional_one, present, require, require_one,
 };
 pub use extract::{
-    Bearer, PathParams, PathPart, QueryParams, RawPath, RouterOptions, ServerState, bearer,
-    cookie_values, header_values, json_body, method_not_allowed, not_found, optional_bearer,
+    Bearer, PathParams, PathPart, PathValue, QueryParams, RawPath, RouterOptions, ServerState,
+    bearer, cookie_values, header_values, json_body, method_not_allowed, not_found,
+    optional_bearer,
 };
 pub use media::{MediaKind, is_json_media_type, is_xml_media_type, media_kind, media_matches};
 pub use refusal::{ErrorShapes, RouterRefusal, RouterShape, answer, in_document_shape, refusal};

@@ -185,7 +185,7 @@ fn routes(api: &Api, canonical: bool) -> (Vec<TokenStream>, Vec<TokenStream>) {
                 let h = if ops.len() == 1 {
                     handler_ident(ops[0])
                 } else {
-                    let (name, code) = dispatcher(ops);
+                    let (name, code) = dispatcher(ops, api);
                     dispatchers.push(code);
                     name
                 };
@@ -209,10 +209,12 @@ fn routes(api: &Api, canonical: bool) -> (Vec<TokenStream>, Vec<TokenStream>) {
 }
 
 /// A handler that passes a request on to one of `ops`, which share a route: the first whose
+/// template the path fits (its literals, and the types of its parameters where the templates
+/// differ only in those: `/icon/{id}` beside `/icon/{term}`), else the first whose
 /// path fragment `#Name=Value` names a header the request carries with that value (AWS's
 /// `#X-Amz-Target=…`), else the first whose body takes the request's `Content-Type` (Azure's
 /// `#overload=stream`), else the first operation (which answers 415 naming its media types).
-fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
+fn dispatcher(ops: &[&Operation], api: &Api) -> (proc_macro2::Ident, TokenStream) {
     let name = format_ident!("dispatch_{}", handler_ident(ops[0]));
     let by_header = ops.iter().filter_map(|op| {
         let (header, value) = op.path.split_once('#')?.1.split_once('=')?;
@@ -249,10 +251,24 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
     // `{api}.yaml`) share a canonical route: the first whose literals the path holds.
     // The most specific template first (`{a}.tar.gz` before `{a}.gz`), as `rt::SharedRoute`
     // resolves a path.
+    // Templates that differ only in their parameters' types (`/icon/{id}` with an integer beside
+    // `/icon/{term}`) go by the values: the first whose typed parameters hold values of their
+    // types — unless two of the operations share one path (overloads told apart below).
+    let paths: std::collections::BTreeSet<&str> =
+        ops.iter().map(|op| routes::document_path(op)).collect();
+    let by_values = paths.len() == ops.len();
+    let test = |op: &Operation| {
+        let segments = routes::dispatch_test(op);
+        let values = by_values.then(|| routes::value_test(op, api)).flatten();
+        match (segments, values) {
+            (Some(s), Some(v)) => Some(quote! { #s && #v }),
+            (s, v) => s.or(v),
+        }
+    };
     let mut by_specificity: Vec<&&Operation> = ops.iter().collect();
     by_specificity.sort_by_key(|op| std::cmp::Reverse(routes::literal_length(op)));
     let by_segments = by_specificity.into_iter().filter_map(|op| {
-        let test = routes::dispatch_test(op)?;
+        let test = test(op)?;
         let h = handler_ident(op);
         Some(quote! {
             if #test {
@@ -276,11 +292,7 @@ fn dispatcher(ops: &[&Operation]) -> (proc_macro2::Ident, TokenStream) {
     };
     // A request no test sends elsewhere goes to the operation whose template has no literal
     // inside a parameter segment (`{deployment}` beside `{deployment}:rollback`), else the first.
-    let first = handler_ident(
-        ops.iter()
-            .find(|op| routes::dispatch_test(op).is_none())
-            .unwrap_or(&ops[0]),
-    );
+    let first = handler_ident(ops.iter().find(|op| test(op).is_none()).unwrap_or(&ops[0]));
     // Every handler is named here, reachable or not (an overload neither a header nor a media
     // type tells apart is still generated).
     let all: Vec<proc_macro2::Ident> = ops.iter().map(|op| handler_ident(op)).collect();

@@ -10,7 +10,7 @@ use proc_macro2::TokenStream;
 use quote::{format_ident, quote};
 
 use super::MethodOps;
-use crate::ir::{Api, Operation};
+use crate::ir::{Api, Kind, Operation, ParamLocation, Schema};
 
 /// One part of a path segment's template.
 enum Part<'a> {
@@ -131,6 +131,59 @@ pub(super) fn dispatch_test(op: &Operation) -> Option<TokenStream> {
     }
     let template = template(op);
     Some(quote! { rt::PathParams::matches(raw_path.as_ref().ok(), #template) })
+}
+
+/// The condition a dispatcher tests to send a request to `op` among operations whose templates
+/// differ only in their parameters (`/icon/{id}` with an integer beside `/icon/{term}`): each
+/// path parameter of a checked kind (integer, number, boolean, string `enum`, a checked
+/// `format`) holds a value of that kind. `None` when no path parameter is of such a kind.
+pub(super) fn value_test(op: &Operation, api: &Api) -> Option<TokenStream> {
+    let values: Vec<TokenStream> = op
+        .params
+        .iter()
+        .filter(|p| p.location == ParamLocation::Path)
+        .filter_map(|p| {
+            let kind = path_value(resolved(&p.schema, api))?;
+            let name = &p.name;
+            Some(quote! { (#name, #kind) })
+        })
+        .collect();
+    if values.is_empty() {
+        return None;
+    }
+    let template = template(op);
+    Some(quote! {
+        rt::PathParams::values_fit(raw_path.as_ref().ok(), #template, &[#(#values),*])
+    })
+}
+
+/// The schema a reference names (one step: normalized components are not bare references).
+fn resolved<'a>(schema: &'a Schema, api: &'a Api) -> &'a Schema {
+    schema
+        .reference
+        .as_ref()
+        .and_then(|name| api.schemas.get(name))
+        .unwrap_or(schema)
+}
+
+/// The `rt::PathValue` a path parameter's schema takes, if it is of a checked kind.
+fn path_value(schema: &Schema) -> Option<TokenStream> {
+    const FORMATS: &[&str] = &["date-time", "date", "uuid", "ipv4", "ipv6"];
+    if let Some(values) = &schema.enumeration {
+        let texts: Option<Vec<&str>> = values.iter().map(serde_json::Value::as_str).collect();
+        if let Some(texts) = texts.filter(|t| !t.is_empty()) {
+            return Some(quote! { rt::PathValue::OneOf(&[#(#texts),*]) });
+        }
+    }
+    match (&schema.kind, schema.format.as_deref()) {
+        (Some(Kind::Integer), _) => Some(quote! { rt::PathValue::Integer }),
+        (Some(Kind::Number), _) => Some(quote! { rt::PathValue::Number }),
+        (Some(Kind::Boolean), _) => Some(quote! { rt::PathValue::Boolean }),
+        (Some(Kind::String), Some(format)) if FORMATS.contains(&format) => {
+            Some(quote! { rt::PathValue::Format(#format) })
+        }
+        _ => None,
+    }
 }
 
 /// The literal text inside `op`'s parameter segments, in bytes (`{a}.tar.gz`: 7): how specific

@@ -49,6 +49,24 @@ async fn one_position_named_twice_serves_both_operations() {
     assert_eq!(get(router(), "/genres/toolong").await.0, 422);
 }
 
+#[tokio::test]
+async fn templates_differing_only_in_parameter_types_go_by_the_values() {
+    let (status, body) = get(router(), "/icons/42").await;
+    assert_eq!((status, body.as_str()), (200, r#"{"by":"id"}"#));
+    let (status, body) = get(router(), "/icons/cat").await;
+    assert_eq!((status, body.as_str()), (200, r#"{"by":"term"}"#), "not 422 for `id`");
+    let (status, body) = get(router(), "/icons/%C3%A9t%C3%A9%20x").await;
+    assert_eq!((status, body.as_str()), (200, r#"{"by":"term"}"#));
+    let (status, body) = get(router(), "/icons/42/sizes/small").await;
+    assert_eq!((status, body.as_str()), (200, r#"{"by":"size"}"#));
+    let (status, body) = get(router(), "/icons/42/sizes/huge").await;
+    assert_eq!(
+        (status, body.as_str()),
+        (200, r#"{"by":"label"}"#),
+        "`huge` is no `size`: the string template takes it"
+    );
+}
+
 /// Status, `Allow` and body of `method` `path` on the mock of the path-segments fixture.
 async fn send_segments(method: reqwest::Method, path: &str) -> (u16, String) {
     let mock = openapi_server_runtime::mock::MockServer::start(router(), "127.0.0.1:0")

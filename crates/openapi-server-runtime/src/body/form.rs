@@ -79,7 +79,14 @@ pub fn decode_pairs(pairs: &[(String, String)], shape: &FormShape) -> Value {
         .filter(|f| f.style == FormStyle::Form && f.explode && matches!(f.shape, Shape::Object(_)))
         .collect();
     for (name, text) in pairs {
-        let (base, path) = split_brackets(name);
+        // A property may be named with brackets (`vendor[name]`, Rails' style): the whole name
+        // is that property's before brackets are read as a path into another one.
+        let (base, path) =
+            if shape.field(name).is_some() || is_exploded_property(&exploded_objects, name) {
+                (name.as_str(), Vec::new())
+            } else {
+                split_brackets(name)
+            };
         if let Some(field) = shape.field(base) {
             insert_field(&mut out, field, &path, text);
             continue;
@@ -103,6 +110,14 @@ pub fn decode_pairs(pairs: &[(String, String)], shape: &FormShape) -> Value {
         }
     }
     Value::Object(out)
+}
+
+/// Whether `name` is a property of one of the exploded `form` objects.
+fn is_exploded_property(objects: &[&FormField], name: &str) -> bool {
+    objects.iter().any(|f| match f.shape {
+        Shape::Object(props) => props.iter().any(|(p, _)| *p == name),
+        _ => false,
+    })
 }
 
 /// The object `name[key]…=value` pairs write, read per `shape` (deepObject parameters).
@@ -386,6 +401,34 @@ mod tests {
         );
         let list = decode_deep(&pairs(&[("l[0]", "1")]), "l", Shape::Array(&Shape::Any));
         assert_eq!(list, Some(json!(["1"])));
+    }
+
+    #[test]
+    fn a_property_named_with_brackets_is_read_whole_not_as_a_path() {
+        const RAILS: FormShape = FormShape {
+            fields: &[
+                FormField {
+                    name: "vendor[name]",
+                    shape: Shape::Scalar(Scalar::String),
+                    style: FormStyle::Form,
+                    explode: true,
+                },
+                FormField {
+                    name: "vendor[rank]",
+                    shape: Shape::Scalar(Scalar::Integer),
+                    style: FormStyle::Form,
+                    explode: true,
+                },
+            ],
+        };
+        let v = decode_form(
+            b"vendor%5Bname%5D=&vendor%5Brank%5D=2&vendor%5Bother%5D=x",
+            &RAILS,
+        );
+        assert_eq!(
+            v,
+            json!({"vendor[name]": "", "vendor[rank]": 2, "vendor": {"other": "x"}})
+        );
     }
 
     #[test]

@@ -3,6 +3,8 @@
 //! [`rules`] holds the per-keyword checks, [`params`] the reading of parameters from text.
 
 mod formats;
+
+pub(crate) use formats::violation as format_violation;
 mod params;
 mod rules;
 
